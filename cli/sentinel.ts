@@ -1,0 +1,129 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { routeLogsToStderr } from '../local/quiet-logging.ts';
+import { describeProblems, parseConfig } from '../shared/domain/config.ts';
+import { runDemo } from './demo.ts';
+import { progressPrinter } from './progress.ts';
+
+const USAGE = `Channel Sentinel
+
+Usage:
+  sentinel replay --config FILE --events FILE.ndjson [--out FILE] [--summary FILE]
+      Feeds the events (one EventBridge-shaped event per line, file order = arrival order) through the
+      pipeline on a fresh embedded DynamoDB Local. Outbound events go to --out (default stdout) as NDJSON;
+      --summary writes per-channel, per-day aggregates, event counts and the quarantine as JSON.
+  sentinel demo [--seed N] [--days N] [--volume X] [--dir DIR]
+      Generates the demo scenario (7 channels, 14 days around Double 11), replays it and prints the KPIs.
+
+Exit status: 0 when it ran (quarantined events included), 2 for a bad command line, configuration or file,
+1 for anything unexpected.`;
+
+/** A problem with what the user gave us: reported plainly, exit status 2. */
+export class UsageError extends Error {}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** Reads and validates a configuration file; every problem is listed. */
+export function loadConfigFile(path: string): unknown {
+  let document: unknown;
+  try {
+    document = JSON.parse(readText(path, 'configuration'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`configuration ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseConfig(document);
+  if (!parsed.ok) throw new UsageError(`configuration ${path} refused, nothing applied:\n${describeProblems(parsed.problems)}`);
+  return document;
+}
+
+function writeFileCreatingDir(path: string, text: string) {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, text);
+}
+
+async function replayCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, events: { type: 'string' }, out: { type: 'string' }, summary: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.config || !values.events) throw new UsageError('replay needs --config FILE and --events FILE.ndjson');
+  const config = loadConfigFile(values.config);
+  const lines = readText(values.events, 'events file').split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+
+  const { replay } = await import('../local/replay.ts');
+  const outLines: string[] = [];
+  const summary = await replay({
+    config,
+    lines,
+    emit: (line) => outLines.push(line),
+    onProgress: lines.length >= 5_000 ? progressPrinter('replay') : undefined,
+  });
+  const outText = outLines.map((l) => `${l}\n`).join('');
+  if (values.out) writeFileCreatingDir(values.out, outText);
+  else process.stdout.write(outText);
+  if (values.summary) writeFileCreatingDir(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  const e = summary.events;
+  process.stderr.write(`replay: ${e.received} received, ${e.accepted} accepted, ${e.duplicates} duplicates, ${e.quarantined} quarantined\n`);
+}
+
+async function demoCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { seed: { type: 'string' }, days: { type: 'string' }, volume: { type: 'string' }, dir: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const number = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${text}"`);
+    return n;
+  };
+  await runDemo({
+    seed: number('seed', values.seed, 11),
+    days: Math.round(number('days', values.days, 14)),
+    volume: number('volume', values.volume, 1),
+    dir: values.dir ?? join('.sentinel', 'demo'),
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  routeLogsToStderr(process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR');
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'replay':
+        await replayCommand(rest);
+        return 0;
+      case 'demo':
+        await demoCommand(rest);
+        return 0;
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);
+    if (!usage && process.env.SENTINEL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,16 @@
+import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
+import { dynamoEventStore } from '../../shared/adapters/event-store.ts';
+import { dynamoIntakeLog } from '../../shared/adapters/intake-log.ts';
+import { dynamoClient } from '../../shared/runtime/clients.ts';
+import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { observability } from '../../shared/runtime/observability.ts';
+import { makeHandler } from './ingest.ts';
+
+const env = parseEnv(TablesEnv);
+
+export const handler = makeHandler({
+  config: dynamoConfigSource(dynamoClient, env.STATE_TABLE),
+  events: dynamoEventStore(dynamoClient, env.EVENTS_TABLE),
+  intake: dynamoIntakeLog(dynamoClient, env.STATE_TABLE),
+  ...observability('ingest'),
+});

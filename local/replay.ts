@@ -1,0 +1,145 @@
+import { formatMoney } from '../shared/domain/money.ts';
+import { MONEY_FIELDS, type Totals } from '../shared/domain/aggregation.ts';
+import { parseInstant } from '../shared/domain/time.ts';
+import type { QueuedMessage } from './local-queue.ts';
+import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
+
+/** The per-day fields of the replay summary, in the order SPEC §6 lists them. */
+export const SUMMARY_DAY_FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits'] as const;
+
+export type SummaryDay = Record<(typeof SUMMARY_DAY_FIELDS)[number], string | number>;
+
+export interface ReplaySummary {
+  channels: Record<string, { days: Record<string, SummaryDay> }>;
+  events: { received: number; accepted: number; duplicates: number; quarantined: number };
+  quarantine: { line: number; eventId: string | null; reason: string }[];
+}
+
+export interface ReplayProgress {
+  readonly linesDone: number;
+  readonly linesTotal: number;
+  readonly elapsedMs: number;
+}
+
+export interface ReplayOptions extends Omit<PipelineOptions, 'config' | 'dataDir'> {
+  readonly config: unknown;
+  /** The replay file's lines, in file order (= arrival order). */
+  readonly lines: readonly string[];
+  /** Receives each emitted outbound event as one NDJSON line. */
+  readonly emit?: (line: string) => void;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Messages per ingest batch (SQS batch size). */
+  readonly batchSize?: number;
+}
+
+/** A replay line's identity and arrival time, read leniently: the pipeline itself does the real validation. */
+function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } {
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return { parsed };
+    const envelope = parsed as { time?: unknown; detail?: { channelId?: unknown; eventId?: unknown } };
+    const timeMs = typeof envelope.time === 'string' ? (parseInstant(envelope.time) ?? undefined) : undefined;
+    const key = envelope.detail && typeof envelope.detail === 'object' ? `${String(envelope.detail.channelId)}\u0000${String(envelope.detail.eventId)}` : undefined;
+    return { parsed, ...(key === undefined ? {} : { key }), ...(timeMs === undefined ? {} : { timeMs }) };
+  } catch {
+    return { parsed: undefined };
+  }
+}
+
+export const messageIdOfLine = (line: number) => `line-${line}`;
+const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
+
+/**
+ * `sentinel replay`: feeds the lines through the real pipeline on a fresh in-memory DynamoDB Local, in file
+ * order as arrival order, and summarises what it stored. A batch is cut before a line whose (channel, eventId)
+ * the batch already holds, so a later copy can never overtake an earlier one and "the first one stays" means the
+ * first line. The simulated clock is the latest `time` seen; lines without one arrive at the current clock.
+ */
+export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  const pipeline = await LocalPipeline.start(options);
+  const started = Date.now();
+  const batchSize = options.batchSize ?? 100;
+  try {
+    let clockMs = 0;
+    let received = 0;
+    let batch: QueuedMessage[] = [];
+    let keys = new Set<string>();
+    const unrouted: { line: number; eventId: string | null }[] = [];
+
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const report = await pipeline.ingest(batch);
+      if (report.deadLettered.length > 0) {
+        throw new Error(`ingest failed repeatedly for ${report.deadLettered.map((m) => m.messageId).join(', ')}; see the log above`);
+      }
+      await pipeline.aggregate();
+      batch = [];
+      keys = new Set();
+    };
+
+    for (let index = 0; index < options.lines.length; index++) {
+      const line = options.lines[index] as string;
+      if (line.trim() === '') continue;
+      received += 1;
+      const lineNumber = index + 1;
+      const { parsed, key, timeMs } = peek(line);
+      if (timeMs !== undefined && timeMs > clockMs) clockMs = timeMs;
+      if (parsed !== undefined && !pipeline.routesToIngest(parsed)) {
+        // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
+        const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
+        unrouted.push({ line: lineNumber, eventId: typeof eventId === 'string' ? eventId : null });
+        await pipeline.intake.quarantine({
+          messageId: messageIdOfLine(lineNumber),
+          reason: 'unknown_detail_type',
+          message: 'no rule on the bus routes this event to ingest',
+          payload: line,
+          atMs: clockMs,
+          ...(typeof eventId === 'string' ? { eventId } : {}),
+        });
+        continue;
+      }
+      if ((key !== undefined && keys.has(key)) || batch.length >= batchSize) await flush();
+      if (key !== undefined) keys.add(key);
+      batch.push({ messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: clockMs });
+      if (options.onProgress && received % 1000 === 0) options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
+    }
+    await flush();
+    await pipeline.aggregate();
+    options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
+    return await summarise(pipeline, received);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+function summaryDay(totals: Totals, currency: string): SummaryDay {
+  const day = {} as SummaryDay;
+  for (const field of SUMMARY_DAY_FIELDS) day[field] = MONEY_FIELDS.has(field) ? formatMoney(totals[field], currency) : Number(totals[field]);
+  return day;
+}
+
+async function summarise(pipeline: LocalPipeline, received: number): Promise<ReplaySummary> {
+  const channels: ReplaySummary['channels'] = {};
+  let accepted = 0n;
+  for (const channel of pipeline.config.channels) {
+    const days = [...(await pipeline.aggregates.buckets(channel.id, 'D')).entries()].sort(([a], [b]) => a.localeCompare(b));
+    channels[channel.id] = { days: Object.fromEntries(days.map(([day, totals]) => [day, summaryDay(totals, channel.currency)])) };
+    for (const [, totals] of days) accepted += totals.events;
+  }
+  const quarantined = await pipeline.intake.quarantined();
+  const duplicates = await pipeline.intake.duplicates();
+  const quarantine = quarantined
+    .map((q) => ({ line: lineOfMessageId(q.messageId), eventId: q.eventId ?? null, reason: q.reason }))
+    .sort((a, b) => a.line - b.line);
+  const summary: ReplaySummary = {
+    channels,
+    events: { received, accepted: Number(accepted), duplicates: duplicates.length, quarantined: quarantine.length },
+    quarantine,
+  };
+  const accounted = summary.events.accepted + summary.events.duplicates + summary.events.quarantined;
+  if (accounted !== received) {
+    throw new Error(`replay lost track of events: received ${received} but accepted + duplicates + quarantined = ${accounted}`);
+  }
+  return summary;
+}
+

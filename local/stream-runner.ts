@@ -1,0 +1,176 @@
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { ShardBatchEvent, ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
+
+export type ShardBatchInvoker = (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
+
+export interface StreamRunnerOptions {
+  /** Records per invocation (GetRecords limit, at most 1000); a function lets tests vary the split per batch. */
+  readonly batchSize?: number | (() => number);
+  /** Attempts per batch before the runner gives up with an error (Lambda would send it to the on-failure destination). */
+  readonly maxAttempts?: number;
+}
+
+interface ShardState {
+  /** Last sequence number acknowledged by the handler. */
+  position?: string;
+  iterator?: string;
+  finished: boolean;
+}
+
+/**
+ * The local stand-in for Lambda's DynamoDB Streams event source mapping: reads the stream through the real
+ * DynamoDB Streams API of DynamoDB Local, one shard at a time in shard order (parents before children), and
+ * invokes the aggregate handler with windowed batches that carry `shardId`, as the deployed mapping does. A failed
+ * batch is re-read from the last acknowledged record, like Lambda's retry; `batchItemFailures` are honoured.
+ */
+export class StreamRunner {
+  private readonly shards = new Map<string, ShardState>();
+  private readonly batchSize: () => number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly client: DynamoDBStreamsClient,
+    private readonly streamArn: string,
+    private readonly invoke: ShardBatchInvoker,
+    options: StreamRunnerOptions = {},
+  ) {
+    const size = options.batchSize ?? 1000;
+    this.batchSize = typeof size === 'number' ? () => size : size;
+    this.maxAttempts = options.maxAttempts ?? 20;
+  }
+
+  /** Processes every record currently in the stream; returns how many records were acknowledged. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let progressed = 0;
+      for (const shard of await this.listShards()) progressed += await this.drainShard(shard);
+      total += progressed;
+      if (progressed === 0) return total;
+    }
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: exclusiveStartShardId }));
+      shards.push(...(page.StreamDescription?.Shards ?? []));
+      exclusiveStartShardId = page.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+    return shards;
+  }
+
+  private async iteratorFor(shardId: string, state: ShardState): Promise<string | undefined> {
+    const result = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ...(state.position ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.position } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return result.ShardIterator;
+  }
+
+  private async drainShard(shard: Shard): Promise<number> {
+    const shardId = shard.ShardId as string;
+    const state = this.shards.get(shardId) ?? { finished: false };
+    this.shards.set(shardId, state);
+    const parent = shard.ParentShardId ? this.shards.get(shard.ParentShardId) : undefined;
+    if (state.finished || (parent && !parent.finished)) return 0;
+
+    let acknowledged = 0;
+    for (let attempt = 1; ; ) {
+      state.iterator ??= await this.iteratorFor(shardId, state);
+      if (!state.iterator) {
+        state.finished = true;
+        return acknowledged;
+      }
+      let page;
+      try {
+        page = await this.client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(1000, Math.max(1, this.batchSize())) }));
+      } catch (error) {
+        if (error instanceof ExpiredIteratorException) {
+          state.iterator = undefined;
+          continue;
+        }
+        throw error;
+      }
+      const records = page.Records ?? [];
+      if (records.length === 0) {
+        state.iterator = page.NextShardIterator;
+        if (!state.iterator) state.finished = true;
+        return acknowledged;
+      }
+      const failedAt = await this.deliver(shardId, records);
+      if (failedAt === undefined) {
+        state.position = records[records.length - 1]?.dynamodb?.SequenceNumber;
+        state.iterator = page.NextShardIterator;
+        acknowledged += records.length;
+        attempt = 1;
+        if (!state.iterator) {
+          state.finished = true;
+          return acknowledged;
+        }
+        continue;
+      }
+      // Keep what was acknowledged before the failed record, then re-read from it (Lambda's retry).
+      const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === failedAt);
+      if (index > 0) {
+        state.position = records[index - 1]?.dynamodb?.SequenceNumber;
+        acknowledged += index;
+      }
+      state.iterator = undefined;
+      if (++attempt > this.maxAttempts) throw new Error(`shard ${shardId}: batch from ${failedAt} failed ${this.maxAttempts} times`);
+    }
+  }
+
+  /** Invokes the handler; returns the first failed sequence number, the first record when it threw, or undefined. */
+  private async deliver(shardId: string, records: StreamRecord[]): Promise<string | undefined> {
+    const event: ShardBatchEvent = {
+      Records: records.map((r) => toLambdaRecord(r, this.streamArn)),
+      shardId,
+      eventSourceARN: this.streamArn,
+      window: { start: new Date(0).toISOString(), end: new Date(0).toISOString() },
+      state: {},
+      isFinalInvokeForWindow: false,
+      isWindowTerminatedEarly: false,
+    };
+    try {
+      const response = await this.invoke(event);
+      return response.batchItemFailures[0]?.itemIdentifier;
+    } catch {
+      return records[0]?.dynamodb?.SequenceNumber;
+    }
+  }
+}
+
+/** A stream record in the shape Lambda delivers it (same fields; creation time in epoch seconds). */
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const d = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion,
+    eventSource: record.eventSource,
+    awsRegion: record.awsRegion,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(d.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) } : {}),
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { describeProblems, parseConfig, type SentinelConfig } from '../domain/config.ts';
+
+/** Port: the configuration in force. */
+export interface ConfigSource {
+  current(): Promise<SentinelConfig>;
+}
+
+const KEY = { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' } };
+
+/** Raised when the stored configuration is missing or does not validate: the function cannot do its job. */
+export class ConfigUnavailableError extends Error {}
+
+/**
+ * Configuration stored in the state table as one validated document with a version. Readers cache it for
+ * `maxAgeMs` (module scope, so a warm Lambda reads it once a minute, not once per batch).
+ */
+export function dynamoConfigSource(client: DynamoDBClient, tableName: string, maxAgeMs = 60_000, now: () => number = Date.now): ConfigSource {
+  let cached: { config: SentinelConfig; at: number } | undefined;
+  return {
+    async current() {
+      if (cached && now() - cached.at < maxAgeMs) return cached.config;
+      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: KEY, ConsistentRead: true }));
+      const text = result.Item?.document?.S;
+      if (text === undefined) throw new ConfigUnavailableError(`no configuration stored in ${tableName} (CONFIG/CURRENT)`);
+      const parsed = parseConfig(JSON.parse(text));
+      if (!parsed.ok) throw new ConfigUnavailableError(`stored configuration is invalid:\n${describeProblems(parsed.problems)}`);
+      cached = { config: parsed.config, at: now() };
+      return parsed.config;
+    },
+  };
+}
+
+/** Validates and stores a configuration document as a whole; a bad one is refused with every problem listed. */
+export async function storeConfig(client: DynamoDBClient, tableName: string, document: unknown, atMs: number): Promise<SentinelConfig> {
+  const parsed = parseConfig(document);
+  if (!parsed.ok) throw new ConfigUnavailableError(`configuration refused:\n${describeProblems(parsed.problems)}`);
+  await client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { ...KEY, document: { S: JSON.stringify(document) }, updatedAt: { N: String(atMs) } },
+    }),
+  );
+  return parsed.config;
+}

@@ -1,0 +1,60 @@
+import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { EVENT_ITEM } from './tables.ts';
+
+export interface StoredEvent {
+  readonly channelId: string;
+  readonly eventId: string;
+  /** Canonical content (see `encodeEvent`). */
+  readonly encoded: string;
+  /** Business hour bucket `YYYY-MM-DDTHH`; the day is its first ten characters. */
+  readonly hour: string;
+  readonly arrivedAtMs: number;
+}
+
+export type PutOutcome = { readonly kind: 'stored' } | { readonly kind: 'exists'; readonly encoded: string };
+
+/** Port: the event store, where each accepted event is written exactly once. */
+export interface EventStore {
+  /** Stores the event unless `(channelId, eventId)` is already stored; then returns what is stored. */
+  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+}
+
+export function eventKey(channelId: string, eventId: string): string {
+  return `${channelId}#${eventId}`;
+}
+
+/**
+ * DynamoDB event store: one conditional PutItem per event (one write unit for an item under 1 KB). A failed
+ * condition returns the stored item in the same request, so telling a duplicate from a conflicting duplicate
+ * costs no extra read.
+ */
+export function dynamoEventStore(client: DynamoDBClient, tableName: string): EventStore {
+  return {
+    async putIfAbsent(event) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              [EVENT_ITEM.key]: { S: eventKey(event.channelId, event.eventId) },
+              [EVENT_ITEM.body]: { S: event.encoded },
+              [EVENT_ITEM.hour]: { S: event.hour },
+              [EVENT_ITEM.arrivedAt]: { N: String(event.arrivedAtMs) },
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': EVENT_ITEM.key },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { kind: 'stored' };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          const stored = error.Item?.[EVENT_ITEM.body]?.S;
+          if (stored === undefined) throw new Error(`event ${event.channelId}/${event.eventId} exists but its body could not be read back`);
+          return { kind: 'exists', encoded: stored };
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The two DynamoDB tables, defined once: the CDK stack builds them from this and the local runtime creates them
+ * from this, so a key or stream setting cannot differ between AWS and a laptop.
+ *
+ * - `events`: one item per accepted event (`pk` = `channelId#eventId`), written once by a conditional put. It is
+ *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation.
+ * - `state`: everything derived or configured, keyed `pk`/`sk` — aggregates (`AGG#channel` / `D#day`, `H#hour`),
+ *   stream checkpoints, configuration, quarantine and duplicate logs. No stream, so aggregate writes never loop.
+ */
+export interface TableDefinition {
+  readonly id: 'events' | 'state';
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly stream?: 'NEW_IMAGE';
+  readonly timeToLiveAttribute?: string;
+}
+
+export const EVENTS_TABLE: TableDefinition = { id: 'events', partitionKey: 'pk', stream: 'NEW_IMAGE' };
+export const STATE_TABLE: TableDefinition = { id: 'state', partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' };
+export const TABLES = [EVENTS_TABLE, STATE_TABLE] as const;
+
+/** Table names the code is given at run time (environment on AWS, chosen by the local runtime otherwise). */
+export interface TableNames {
+  readonly events: string;
+  readonly state: string;
+}
+
+/** Attribute names of an event item: short, because attribute names count toward the 1 KB write unit. */
+export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a' } as const;
+
+/** Most items one TransactWriteItems may hold (DynamoDB's limit). */
+export const MAX_TRANSACTION_ITEMS = 100;

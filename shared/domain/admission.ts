@@ -1,0 +1,109 @@
+/**
+ * Admission: whether one delivered message becomes an accepted event, decided purely from its text, the
+ * configuration and the arrival time. Everything that is refused gets a stable reason code; nothing is thrown,
+ * so one bad message can never fail the batch around it.
+ */
+import { InboundEnvelope, inboundDefinition } from '../../events/inbound.ts';
+import { type ChannelConfig, MAX_FUTURE_SKEW_MS, type SentinelConfig } from './config.ts';
+import { currencyOf, encodeEvent, type InboundEvent } from './inbound-event.ts';
+import { type Bucket, bucketOf, parseInstant } from './time.ts';
+
+/** Why an event was quarantined. Stable codes: producers and dashboards key on them. */
+export const REJECTION_REASONS = [
+  'invalid_json',
+  'schema_error',
+  'unknown_detail_type',
+  'unknown_channel',
+  'wrong_currency',
+  'occurred_in_future',
+  'too_late',
+  'conflicting_duplicate',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export interface Accepted {
+  readonly ok: true;
+  readonly event: InboundEvent;
+  /** Canonical content; the stored body and the identity compared on redelivery. */
+  readonly encoded: string;
+  readonly bucket: Bucket;
+  readonly arrivedAtMs: number;
+}
+
+export interface Rejected {
+  readonly ok: false;
+  readonly reason: RejectionReason;
+  /** Human explanation: the schema paths and what is wrong with them. */
+  readonly message: string;
+  readonly eventId?: string;
+  readonly channelId?: string;
+  readonly arrivedAtMs?: number;
+}
+
+export type Admission = Accepted | Rejected;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const channelIndex = new WeakMap<SentinelConfig, Map<string, ChannelConfig>>();
+
+/** The configured channel with this id, if any (indexed once per configuration object). */
+export function channelOf(config: SentinelConfig, channelId: string): ChannelConfig | undefined {
+  let index = channelIndex.get(config);
+  if (!index) {
+    index = new Map(config.channels.map((c) => [c.id, c]));
+    channelIndex.set(config, index);
+  }
+  return index.get(channelId);
+}
+
+function issuesText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Decides one message. Invariant: the result depends only on (body, config) — the arrival time is the
+ * envelope's own `time` — so a redelivery of the same message is decided the same way every time.
+ */
+export function admit(body: string, config: SentinelConfig): Admission {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (error) {
+    return { ok: false, reason: 'invalid_json', message: (error as Error).message };
+  }
+  const rawDetail = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).detail : undefined;
+  const hint = {
+    ...(typeof rawDetail === 'object' && rawDetail !== null && typeof (rawDetail as Record<string, unknown>).eventId === 'string'
+      ? { eventId: (rawDetail as Record<string, string>).eventId }
+      : {}),
+    ...(typeof rawDetail === 'object' && rawDetail !== null && typeof (rawDetail as Record<string, unknown>).channelId === 'string'
+      ? { channelId: (rawDetail as Record<string, string>).channelId }
+      : {}),
+  };
+
+  const envelope = InboundEnvelope.safeParse(raw);
+  if (!envelope.success) return { ok: false, reason: 'schema_error', message: `envelope: ${issuesText(envelope.error.issues)}`, ...hint };
+  const arrivedAtMs = parseInstant(envelope.data.time) as number;
+  const withArrival = { ...hint, arrivedAtMs };
+
+  const definition = inboundDefinition(envelope.data['detail-type']);
+  if (!definition) {
+    return { ok: false, reason: 'unknown_detail_type', message: `detail-type "${envelope.data['detail-type']}" is not one of the inbound events`, ...withArrival };
+  }
+  const detail = definition.detail.safeParse(envelope.data.detail);
+  if (!detail.success) return { ok: false, reason: 'schema_error', message: `detail: ${issuesText(detail.error.issues)}`, ...withArrival };
+  const event = detail.data as InboundEvent;
+
+  const channel = channelOf(config, event.channelId);
+  if (!channel) return { ok: false, reason: 'unknown_channel', message: `channel "${event.channelId}" is not configured`, ...withArrival };
+  const currency = currencyOf(event);
+  if (currency !== undefined && currency !== channel.currency) {
+    return { ok: false, reason: 'wrong_currency', message: `event is in ${currency}; channel "${channel.id}" reports in ${channel.currency}`, ...withArrival };
+  }
+  if (event.occurredAtMs > arrivedAtMs + MAX_FUTURE_SKEW_MS) {
+    return { ok: false, reason: 'occurred_in_future', message: `occurredAt ${event.occurredAt} is more than 5 minutes after arrival ${envelope.data.time}`, ...withArrival };
+  }
+  if (event.occurredAtMs < arrivedAtMs - config.latenessDays * DAY_MS) {
+    return { ok: false, reason: 'too_late', message: `occurredAt ${event.occurredAt} is older than the ${config.latenessDays}-day lateness window`, ...withArrival };
+  }
+  return { ok: true, event, encoded: encodeEvent(event), bucket: bucketOf(event.occurredAtMs, config.timezone), arrivedAtMs };
+}

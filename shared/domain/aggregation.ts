@@ -1,0 +1,135 @@
+/**
+ * Aggregation: what each accepted event adds to its channel's day and hour buckets, and how a batch of events is
+ * pre-summed so that the database sees one update per touched bucket instead of one per event.
+ *
+ * Every field is an exact integer (`bigint`; money in minor units). Addition is commutative and associative, so
+ * any order, any batch split and any interleaving of consumers yield the same totals, provided each event is
+ * applied once — which is the storage layer's job (see docs/ARCHITECTURE.md).
+ */
+import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from './inbound-event.ts';
+import type { Bucket } from './time.ts';
+
+export const TOTAL_FIELDS = [
+  'events',
+  'gmv',
+  'orders',
+  'units',
+  'refunds',
+  'refundCount',
+  'spend',
+  'impressions',
+  'clicks',
+  'reportedConversions',
+  'reportedRevenue',
+  'visits',
+] as const;
+export type TotalField = (typeof TOTAL_FIELDS)[number];
+export type Totals = Record<TotalField, bigint>;
+
+/** Which fields are money (minor units) rather than counts. */
+export const MONEY_FIELDS: ReadonlySet<TotalField> = new Set(['gmv', 'refunds', 'spend', 'reportedRevenue']);
+
+export function zeroTotals(): Totals {
+  return Object.fromEntries(TOTAL_FIELDS.map((f) => [f, 0n])) as Totals;
+}
+
+/** Adds `delta` into `into` in place and returns it. */
+export function addInto(into: Totals, delta: Partial<Totals>): Totals {
+  for (const field of TOTAL_FIELDS) {
+    const value = delta[field];
+    if (value !== undefined) into[field] += value;
+  }
+  return into;
+}
+
+/** What one event contributes to every bucket it falls in (only the fields it touches). */
+export function deltaOf(event: InboundEvent): Partial<Totals> {
+  switch (event.type) {
+    case SALE: {
+      let gmv = 0n;
+      let units = 0n;
+      for (const line of event.lines) {
+        gmv += BigInt(line.quantity) * line.unitPrice;
+        units += BigInt(line.quantity);
+      }
+      return { events: 1n, gmv, orders: 1n, units };
+    }
+    case REFUND:
+      return { events: 1n, refunds: event.amount, refundCount: 1n };
+    case AD_SPEND:
+      return {
+        events: 1n,
+        spend: event.spend,
+        impressions: BigInt(event.impressions ?? 0),
+        clicks: BigInt(event.clicks ?? 0),
+        reportedConversions: BigInt(event.reportedConversions ?? 0),
+        reportedRevenue: event.reportedRevenue ?? 0n,
+      };
+    case TRAFFIC:
+      return { events: 1n, visits: BigInt(event.visits) };
+  }
+}
+
+/** Sort key of a channel's aggregate item: `D#2025-01-15` for a business day, `H#2025-01-15T18` for an hour. */
+export type BucketKey = `D#${string}` | `H#${string}`;
+
+export function bucketKeys(bucket: Bucket): [BucketKey, BucketKey] {
+  return [`D#${bucket.day}`, `H#${bucket.hour}`];
+}
+
+export interface BucketDelta {
+  readonly channelId: string;
+  readonly bucket: BucketKey;
+  readonly totals: Totals;
+}
+
+/**
+ * Pre-sums a batch into one delta per (channel, bucket). Invariant: for every field, the sum of the returned
+ * deltas over a bucket equals the sum of `deltaOf` over the batch's events in that bucket; output order is
+ * deterministic (sorted), so retries of the same batch issue the same writes.
+ */
+export function preAggregate(items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket }>): BucketDelta[] {
+  const sums = new Map<string, BucketDelta>();
+  for (const { event, bucket } of items) {
+    const delta = deltaOf(event);
+    for (const key of bucketKeys(bucket)) {
+      const id = `${event.channelId}\u0000${key}`;
+      let entry = sums.get(id);
+      if (!entry) {
+        entry = { channelId: event.channelId, bucket: key, totals: zeroTotals() };
+        sums.set(id, entry);
+      }
+      addInto(entry.totals, delta);
+    }
+  }
+  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+export interface Kpis {
+  /** Average order value (客單價), minor units per order. */
+  readonly aov: number | null;
+  /** Orders per visit. */
+  readonly conversionRate: number | null;
+  /** GMV per unit of spend (the seeds' "ROI 1:4" is 4). */
+  readonly roi: number | null;
+  /** Refunded amount per unit of GMV. */
+  readonly refundRate: number | null;
+  /** Clicks per impression. */
+  readonly ctr: number | null;
+  /** Spend per order, minor units. */
+  readonly costPerOrder: number | null;
+}
+
+const div = (a: bigint, b: bigint): number | null => (b === 0n ? null : Number(a) / Number(b));
+
+/** The derived KPIs of SPEC §3; `null` where the denominator is zero (no orders, no visits, no spend…). */
+export function kpisOf(t: Totals): Kpis {
+  return {
+    aov: div(t.gmv, t.orders),
+    conversionRate: div(t.orders, t.visits),
+    roi: div(t.gmv, t.spend),
+    refundRate: div(t.refunds, t.gmv),
+    ctr: div(t.clicks, t.impressions),
+    costPerOrder: div(t.spend, t.orders),
+  };
+}

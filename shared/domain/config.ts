@@ -1,0 +1,227 @@
+/**
+ * The configuration document (SPEC §2): parsed and validated as a whole. A bad document is refused with every
+ * problem listed (path and reason) and nothing of it is applied; a good one comes out with every amount already
+ * in exact minor units of its channel's currency, so nothing downstream parses money again.
+ */
+import { z } from 'zod';
+import { isKnownCurrency, parseMoney } from './money.ts';
+import { isValidTimeZone, parseInstant } from './time.ts';
+
+export const CHANNEL_KINDS = ['marketplace', 'live_stream', 'social_content', 'group_buy', 'own_store', 'offline', 'search_ads', 'other'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** Default lateness window: events that occurred longer ago than this (relative to arrival) are refused. */
+export const DEFAULT_LATENESS_DAYS = 7;
+/** How far in the future (relative to arrival) an event may claim to have occurred: clock skew allowance. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+const decimal = z.union([z.string(), z.number()]);
+const pct = z.number().gt(0).lt(100);
+const id = z.string().min(1).max(128);
+
+const channelSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  kind: z.enum(CHANNEL_KINDS),
+  currency: z.string().refine(isKnownCurrency, 'is not a known ISO 4217 currency'),
+  budget: z.strictObject({ daily: decimal, monthly: decimal.optional() }),
+  rules: z
+    .strictObject({
+      roiFloor: z.number().positive().optional(),
+      roiDropPct: pct.optional(),
+      minSpend: decimal.optional(),
+      staleAfterMinutes: z.number().int().positive().optional(),
+    })
+    .optional(),
+  stores: z
+    .array(z.strictObject({ id, authorizedRegions: z.array(z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code like CN-31')).optional() }))
+    .optional(),
+});
+
+const documentSchema = z.strictObject({
+  timezone: z.string().refine(isValidTimeZone, 'is not an IANA timezone the runtime knows'),
+  latenessDays: z.number().int().positive().max(366).optional(),
+  channels: z.array(channelSchema).min(1),
+  prices: z
+    .array(
+      z.strictObject({
+        sku: id,
+        guidePrice: decimal,
+        maxDiscountPct: z.number().min(0).lt(100),
+        channels: z.record(z.string(), z.strictObject({ maxDiscountPct: z.number().min(0).lt(100) })).optional(),
+      }),
+    )
+    .optional(),
+  promotions: z
+    .array(
+      z.strictObject({
+        id,
+        channelIds: z.array(id).min(1),
+        skus: z.array(id).optional(),
+        from: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        to: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        maxDiscountPct: z.number().min(0).lt(100),
+      }),
+    )
+    .optional(),
+  reallocation: z
+    .strictObject({
+      lookbackDays: z.number().int().positive().max(366).optional(),
+      minDays: z.number().int().positive().optional(),
+      maxShiftPct: z.number().gt(0).max(100).optional(),
+      minDailyBudget: decimal.optional(),
+    })
+    .optional(),
+});
+
+export interface ChannelConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: ChannelKind;
+  readonly currency: string;
+  readonly budget: { readonly daily: bigint; readonly monthly?: bigint };
+  readonly rules: { readonly roiFloor?: number; readonly roiDropPct?: number; readonly minSpend?: bigint; readonly staleAfterMinutes?: number };
+  readonly stores: readonly { readonly id: string; readonly authorizedRegions?: readonly string[] }[];
+}
+
+export interface PriceConfig {
+  readonly sku: string;
+  /** Guide price per channel currency, in that currency's minor units. */
+  readonly guidePrice: string | number;
+  readonly maxDiscountPct: number;
+  readonly channels: Readonly<Record<string, { readonly maxDiscountPct: number }>>;
+}
+
+export interface PromotionConfig {
+  readonly id: string;
+  readonly channelIds: readonly string[];
+  readonly skus?: readonly string[];
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly maxDiscountPct: number;
+}
+
+export interface SentinelConfig {
+  readonly timezone: string;
+  readonly latenessDays: number;
+  readonly channels: readonly ChannelConfig[];
+  readonly prices: readonly PriceConfig[];
+  readonly promotions: readonly PromotionConfig[];
+  readonly reallocation: { readonly lookbackDays: number; readonly minDays: number; readonly maxShiftPct: number; readonly minDailyBudget: string | number };
+  /** The document as given, for storage and display. */
+  readonly source: unknown;
+}
+
+export interface ConfigProblem {
+  /** Where in the document, like `channels[2].budget.daily`; empty for the document itself. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+export type ConfigResult = { ok: true; config: SentinelConfig } | { ok: false; problems: ConfigProblem[] };
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/**
+ * Validates a configuration document. Invariant: either every problem is reported and no config is returned,
+ * or the returned config is complete, internally consistent (ids unique, references resolve, amounts exact in
+ * each channel's currency) and carries every default filled in.
+ */
+export function parseConfig(document: unknown): ConfigResult {
+  const parsed = documentSchema.safeParse(document);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: pathText(issue.path), reason: issue.message })) };
+  }
+  const doc = parsed.data;
+  const problems: ConfigProblem[] = [];
+  const money = (value: string | number, currency: string, path: string): bigint => {
+    const result = parseMoney(value, currency);
+    if (result.ok) return result.minor;
+    problems.push({ path, reason: result.reason });
+    return 0n;
+  };
+
+  const channelIds = new Set<string>();
+  const channels: ChannelConfig[] = doc.channels.map((c, i) => {
+    if (channelIds.has(c.id)) problems.push({ path: `channels[${i}].id`, reason: `duplicate channel id "${c.id}"` });
+    channelIds.add(c.id);
+    const storeIds = new Set<string>();
+    (c.stores ?? []).forEach((s, j) => {
+      if (storeIds.has(s.id)) problems.push({ path: `channels[${i}].stores[${j}].id`, reason: `duplicate store id "${s.id}"` });
+      storeIds.add(s.id);
+    });
+    const daily = money(c.budget.daily, c.currency, `channels[${i}].budget.daily`);
+    const monthly = c.budget.monthly === undefined ? undefined : money(c.budget.monthly, c.currency, `channels[${i}].budget.monthly`);
+    if (monthly !== undefined && monthly < daily) {
+      problems.push({ path: `channels[${i}].budget.monthly`, reason: 'is smaller than the daily budget' });
+    }
+    const minSpend = c.rules?.minSpend === undefined ? undefined : money(c.rules.minSpend, c.currency, `channels[${i}].rules.minSpend`);
+    return {
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      currency: c.currency,
+      budget: monthly === undefined ? { daily } : { daily, monthly },
+      rules: {
+        ...(c.rules?.roiFloor === undefined ? {} : { roiFloor: c.rules.roiFloor }),
+        ...(c.rules?.roiDropPct === undefined ? {} : { roiDropPct: c.rules.roiDropPct }),
+        ...(c.rules?.staleAfterMinutes === undefined ? {} : { staleAfterMinutes: c.rules.staleAfterMinutes }),
+        ...(minSpend === undefined ? {} : { minSpend }),
+      },
+      stores: c.stores ?? [],
+    };
+  });
+
+  const currencies = new Set(channels.map((c) => c.currency));
+  const skus = new Set<string>();
+  (doc.prices ?? []).forEach((p, i) => {
+    if (skus.has(p.sku)) problems.push({ path: `prices[${i}].sku`, reason: `duplicate sku "${p.sku}"` });
+    skus.add(p.sku);
+    for (const cur of currencies) money(p.guidePrice, cur, `prices[${i}].guidePrice`);
+    for (const channelId of Object.keys(p.channels ?? {})) {
+      if (!channelIds.has(channelId)) problems.push({ path: `prices[${i}].channels.${channelId}`, reason: `unknown channel "${channelId}"` });
+    }
+  });
+
+  const promotions: PromotionConfig[] = (doc.promotions ?? []).map((p, i) => {
+    p.channelIds.forEach((channelId, j) => {
+      if (!channelIds.has(channelId)) problems.push({ path: `promotions[${i}].channelIds[${j}]`, reason: `unknown channel "${channelId}"` });
+    });
+    const fromMs = parseInstant(p.from) as number;
+    const toMs = parseInstant(p.to) as number;
+    if (toMs <= fromMs) problems.push({ path: `promotions[${i}].to`, reason: 'must be after from' });
+    return { id: p.id, channelIds: p.channelIds, ...(p.skus ? { skus: p.skus } : {}), fromMs, toMs, maxDiscountPct: p.maxDiscountPct };
+  });
+
+  const reallocation = {
+    lookbackDays: doc.reallocation?.lookbackDays ?? 14,
+    minDays: doc.reallocation?.minDays ?? 7,
+    maxShiftPct: doc.reallocation?.maxShiftPct ?? 20,
+    minDailyBudget: doc.reallocation?.minDailyBudget ?? '500.00',
+  };
+  if (reallocation.minDays > reallocation.lookbackDays) {
+    problems.push({ path: 'reallocation.minDays', reason: 'is larger than lookbackDays' });
+  }
+  for (const cur of currencies) money(reallocation.minDailyBudget, cur, 'reallocation.minDailyBudget');
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      timezone: doc.timezone,
+      latenessDays: doc.latenessDays ?? DEFAULT_LATENESS_DAYS,
+      channels,
+      prices: (doc.prices ?? []).map((p) => ({ sku: p.sku, guidePrice: p.guidePrice, maxDiscountPct: p.maxDiscountPct, channels: p.channels ?? {} })),
+      promotions,
+      reallocation,
+      source: document,
+    },
+  };
+}
+
+/** Renders problems one per line, for CLI errors and logs. */
+export function describeProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `  - ${p.path || '(document)'}: ${p.reason}`).join('\n');
+}

@@ -1,0 +1,73 @@
+/**
+ * Exactly-once application of a stream shard to the aggregates.
+ *
+ * A shard delivers records in sequence-number order, at least once, with retried batches that may be split
+ * differently (bisect on error) or overlap. Each shard has a checkpoint: the sequence number of the last record
+ * whose deltas are in the aggregates. The deltas of the records after it and the checkpoint's move to the last of
+ * them are committed in one transaction, conditional on the checkpoint being what was read. Hence every record is
+ * applied once: before the commit nothing of it is applied; after it, the checkpoint excludes it forever.
+ */
+import { type BucketDelta, preAggregate } from './aggregation.ts';
+import type { InboundEvent } from './inbound-event.ts';
+import type { Bucket } from './time.ts';
+
+export interface ShardRecord {
+  /** The shard's sequence number, a decimal integer string. */
+  readonly sequenceNumber: string;
+  /** The accepted event the record inserted, or `undefined` for records that change no aggregate (updates, TTL deletions). */
+  readonly item: { readonly event: InboundEvent; readonly bucket: Bucket } | undefined;
+}
+
+export interface PlannedCommit {
+  /** The checkpoint the commit moves to: the last record it covers. */
+  readonly lastSequenceNumber: string;
+  /** The first record it covers, reported as the failed item if the commit cannot be made. */
+  readonly firstSequenceNumber: string;
+  readonly records: number;
+  readonly deltas: BucketDelta[];
+}
+
+/** Whether sequence number `a` comes after `b` (`undefined` is before everything). */
+export function isAfter(a: string, b: string | undefined): boolean {
+  return b === undefined || BigInt(a) > BigInt(b);
+}
+
+/** The records not yet covered by `checkpoint`, in shard order. */
+export function pendingAfter(records: readonly ShardRecord[], checkpoint: string | undefined): ShardRecord[] {
+  return records.filter((r) => isAfter(r.sequenceNumber, checkpoint)).sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+}
+
+/**
+ * Splits pending records into consecutive commits, each touching at most `maxBuckets` aggregate items (a
+ * transaction holds the checkpoint plus the items). Invariant: commits cover the records in order without gaps,
+ * so applying them in order advances the checkpoint monotonically and each commit's deltas sum exactly its records.
+ */
+export function planCommits(pending: readonly ShardRecord[], maxBuckets: number): PlannedCommit[] {
+  const commits: PlannedCommit[] = [];
+  let group: ShardRecord[] = [];
+  let keys = new Set<string>();
+  const flush = () => {
+    const first = group[0];
+    const last = group[group.length - 1];
+    if (!first || !last) return;
+    commits.push({
+      firstSequenceNumber: first.sequenceNumber,
+      lastSequenceNumber: last.sequenceNumber,
+      records: group.length,
+      deltas: preAggregate(group.flatMap((r) => (r.item ? [r.item] : []))),
+    });
+    group = [];
+    keys = new Set();
+  };
+  for (const record of pending) {
+    if (record.item) {
+      const { event, bucket } = record.item;
+      const added = [`${event.channelId}#D#${bucket.day}`, `${event.channelId}#H#${bucket.hour}`].filter((k) => !keys.has(k));
+      if (keys.size + added.length > maxBuckets) flush();
+      for (const k of added) keys.add(k);
+    }
+    group.push(record);
+  }
+  flush();
+  return commits;
+}

@@ -1,0 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** The DynamoDB client, created once per execution environment and reused by every invocation. */
+export const dynamoClient = new DynamoDBClient({});
