@@ -21,6 +21,8 @@ import { StreamRunner, type StreamRunnerOptions } from './stream-runner.ts';
 export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
 
 export interface PipelineOptions extends DynamoLocalOptions {
+  /** Attach to a running DynamoDB Local (left running on stop) instead of starting one. */
+  readonly db?: DynamoLocal;
   /** The configuration document to store before anything runs (validated; refused as a whole if bad). */
   readonly config: unknown;
   readonly tables?: TableNames;
@@ -45,6 +47,7 @@ export class LocalPipeline {
 
   private constructor(
     readonly db: DynamoLocal,
+    private readonly ownsDb: boolean,
     readonly tables: TableNames,
     readonly config: SentinelConfig,
     streamArn: string,
@@ -70,14 +73,14 @@ export class LocalPipeline {
   }
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
-    const db = await startDynamoLocal(options);
+    const db = options.db ?? (await startDynamoLocal(options));
     try {
       const tables = options.tables ?? LOCAL_TABLES;
       const { eventsStreamArn } = await createTables(db.dynamo, tables);
       const config = await storeConfig(db.dynamo, tables.state, options.config, Date.now());
-      return new LocalPipeline(db, tables, config, eventsStreamArn, options);
+      return new LocalPipeline(db, !options.db, tables, config, eventsStreamArn, options);
     } catch (error) {
-      await db.stop();
+      if (!options.db) await db.stop();
       throw error;
     }
   }
@@ -98,6 +101,6 @@ export class LocalPipeline {
   }
 
   async stop(): Promise<void> {
-    await this.db.stop();
+    if (this.ownsDb) await this.db.stop();
   }
 }

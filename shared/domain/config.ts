@@ -4,7 +4,7 @@
  * in exact minor units of its channel's currency, so nothing downstream parses money again.
  */
 import { z } from 'zod';
-import { isKnownCurrency, parseMoney } from './money.ts';
+import { isKnownCurrency, minorDigits, parseMoney } from './money.ts';
 import { isValidTimeZone, parseInstant } from './time.ts';
 
 export const CHANNEL_KINDS = ['marketplace', 'live_stream', 'social_content', 'group_buy', 'own_store', 'offline', 'search_ads', 'other'] as const;
@@ -86,7 +86,7 @@ export interface ChannelConfig {
 
 export interface PriceConfig {
   readonly sku: string;
-  /** Guide price per channel currency, in that currency's minor units. */
+  /** Guide price in major units as configured; parsed per channel currency where a rule applies it. */
   readonly guidePrice: string | number;
   readonly maxDiscountPct: number;
   readonly channels: Readonly<Record<string, { readonly maxDiscountPct: number }>>;
@@ -174,12 +174,18 @@ export function parseConfig(document: unknown): ConfigResult {
     };
   });
 
-  const currencies = new Set(channels.map((c) => c.currency));
+  // Prices and the reallocation floor carry no currency of their own (SPEC §2): they must be expressible in at
+  // least one channel's currency, and the rules apply them only to channels whose currency can express them.
+  const currencies = [...new Set(channels.map((c) => c.currency))].sort((a, b) => minorDigits(b) - minorDigits(a));
+  const inSomeCurrency = (value: string | number, path: string) => {
+    const results = currencies.map((cur) => parseMoney(value, cur));
+    if (!results.some((r) => r.ok)) money(value, currencies[0] as string, path);
+  };
   const skus = new Set<string>();
   (doc.prices ?? []).forEach((p, i) => {
     if (skus.has(p.sku)) problems.push({ path: `prices[${i}].sku`, reason: `duplicate sku "${p.sku}"` });
     skus.add(p.sku);
-    for (const cur of currencies) money(p.guidePrice, cur, `prices[${i}].guidePrice`);
+    inSomeCurrency(p.guidePrice, `prices[${i}].guidePrice`);
     for (const channelId of Object.keys(p.channels ?? {})) {
       if (!channelIds.has(channelId)) problems.push({ path: `prices[${i}].channels.${channelId}`, reason: `unknown channel "${channelId}"` });
     }
@@ -204,7 +210,7 @@ export function parseConfig(document: unknown): ConfigResult {
   if (reallocation.minDays > reallocation.lookbackDays) {
     problems.push({ path: 'reallocation.minDays', reason: 'is larger than lookbackDays' });
   }
-  for (const cur of currencies) money(reallocation.minDailyBudget, cur, 'reallocation.minDailyBudget');
+  inSomeCurrency(reallocation.minDailyBudget, 'reallocation.minDailyBudget');
 
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -16,7 +16,7 @@ export type InboundDetailType = (typeof INBOUND_DETAIL_TYPES)[number];
 interface Common {
   readonly eventId: string;
   readonly channelId: string;
-  /** The producer's ISO 8601 text, kept for evidence. */
+  /** ISO 8601 text of the instant (the producer's own text on ingest; UTC when read back from storage). */
   readonly occurredAt: string;
   /** The same instant in epoch milliseconds. */
   readonly occurredAtMs: number;
@@ -72,11 +72,11 @@ export function currencyOf(event: InboundEvent): string | undefined {
 
 /**
  * Canonical text of an event's content: fixed key order, amounts as minor-unit integer strings, the instant as
- * epoch milliseconds (so `+08:00` and the same moment in `Z` are one content). Invariant: `decodeEvent` inverts it,
- * and equal meaning gives equal text.
+ * epoch milliseconds (so `+08:00` and the same moment in `Z` are one content). Invariant: `decodeEvent` inverts it
+ * up to the instant's spelling, and equal meaning gives equal text.
  */
 export function encodeEvent(event: InboundEvent): string {
-  const common = { t: event.type, id: event.eventId, ch: event.channelId, at: event.occurredAtMs, atText: event.occurredAt };
+  const common = { t: event.type, id: event.eventId, ch: event.channelId, at: event.occurredAtMs };
   switch (event.type) {
     case SALE:
       return JSON.stringify({
@@ -115,7 +115,7 @@ const optNum = (o: Encoded, k: string): number | undefined => (o[k] === undefine
 /** Inverse of {@link encodeEvent}. */
 export function decodeEvent(text: string): InboundEvent {
   const o = JSON.parse(text) as Encoded;
-  const common = { eventId: str(o, 'id'), channelId: str(o, 'ch'), occurredAtMs: Number(o.at), occurredAt: str(o, 'atText') };
+  const common = { eventId: str(o, 'id'), channelId: str(o, 'ch'), occurredAtMs: Number(o.at), occurredAt: new Date(Number(o.at)).toISOString() };
   switch (o.t) {
     case SALE:
       return withoutUndefined({

@@ -62,9 +62,9 @@ export function planCommits(pending: readonly ShardRecord[], maxBuckets: number)
   for (const record of pending) {
     if (record.item) {
       const { event, bucket } = record.item;
-      const added = [`${event.channelId}#D#${bucket.day}`, `${event.channelId}#H#${bucket.hour}`].filter((k) => !keys.has(k));
-      if (keys.size + added.length > maxBuckets) flush();
-      for (const k of added) keys.add(k);
+      const touched = [`${event.channelId}#D#${bucket.day}`, `${event.channelId}#H#${bucket.hour}`];
+      if (keys.size + touched.filter((k) => !keys.has(k)).length > maxBuckets) flush();
+      for (const k of touched) keys.add(k);
     }
     group.push(record);
   }

@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addInto, deltaOf, kpisOf, preAggregate, type Totals, TOTAL_FIELDS, zeroTotals } from '../../shared/domain/aggregation.ts';
+import { AD_SPEND, decodeEvent, encodeEvent, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../shared/domain/inbound-event.ts';
+import { isAfter, pendingAfter, planCommits, type ShardRecord } from '../../shared/domain/stream-apply.ts';
+
+const HOUR = 3_600_000;
+const base = Date.parse('2025-01-15T00:00:00Z');
+
+/** Arbitrary valid events on a few channels and hours: the shapes the pipeline accepts. */
+export const eventArb = (id: fc.Arbitrary<string> = fc.uuid()): fc.Arbitrary<InboundEvent> =>
+  fc.oneof(
+    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), lines: fc.array(fc.record({ sku: fc.constantFrom('S1', 'S2'), quantity: fc.integer({ min: 1, max: 5 }), unitPrice: fc.bigInt({ min: 0n, max: 10n ** 8n }) }), { minLength: 1, maxLength: 3 }) })
+      .map(({ h, ...e }): InboundEvent => ({ type: SALE, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), storeId: 's', orderId: `o-${e.eventId}`, currency: 'CNY' })),
+    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), amount: fc.bigInt({ min: 0n, max: 10n ** 8n }) })
+      .map(({ h, ...e }): InboundEvent => ({ type: REFUND, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), storeId: 's', orderId: 'o', currency: 'CNY' })),
+    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), spend: fc.bigInt({ min: 0n, max: 10n ** 8n }), impressions: fc.nat(10 ** 6), clicks: fc.nat(10 ** 4), reportedConversions: fc.nat(100), reportedRevenue: fc.bigInt({ min: 0n, max: 10n ** 8n }) })
+      .map(({ h, ...e }): InboundEvent => ({ type: AD_SPEND, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), campaignId: 'c', currency: 'CNY' })),
+    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), visits: fc.nat(10 ** 6) })
+      .map(({ h, ...e }): InboundEvent => ({ type: TRAFFIC, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString() })),
+  );
+
+const bucket = (e: InboundEvent) => {
+  const iso = new Date(e.occurredAtMs).toISOString();
+  return { day: iso.slice(0, 10), hour: iso.slice(0, 13) };
+};
+
+describe('deltaOf', () => {
+  it('sums lines exactly into GMV and units', () => {
+    const sale: InboundEvent = { type: SALE, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', storeId: 's', orderId: 'o', currency: 'CNY', lines: [{ sku: 'A', quantity: 3, unitPrice: 18900n }, { sku: 'B', quantity: 1, unitPrice: 1n }] };
+    expect(deltaOf(sale)).toEqual({ events: 1n, gmv: 56701n, orders: 1n, units: 4n });
+  });
+  it('counts a refund and a spend report', () => {
+    expect(deltaOf({ type: REFUND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', storeId: 's', orderId: 'o', amount: 500n, currency: 'CNY' })).toEqual({ events: 1n, refunds: 500n, refundCount: 1n });
+    expect(deltaOf({ type: AD_SPEND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', campaignId: 'c', spend: 152050n, currency: 'CNY' })).toMatchObject({ spend: 152050n, impressions: 0n, reportedRevenue: 0n });
+  });
+});
+
+describe('preAggregate', () => {
+  it('equals the per-event sum in every bucket, whatever the order', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb(), { maxLength: 60 }), fc.nat(), (events, seed) => {
+        const shuffled = [...events].sort((x, y) => ((x.eventId.charCodeAt(seed % 8) ?? 0) - (y.eventId.charCodeAt(seed % 8) ?? 0)));
+        const deltas = preAggregate(shuffled.map((event) => ({ event, bucket: bucket(event) })));
+        const reference = new Map<string, Totals>();
+        for (const e of events) {
+          for (const key of [`${e.channelId}|D#${bucket(e).day}`, `${e.channelId}|H#${bucket(e).hour}`]) reference.set(key, addInto(reference.get(key) ?? zeroTotals(), deltaOf(e)));
+        }
+        expect(new Map(deltas.map((d) => [`${d.channelId}|${d.bucket}`, d.totals]))).toEqual(reference);
+        expect(deltas.map((d) => `${d.channelId}|${d.bucket}`)).toEqual([...reference.keys()].sort((x, y) => (x.replace('|', '\u0000') < y.replace('|', '\u0000') ? -1 : 1)));
+      }),
+    );
+  });
+});
+
+describe('planCommits', () => {
+  const records = (events: InboundEvent[]): ShardRecord[] => events.map((event, i) => ({ sequenceNumber: String(100 + i * 7), item: i % 5 === 4 ? undefined : { event, bucket: bucket(event) } }));
+
+  it('covers every record once, in order, within the bucket limit, with exact sums', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb(), { maxLength: 80 }), fc.integer({ min: 2, max: 20 }), (events, maxBuckets) => {
+        const recs = records(events);
+        const commits = planCommits(recs, maxBuckets);
+        expect(commits.reduce((n, c) => n + c.records, 0)).toBe(recs.length);
+        let next = 0;
+        for (const commit of commits) {
+          expect(commit.firstSequenceNumber).toBe(recs[next]?.sequenceNumber);
+          next += commit.records;
+          expect(commit.lastSequenceNumber).toBe(recs[next - 1]?.sequenceNumber);
+          expect(commit.deltas.length).toBeLessThanOrEqual(maxBuckets);
+        }
+        const summed = (deltas: { totals: Totals }[]) => deltas.reduce((t, d) => addInto(t, d.totals), zeroTotals());
+        const all = summed(commits.flatMap((c) => c.deltas));
+        const reference = summed(preAggregate(recs.flatMap((r) => (r.item ? [r.item] : []))));
+        for (const f of TOTAL_FIELDS) expect(all[f]).toBe(reference[f]);
+      }),
+    );
+  });
+
+  it('compares sequence numbers as numbers, not text', () => {
+    expect(isAfter('10', '9')).toBe(true);
+    expect(isAfter('9', '10')).toBe(false);
+    expect(isAfter('1', undefined)).toBe(true);
+    const recs: ShardRecord[] = ['9', '10', '11', '100'].map((sequenceNumber) => ({ sequenceNumber, item: undefined }));
+    expect(pendingAfter(recs, '10').map((r) => r.sequenceNumber)).toEqual(['11', '100']);
+    expect(pendingAfter([...recs].reverse(), undefined).map((r) => r.sequenceNumber)).toEqual(['9', '10', '11', '100']);
+  });
+});
+
+describe('encodeEvent / decodeEvent', () => {
+  it('round-trips every event', () => {
+    fc.assert(
+      fc.property(eventArb(), (event) => {
+        expect(decodeEvent(encodeEvent(event))).toEqual({ ...event, occurredAt: new Date(event.occurredAtMs).toISOString() });
+      }),
+    );
+  });
+});
+
+describe('kpisOf', () => {
+  it('derives the SPEC §3 ratios and leaves undefined ones null', () => {
+    const t = { ...zeroTotals(), gmv: 400000n, orders: 20n, visits: 1000n, spend: 100000n, refunds: 20000n, impressions: 50000n, clicks: 1000n };
+    expect(kpisOf(t)).toEqual({ aov: 20000, conversionRate: 0.02, roi: 4, refundRate: 0.05, ctr: 0.02, costPerOrder: 5000 });
+    expect(kpisOf(zeroTotals())).toEqual({ aov: null, conversionRate: null, roi: null, refundRate: null, ctr: null, costPerOrder: null });
+  });
+});

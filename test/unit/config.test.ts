@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/domain/config.ts';
+import { CONFIG_DOCUMENT } from '../fixtures.ts';
+
+const clone = () => structuredClone(CONFIG_DOCUMENT) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('parseConfig', () => {
+  it('accepts the specification example and fills in defaults', () => {
+    const result = parseConfig(CONFIG_DOCUMENT);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.latenessDays).toBe(7);
+    expect(result.config.channels[0]?.budget).toEqual({ daily: 2000000n, monthly: 60000000n });
+    expect(result.config.channels[0]?.rules.minSpend).toBe(100000n);
+    expect(result.config.channels[2]?.budget.daily).toBe(500000n); // JPY has no minor unit
+    expect(result.config.promotions[0]?.fromMs).toBe(Date.parse('2025-11-10T12:00:00Z'));
+  });
+
+  it('accepts a minimal document', () => {
+    expect(parseConfig({ timezone: 'UTC', channels: [{ id: 'a', name: 'A', kind: 'other', currency: 'USD', budget: { daily: 10 } }] }).ok).toBe(true);
+  });
+
+  it('lists every problem at once, with paths, and applies nothing', () => {
+    const doc = clone();
+    doc.timezone = 'Mars/Olympus';
+    doc.channels[0].kind = 'shop';
+    doc.channels[1].currency = 'XYZ';
+    doc.channels[2].budget.daily = '100.5';
+    delete doc.channels[1].name;
+    doc.extra = true;
+    const result = parseConfig(doc);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const paths = result.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['timezone', 'channels[0].kind', 'channels[1].currency', 'channels[1].name', '']));
+    expect(result.problems.find((p) => p.path === 'timezone')?.reason).toMatch(/IANA/);
+  });
+
+  it('checks amounts against each channel currency and cross-references', () => {
+    const doc = clone();
+    doc.channels[2].budget.daily = '100.5'; // JPY
+    doc.channels.push({ ...doc.channels[1] }); // duplicate id
+    doc.promotions[0].channelIds.push('kuaishou');
+    doc.promotions[0].to = doc.promotions[0].from;
+    doc.channels[0].budget.monthly = '100.00'; // smaller than daily
+    const result = parseConfig(doc);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { path: 'channels[2].budget.daily', reason: 'has 1 decimal digits; JPY allows at most 0' },
+        { path: 'channels[3].id', reason: 'duplicate channel id "douyin-live"' },
+        { path: 'promotions[0].channelIds[1]', reason: 'unknown channel "kuaishou"' },
+        { path: 'promotions[0].to', reason: 'must be after from' },
+        { path: 'channels[0].budget.monthly', reason: 'is smaller than the daily budget' },
+      ]),
+    );
+  });
+
+  it('needs prices to be expressible in at least one channel currency', () => {
+    const doc = clone();
+    doc.prices[0].guidePrice = '199.001';
+    const result = parseConfig(doc);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual([{ path: 'prices[0].guidePrice', reason: 'has 3 decimal digits; CNY allows at most 2' }]);
+  });
+
+  it('refuses what is not a document', () => {
+    for (const doc of [null, [], 'config', 42, {}]) expect(parseConfig(doc).ok).toBe(false);
+  });
+});
