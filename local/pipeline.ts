@@ -15,7 +15,7 @@ import { createTables } from './create-tables.ts';
 import { type DynamoLocal, type DynamoLocalOptions, startDynamoLocal } from './dynamodb-local.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { localContext } from './lambda-context.ts';
-import { type DeliveryReport, deliverBatch, type QueuedMessage } from './local-queue.ts';
+import { type DeliveryReport, deliverBatch, type QueuedMessage, type SqsBatchInvoker } from './local-queue.ts';
 import { StreamRunner, type StreamRunnerOptions } from './stream-runner.ts';
 
 export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
@@ -29,6 +29,8 @@ export interface PipelineOptions extends DynamoLocalOptions {
   readonly stream?: StreamRunnerOptions;
   /** Wraps the adapters, for tests that inject faults at the storage boundary. */
   readonly wrap?: { events?(store: EventStore): EventStore; intake?(log: IntakeLog): IntakeLog; aggregates?(store: AggregateStore): AggregateStore };
+  /** Wraps the ingest invocation, for tests that crash it after it committed and before SQS saw the answer. */
+  readonly wrapIngest?: (invoke: SqsBatchInvoker) => SqsBatchInvoker;
   /** Wraps the aggregate invocation, for tests that crash it after it committed. */
   readonly wrapAggregate?: (invoke: (event: ShardBatchEvent) => Promise<ShardBatchResponse>) => (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
 }
@@ -42,7 +44,8 @@ export class LocalPipeline {
   readonly aggregates: AggregateStore & AggregateReader;
   readonly intake: IntakeLog & IntakeReader;
   readonly configSource: ConfigSource;
-  private readonly ingestHandler: ReturnType<typeof makeIngestHandler>;
+  private readonly invokeIngest: SqsBatchInvoker;
+  private readonly invokeAggregate: (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
   private readonly streamRunner: StreamRunner;
 
   private constructor(
@@ -50,7 +53,7 @@ export class LocalPipeline {
     private readonly ownsDb: boolean,
     readonly tables: TableNames,
     readonly config: SentinelConfig,
-    streamArn: string,
+    private readonly streamArn: string,
     options: PipelineOptions,
   ) {
     const client: DynamoDBClient = db.dynamo;
@@ -60,16 +63,19 @@ export class LocalPipeline {
     this.intake = dynamoIntakeLog(client, tables.state);
     this.configSource = dynamoConfigSource(client, tables.state);
     const events = dynamoEventStore(client, tables.events);
-    this.ingestHandler = makeIngestHandler({
+    const ingestHandler = makeIngestHandler({
       config: this.configSource,
       events: options.wrap?.events?.(events) ?? events,
       intake: options.wrap?.intake?.(this.intake) ?? this.intake,
       logger,
       metrics,
     });
+    const invokeIngest: SqsBatchInvoker = (event) => ingestHandler(event, localContext('ingest'));
+    this.invokeIngest = options.wrapIngest?.(invokeIngest) ?? invokeIngest;
     const aggregateHandler = makeAggregateHandler({ aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates, logger, metrics });
     const invokeAggregate = (event: ShardBatchEvent) => aggregateHandler(event, localContext('aggregate'));
-    this.streamRunner = new StreamRunner(db.streams, streamArn, options.wrapAggregate?.(invokeAggregate) ?? invokeAggregate, options.stream);
+    this.invokeAggregate = options.wrapAggregate?.(invokeAggregate) ?? invokeAggregate;
+    this.streamRunner = this.streamConsumer(options.stream);
   }
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
@@ -92,7 +98,12 @@ export class LocalPipeline {
 
   /** Delivers one SQS batch to the ingest function, with SQS's redelivery of failed records. */
   async ingest(messages: readonly QueuedMessage[]): Promise<DeliveryReport> {
-    return deliverBatch(messages, (event) => this.ingestHandler(event, localContext('ingest')));
+    return deliverBatch(messages, this.invokeIngest);
+  }
+
+  /** Another consumer of the same stream with its own read positions (two Lambda pollers racing, in tests). */
+  streamConsumer(options?: StreamRunnerOptions): StreamRunner {
+    return new StreamRunner(this.db.streams, this.streamArn, this.invokeAggregate, options);
   }
 
   /** Runs the aggregate function over everything the stream holds; returns the records acknowledged. */
