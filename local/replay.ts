@@ -1,5 +1,5 @@
 import { formatMoney } from '../shared/domain/money.ts';
-import { MONEY_FIELDS, type Totals } from '../shared/domain/aggregation.ts';
+import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
 import { parseInstant } from '../shared/domain/time.ts';
 import type { QueuedMessage } from './local-queue.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
@@ -122,7 +122,7 @@ async function summarise(pipeline: LocalPipeline, received: number): Promise<Rep
   const channels: ReplaySummary['channels'] = {};
   let accepted = 0n;
   for (const channel of pipeline.config.channels) {
-    const days = [...(await pipeline.aggregates.buckets(channel.id, 'D')).entries()].sort(([a], [b]) => a.localeCompare(b));
+    const days = [...rollUpDays(await pipeline.aggregates.hours(channel.id)).entries()];
     channels[channel.id] = { days: Object.fromEntries(days.map(([day, totals]) => [day, summaryDay(totals, channel.currency)])) };
     for (const [, totals] of days) accepted += totals.events;
   }

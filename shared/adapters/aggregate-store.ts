@@ -23,8 +23,8 @@ export interface AggregateStore {
 }
 
 export interface AggregateReader {
-  /** A channel's buckets of one kind (`D` days, `H` hours), keyed by day or hour. */
-  buckets(channelId: string, kind: 'D' | 'H'): Promise<Map<string, Totals>>;
+  /** A channel's hour totals keyed `YYYY-MM-DDTHH`, optionally only those from `fromHour` to `toHour` inclusive. */
+  hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<Map<string, Totals>>;
 }
 
 /** Aggregate items per transaction: DynamoDB's limit less one item for the checkpoint. */
@@ -84,15 +84,19 @@ export function dynamoAggregateStore(
       }
     },
 
-    async buckets(channelId, kind) {
+    async hours(channelId, range) {
       const out = new Map<string, Totals>();
       let startKey: Record<string, AttributeValue> | undefined;
       do {
         const page = await client.send(
           new QueryCommand({
             TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :kind)',
-            ExpressionAttributeValues: { ':pk': { S: aggregateKey(channelId) }, ':kind': { S: `${kind}#` } },
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': { S: aggregateKey(channelId) },
+              ':from': { S: `H#${range?.fromHour ?? ''}` },
+              ':to': { S: `H#${range?.toHour ?? '\uffff'}` },
+            },
             ExclusiveStartKey: startKey,
             ConsistentRead: true,
           }),

@@ -1,4 +1,4 @@
-import { type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
 
 export interface Quarantined {
@@ -42,8 +42,8 @@ const DUPLICATE = 'DUPLICATE#';
 export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): IntakeLog & IntakeReader {
   const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: { S: value } });
   const scanPrefix = async (prefix: string) => {
-    const items: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>[] = [];
-    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await client.send(
         new ScanCommand({

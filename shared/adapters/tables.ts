@@ -4,7 +4,7 @@
  *
  * - `events`: one item per accepted event (`pk` = `channelId#eventId`), written once by a conditional put. It is
  *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation.
- * - `state`: everything derived or configured, keyed `pk`/`sk` — aggregates (`AGG#channel` / `D#day`, `H#hour`),
+ * - `state`: everything derived or configured, keyed `pk`/`sk` — hour aggregates (`AGG#channel` / `H#2025-01-15T18`),
  *   stream checkpoints, configuration, quarantine and duplicate logs. No stream, so aggregate writes never loop.
  */
 export interface TableDefinition {

@@ -1,5 +1,5 @@
 /**
- * Aggregation: what each accepted event adds to its channel's day and hour buckets, and how a batch of events is
+ * Aggregation: what each accepted event adds to its channel's hour bucket, and how a batch of events is
  * pre-summed so that the database sees one update per touched bucket instead of one per event.
  *
  * Every field is an exact integer (`bigint`; money in minor units). Addition is commutative and associative, so
@@ -70,11 +70,15 @@ export function deltaOf(event: InboundEvent): Partial<Totals> {
   }
 }
 
-/** Sort key of a channel's aggregate item: `D#2025-01-15` for a business day, `H#2025-01-15T18` for an hour. */
-export type BucketKey = `D#${string}` | `H#${string}`;
+/**
+ * Sort key of a channel's aggregate item: `H#2025-01-15T18`, one per business hour. Only hours are stored: a day is
+ * exactly the sum of its hours ({@link rollUpDays}), so storing it too would double the writes of every commit for
+ * no information (see docs/ARCHITECTURE.md, "Why hours only").
+ */
+export type BucketKey = `H#${string}`;
 
-export function bucketKeys(bucket: Bucket): [BucketKey, BucketKey] {
-  return [`D#${bucket.day}`, `H#${bucket.hour}`];
+export function bucketKey(bucket: Bucket): BucketKey {
+  return `H#${bucket.hour}`;
 }
 
 export interface BucketDelta {
@@ -84,25 +88,36 @@ export interface BucketDelta {
 }
 
 /**
- * Pre-sums a batch into one delta per (channel, bucket). Invariant: for every field, the sum of the returned
+ * Pre-sums a batch into one delta per (channel, hour). Invariant: for every field, the sum of the returned
  * deltas over a bucket equals the sum of `deltaOf` over the batch's events in that bucket; output order is
  * deterministic (sorted), so retries of the same batch issue the same writes.
  */
 export function preAggregate(items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket }>): BucketDelta[] {
   const sums = new Map<string, BucketDelta>();
   for (const { event, bucket } of items) {
-    const delta = deltaOf(event);
-    for (const key of bucketKeys(bucket)) {
-      const id = `${event.channelId}\u0000${key}`;
-      let entry = sums.get(id);
-      if (!entry) {
-        entry = { channelId: event.channelId, bucket: key, totals: zeroTotals() };
-        sums.set(id, entry);
-      }
-      addInto(entry.totals, delta);
+    const key = bucketKey(bucket);
+    const id = `${event.channelId}\u0000${key}`;
+    let entry = sums.get(id);
+    if (!entry) {
+      entry = { channelId: event.channelId, bucket: key, totals: zeroTotals() };
+      sums.set(id, entry);
     }
+    addInto(entry.totals, deltaOf(event));
   }
   return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+/**
+ * Business-day totals from hour totals (keys `YYYY-MM-DDTHH`). Invariant: each day equals the exact sum of its
+ * hours, field by field; days come out in calendar order.
+ */
+export function rollUpDays(hours: ReadonlyMap<string, Totals>): Map<string, Totals> {
+  const days = new Map<string, Totals>();
+  for (const hour of [...hours.keys()].sort()) {
+    const day = hour.slice(0, 10);
+    days.set(day, addInto(days.get(day) ?? zeroTotals(), hours.get(hour) as Totals));
+  }
+  return days;
 }
 
 export interface Kpis {

@@ -62,9 +62,9 @@ export function planCommits(pending: readonly ShardRecord[], maxBuckets: number)
   for (const record of pending) {
     if (record.item) {
       const { event, bucket } = record.item;
-      const touched = [`${event.channelId}#D#${bucket.day}`, `${event.channelId}#H#${bucket.hour}`];
-      if (keys.size + touched.filter((k) => !keys.has(k)).length > maxBuckets) flush();
-      for (const k of touched) keys.add(k);
+      const key = `${event.channelId}#${bucket.hour}`;
+      if (!keys.has(key) && keys.size + 1 > maxBuckets) flush();
+      keys.add(key);
     }
     group.push(record);
   }

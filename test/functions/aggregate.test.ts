@@ -50,11 +50,11 @@ describe('aggregate handler', () => {
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
     const items = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Put).toMatchObject({ Item: { pk: { S: 'CKPT#2025-01-01T00:00:00.000/shardId-0001' }, seq: { S: '102' } }, ConditionExpression: 'attribute_not_exists(pk)' });
-    const day = items.find((i) => i.Update?.Key?.sk?.S === 'D#2025-01-15')?.Update;
+    const day = items.find((i) => i.Update?.Key?.sk?.S === 'H#2025-01-15T18')?.Update;
     expect(day?.UpdateExpression).toMatch(/^ADD /);
     const values = Object.fromEntries(Object.entries(day?.ExpressionAttributeNames ?? {}).map(([k, name]) => [name, day?.ExpressionAttributeValues?.[k.replace('#f', ':v')]?.N]));
     expect(values).toEqual({ events: '3', gmv: '1250', orders: '2', units: '2', visits: '4200' });
-    expect(items).toHaveLength(3); // checkpoint, day, hour
+    expect(items).toHaveLength(2); // checkpoint, the one hour all three fall in
   });
 
   it('skips records the checkpoint already covers (a redelivered batch)', async () => {
@@ -62,7 +62,7 @@ describe('aggregate handler', () => {
     await handler()(batch([streamRecord('100', sale('a', '10.00')), streamRecord('101', sale('b', '2.50')), streamRecord('102', sale('c', '1.00'))]), localContext('aggregate'));
     const items = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Put).toMatchObject({ ConditionExpression: 'seq = :expected', ExpressionAttributeValues: { ':expected': { S: '101' } }, Item: { seq: { S: '102' } } });
-    const day = items.find((i) => i.Update?.Key?.sk?.S === 'D#2025-01-15')?.Update;
+    const day = items.find((i) => i.Update?.Key?.sk?.S === 'H#2025-01-15T18')?.Update;
     expect(Object.values(day?.ExpressionAttributeValues ?? {}).map((v) => v.N)).toEqual(['1', '100', '1', '1']);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardBatchEvent, ShardBatchResponse } from '../../functions/aggregate/aggregate.ts';
 import type { SqsBatchInvoker } from '../../local/local-queue.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
+import { rollUpDays } from '../../shared/domain/aggregation.ts';
 import { dynamoLocalPerFile, TWO_CHANNELS } from './harness.ts';
 
 const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
@@ -103,15 +104,7 @@ function flags(values: readonly boolean[]) {
 async function storedDays(p: LocalPipeline) {
   const out = new Map<string, Fields>();
   for (const channelId of ['a', 'b']) {
-    const days = await p.aggregates.buckets(channelId, 'D');
-    const hours = await p.aggregates.buckets(channelId, 'H');
-    for (const [day, totals] of days) out.set(`${channelId} ${day}`, Object.fromEntries(FIELDS.map((f) => [f, totals[f]])) as Fields);
-    // The hour buckets of a day add up to the day bucket: both are written by the same commits.
-    for (const [day, totals] of days) {
-      const sum = zero();
-      for (const [hour, h] of hours) if (hour.startsWith(day)) for (const f of FIELDS) sum[f] += h[f];
-      for (const f of FIELDS) expect(sum[f], `${channelId} ${day} hours of ${f}`).toBe(totals[f]);
-    }
+    for (const [day, totals] of rollUpDays(await p.aggregates.hours(channelId))) out.set(`${channelId} ${day}`, Object.fromEntries(FIELDS.map((f) => [f, totals[f]])) as Fields);
   }
   return out;
 }

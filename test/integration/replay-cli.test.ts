@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { generateDemo } from '../../local/demo-scenario.ts';
+import { SUMMARY_DAY_FIELDS } from '../../local/replay.ts';
+import { formatMoney } from '../../shared/domain/money.ts';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'sentinel-replay-'));
+
+async function sentinel(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/sentinel.js', ...args], { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const CONFIG = {
+  timezone: 'Asia/Shanghai',
+  channels: [
+    { id: 'tmall', name: 'Tmall', kind: 'marketplace', currency: 'CNY', budget: { daily: '20000.00' } },
+    { id: 'rakuten', name: 'Rakuten', kind: 'marketplace', currency: 'JPY', budget: { daily: '500000' } },
+  ],
+};
+const line = (detailType: string, time: string, detail: Record<string, unknown>) => JSON.stringify({ source: 'cli.test', 'detail-type': detailType, time, detail });
+const sale = (eventId: string, occurredAt: string, price: string | number, channelId = 'tmall', currency = 'CNY') => ({ eventId, occurredAt, channelId, storeId: 's1', orderId: `o-${eventId}`, currency, lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: price }] });
+
+describe('sentinel replay', () => {
+  it('replays a file to the letter of SPEC §6', async () => {
+    const lines = [
+      line('Sale Recorded', '2025-01-15T10:05:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '199.00')), // 1
+      line('Ad Spend Recorded', '2025-01-15T10:06:00Z', { eventId: 'sp-1', occurredAt: '2025-01-15T18:00:00+08:00', channelId: 'tmall', campaignId: 'c', spend: 1520.5, currency: 'CNY', impressions: 120000, clicks: 3100, reportedConversions: 61, reportedRevenue: '30500.00' }), // 2
+      '', // 3: blank lines are not events
+      line('Sale Recorded', '2025-01-15T10:07:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '199.00')), // 4: identical redelivery
+      line('Sale Recorded', '2025-01-15T10:08:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '99.00')), // 5: conflicting duplicate
+      line('Refund Recorded', '2025-01-15T16:30:00Z', { eventId: 'r-1', occurredAt: '2025-01-16T00:10:00+08:00', channelId: 'tmall', storeId: 's1', orderId: 'o-s-1', amount: '199.00', currency: 'CNY' }), // 6: next business day
+      line('Traffic Recorded', '2025-01-15T10:09:00Z', { eventId: 't-1', occurredAt: '2025-01-15T17:59:00+08:00', channelId: 'tmall', visits: 4200 }), // 7
+      '{"source": "broken', // 8
+      line('Order Shipped', '2025-01-15T10:10:00Z', { eventId: 'x-1' }), // 9
+      line('Sale Recorded', '2025-01-15T10:11:00Z', sale('jp-1', '2025-01-15T19:00:00+09:00', '1999', 'rakuten', 'JPY')), // 10
+      line('Sale Recorded', '2025-01-15T10:12:00Z', sale('jp-2', '2025-01-15T19:00:00+09:00', '1999.5', 'rakuten', 'JPY')), // 11: JPY has no decimals
+    ];
+    const config = write('config.json', JSON.stringify(CONFIG));
+    const events = write('events.ndjson', `${lines.join('\n')}\n`);
+    const summaryPath = join(dir, 'summary.json');
+    const outPath = join(dir, 'out.ndjson');
+    const result = await sentinel('replay', '--config', config, '--events', events, '--out', outPath, '--summary', summaryPath);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(existsSync(outPath)).toBe(true);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    expect(Object.keys(summary)).toEqual(['channels', 'events', 'quarantine']);
+    expect(summary.channels.tmall.days['2025-01-15']).toEqual({
+      gmv: '398.00', orders: 1, units: 2, refunds: '0.00', refundCount: 0, spend: '1520.50', impressions: 120000, clicks: 3100, reportedConversions: 61, visits: 4200,
+    });
+    expect(summary.channels.tmall.days['2025-01-16']).toEqual({ gmv: '0.00', orders: 0, units: 0, refunds: '199.00', refundCount: 1, spend: '0.00', impressions: 0, clicks: 0, reportedConversions: 0, visits: 0 });
+    expect(summary.channels.rakuten.days['2025-01-15']).toMatchObject({ gmv: '3998', orders: 1, spend: '0' });
+    expect(summary.events).toEqual({ received: 10, accepted: 5, duplicates: 1, quarantined: 4 });
+    expect(summary.quarantine).toEqual([
+      { line: 5, eventId: 's-1', reason: 'conflicting_duplicate' },
+      { line: 8, eventId: null, reason: 'invalid_json' },
+      { line: 9, eventId: 'x-1', reason: 'unknown_detail_type' },
+      { line: 11, eventId: 'jp-2', reason: 'schema_error' },
+    ]);
+  }, 120_000);
+
+  it('writes outbound events to stdout by default and nothing else there', async () => {
+    const config = write('config2.json', JSON.stringify(CONFIG));
+    const events = write('events2.ndjson', `${line('Sale Recorded', '2025-01-15T10:05:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '1.00'))}\n{bad\n`);
+    const result = await sentinel('replay', '--config', config, '--events', events);
+    expect(result.code, result.stderr).toBe(0);
+    for (const text of result.stdout.split('\n').filter(Boolean)) expect(JSON.parse(text)).toHaveProperty('detail-type');
+    expect(result.stderr).toContain('1 accepted');
+  }, 120_000);
+
+  it('matches the demo generator’s reference sums', async () => {
+    const demo = generateDemo({ days: 2, volume: 0.08, seed: 5 });
+    const config = write('demo-config.json', JSON.stringify(demo.config));
+    const events = write('demo-events.ndjson', `${demo.lines.join('\n')}\n`);
+    const summaryPath = join(dir, 'demo-summary.json');
+    const result = await sentinel('replay', '--config', config, '--events', events, '--summary', summaryPath);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    for (const [channelId, byDay] of demo.expected) {
+      for (const [day, totals] of byDay) {
+        const want = Object.fromEntries(SUMMARY_DAY_FIELDS.map((f) => [f, ['gmv', 'refunds', 'spend'].includes(f) ? formatMoney(totals[f], 'CNY') : Number(totals[f])]));
+        expect(summary.channels[channelId].days[day], `${channelId} ${day}`).toEqual(want);
+      }
+    }
+    expect(summary.quarantine.map((q: { line: number; reason: string }) => [q.line, q.reason])).toEqual([...demo.expectedQuarantine.entries()]);
+    expect(summary.events.duplicates).toBe(demo.expectedDuplicates);
+    expect(summary.events.received).toBe(demo.lines.length);
+  }, 180_000);
+
+  it('refuses a bad configuration with every problem listed, exit 2', async () => {
+    const config = write('bad-config.json', JSON.stringify({ timezone: 'Nowhere/City', channels: [{ id: 'x', name: 'X', kind: 'shop', currency: 'CNY', budget: { daily: '1.001' } }] }));
+    const events = write('e.ndjson', '');
+    const result = await sentinel('replay', '--config', config, '--events', events);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('timezone:');
+    expect(result.stderr).toContain('channels[0].kind:');
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses unreadable files and bad command lines, exit 2', async () => {
+    const config = write('ok.json', JSON.stringify(CONFIG));
+    expect((await sentinel('replay', '--config', config, '--events', join(dir, 'missing.ndjson'))).stderr).toMatch(/cannot read events file .*ENOENT/);
+    expect((await sentinel('replay', '--config', join(dir, 'nope.json'), '--events', config)).code).toBe(2);
+    expect((await sentinel('replay', '--config', write('notjson.json', '{'), '--events', config)).stderr).toMatch(/not valid JSON/);
+    expect((await sentinel('replay', '--events', config)).code).toBe(2);
+    expect((await sentinel('replay', '--config', config, '--events', config, '--bogus')).code).toBe(2);
+    expect((await sentinel('frobnicate')).code).toBe(2);
+  });
+});
