@@ -126,56 +126,57 @@ const addUpdate = (table: string, channelId: string, sk: string, totals: Partial
   };
 };
 
-/** Naive baseline: one transaction per event holding its marker and an update of every bucket it falls in. */
-async function runNaive(db: DynamoLocal, stream: Stream, withDayItems: boolean): Promise<Result> {
+/** Runs a hand-written baseline on fresh tables with the meter attached, and reports what it sent. */
+async function runBaseline(db: DynamoLocal, stream: Stream, design: string, batch: number | '—', write: (tables: { events: string; state: string }, events: Accepted[]) => Promise<void>): Promise<Result> {
   const tables = freshTables();
   await createTables(db.dynamo, tables);
   const meter = new WriteMeter(UPDATE_BYTES);
   meter.attach(db.dynamo);
   const events = accepted(stream);
   const started = performance.now();
-  for (let i = 0; i < events.length; i += 16) {
-    await Promise.all(
-      events.slice(i, i + 16).map((a) => {
-        const delta = deltaOf(a.event);
-        const items = [markerPut(tables.events, a), addUpdate(tables.state, a.event.channelId, bucketKey(a.bucket), delta)];
-        if (withDayItems) items.push(addUpdate(tables.state, a.event.channelId, `D#${a.bucket.day}`, delta));
-        return sendWithRetry(db.dynamo, items);
-      }),
-    );
-  }
+  await write(tables, events);
   const seconds = (performance.now() - started) / 1000;
   detach(db.dynamo);
-  return { design: withDayItems ? 'naive: 1 transaction per event (marker + hour + day)' : 'naive: 1 transaction per event (marker + hour)', stream: stream.name, batch: '—', events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+  return { design, stream: stream.name, batch, events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+}
+
+/** Naive baseline: one transaction per event holding its marker and an update of every bucket it falls in. */
+function runNaive(db: DynamoLocal, stream: Stream, withDayItems: boolean): Promise<Result> {
+  const design = withDayItems ? 'naive: 1 transaction per event (marker + hour + day)' : 'naive: 1 transaction per event (marker + hour)';
+  return runBaseline(db, stream, design, '—', async (tables, events) => {
+    for (let i = 0; i < events.length; i += 16) {
+      await Promise.all(
+        events.slice(i, i + 16).map((a) => {
+          const delta = deltaOf(a.event);
+          const items = [markerPut(tables.events, a), addUpdate(tables.state, a.event.channelId, bucketKey(a.bucket), delta)];
+          if (withDayItems) items.push(addUpdate(tables.state, a.event.channelId, `D#${a.bucket.day}`, delta));
+          return sendWithRetry(db.dynamo, items);
+        }),
+      );
+    }
+  });
 }
 
 /** Design B: per batch, transactions holding each event's marker plus the batch's summed hour deltas. */
-async function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Promise<Result> {
-  const tables = freshTables();
-  await createTables(db.dynamo, tables);
-  const meter = new WriteMeter(UPDATE_BYTES);
-  meter.attach(db.dynamo);
-  const events = accepted(stream);
-  const started = performance.now();
-  for (let i = 0; i < events.length; i += batch) {
-    // A transaction holds at most 100 items, markers and bucket updates together: fill it greedily.
-    let group: Accepted[] = [];
-    const flush = async () => {
-      if (group.length === 0) return;
-      const deltas = preAggregate(group);
-      await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, d.bucket, d.totals))]);
-      group = [];
-    };
-    for (const a of events.slice(i, i + batch)) {
-      const buckets = new Set([...group, a].map((x) => `${x.event.channelId}#${x.bucket.hour}`));
-      if (group.length + 1 + buckets.size > MAX_TRANSACTION_ITEMS) await flush();
-      group.push(a);
+function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Promise<Result> {
+  return runBaseline(db, stream, 'B: 1 transaction per batch (markers + summed deltas)', batch, async (tables, events) => {
+    for (let i = 0; i < events.length; i += batch) {
+      // A transaction holds at most 100 items, markers and bucket updates together: fill it greedily.
+      let group: Accepted[] = [];
+      const flush = async () => {
+        if (group.length === 0) return;
+        const deltas = preAggregate(group);
+        await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, d.bucket, d.totals))]);
+        group = [];
+      };
+      for (const a of events.slice(i, i + batch)) {
+        const buckets = new Set([...group, a].map((x) => `${x.event.channelId}#${x.bucket.hour}`));
+        if (group.length + 1 + buckets.size > MAX_TRANSACTION_ITEMS) await flush();
+        group.push(a);
+      }
+      await flush();
     }
-    await flush();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  detach(db.dynamo);
-  return { design: 'B: 1 transaction per batch (markers + summed deltas)', stream: stream.name, batch, events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+  });
 }
 
 async function sendWithRetry(client: DynamoDBClient, items: TransactWriteItem[]) {

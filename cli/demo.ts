@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateDemo } from '../local/demo-scenario.ts';
+import { generateDemo, type Incident, matchIncidents } from '../local/demo-scenario.ts';
+import type { DeliveredEvent } from '../local/local-publisher.ts';
 import { type ReplaySummary, replay, SUMMARY_DAY_FIELDS } from '../local/replay.ts';
 import { MONEY_FIELDS } from '../shared/domain/aggregation.ts';
 import { formatMoney, parseMoney } from '../shared/domain/money.ts';
@@ -57,8 +58,10 @@ export async function runDemo(run: DemoRun): Promise<void> {
   process.stdout.write(`Demo scenario: ${scenario.lines.length} deliveries over ${run.days} business days, 7 channels (seed ${run.seed})\n`);
   process.stdout.write(`  written to ${configPath} and ${eventsPath}\n  (replay them yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --summary ${summaryPath})\n\n`);
 
-  const summary = await replay({ config: scenario.config, lines: scenario.lines, onProgress: progressPrinter('replaying') });
+  const outbound: DeliveredEvent[] = [];
+  const summary = await replay({ config: scenario.config, lines: scenario.lines, emit: (line) => outbound.push(JSON.parse(line) as DeliveredEvent), onProgress: progressPrinter('replaying') });
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(run.dir, 'alerts.ndjson'), outbound.map((e) => `${JSON.stringify(e)}\n`).join(''));
 
   const names = new Map((scenario.config.channels as { id: string; name: string }[]).map((c) => [c.id, c.name]));
   const rows = Object.entries(summary.channels).map(([id, { days }]) => {
@@ -103,5 +106,27 @@ export async function runDemo(run: DemoRun): Promise<void> {
     throw new Error('demo aggregates do not match the reference');
   }
   process.stdout.write(`✓ Every aggregate equals the reference sum over distinct accepted events, to the fen; every refused delivery is quarantined with its reason.\n`);
-  process.stdout.write(`\nSummary JSON: ${summaryPath}\n`);
+  printAlerts(outbound, scenario.incidents);
+  process.stdout.write(`\nSummary JSON: ${summaryPath}; outbound events: ${join(run.dir, 'alerts.ndjson')}\n`);
+}
+
+const shanghaiTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' ');
+
+/** The alert timeline, then each staged incident matched to the alert that caught it, and anything else that fired. */
+function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly Incident[]) {
+  process.stdout.write(`\nAlert timeline (Asia/Shanghai)\n`);
+  const raisedById = new Map<string, DeliveredEvent>();
+  for (const e of outbound) {
+    const d = e.detail as Record<string, string | number | undefined>;
+    if (e['detail-type'] === 'Alert Raised') raisedById.set(String(d.alertId), e);
+    const raised = raisedById.get(String(d.alertId))?.detail as Record<string, string | undefined> | undefined;
+    const subject = [d.storeId ?? raised?.storeId, d.sku ?? raised?.sku, d.region ?? raised?.region, d.period ?? raised?.period, d.basis ?? raised?.basis].filter(Boolean).join(' ');
+    const what = e['detail-type'] === 'Alert Raised' ? `RAISED   ${String(d.severity).padEnd(8)}` : 'RESOLVED         ';
+    const text = e['detail-type'] === 'Alert Raised' ? String(d.summary) : String(d.reason);
+    process.stdout.write(`${shanghaiTime(e.time)}  ${what} ${String(d.rule).padEnd(19)} ${String(d.channelId).padEnd(12)} ${subject.padEnd(22)} ${text}\n`);
+  }
+  const { caught, unexplained } = matchIncidents(outbound, incidents);
+  process.stdout.write(`\nStaged incidents\n`);
+  for (const incident of incidents) process.stdout.write(`  ${(caught.get(incident)?.length ?? 0) > 0 ? '✓ caught' : '✗ MISSED'}  ${incident.description} (${incident.rule})\n`);
+  process.stdout.write(unexplained.length === 0 ? '  ✓ nothing else fired\n' : `  ✗ ${unexplained.length} alert(s) fired outside the staged incidents\n`);
 }

@@ -15,7 +15,7 @@ export interface DemoOptions {
   readonly days?: number;
   /** First business day, `YYYY-MM-DD` in Asia/Shanghai. */
   readonly startDay?: string;
-  /** Scales order and traffic volume (1 = about 25,000 events over 14 days). */
+  /** Scales orders, traffic and spend together (1 = about 25,000 events over 14 days); budgets stay as configured. */
   readonly volume?: number;
 }
 
@@ -28,6 +28,20 @@ export interface DemoScenario {
   /** Lines that must be quarantined, with the reason, by 1-based line number. */
   readonly expectedQuarantine: Map<number, string>;
   readonly expectedDuplicates: number;
+  /** The incidents the scenario stages, each with the alert it must raise (and nothing else may fire). */
+  readonly incidents: Incident[];
+}
+
+export interface Incident {
+  readonly description: string;
+  readonly rule: string;
+  readonly channelId: string;
+  readonly subject: Readonly<Record<string, string>>;
+  /** Business days (Asia/Shanghai) within which the alert must be raised. */
+  readonly raisedBetween: readonly [string, string];
+  /** Other rules the incident rightly sets off on its channel (overspending also collapses ROI), and until when. */
+  readonly consequences?: readonly string[];
+  readonly consequencesUntil?: string;
 }
 
 interface ChannelPlan {
@@ -46,13 +60,13 @@ interface ChannelPlan {
 }
 
 const CHANNELS: ChannelPlan[] = [
-  { id: 'tmall', name: 'Tmall flagship store', kind: 'marketplace', dailyBudget: 12000, dailySpend: 10500, visits: 9000, conversion: 0.032, aov: 150, refundRate: 0.06, campaigns: ['ztc-search', 'ylmf-display'], stores: [{ id: 'tmall-flagship' }], source: 'tmall.shop' },
-  { id: 'jd', name: 'JD self-operated store', kind: 'marketplace', dailyBudget: 8000, dailySpend: 7000, visits: 6000, conversion: 0.028, aov: 160, refundRate: 0.05, campaigns: ['jingzhuntong'], stores: [{ id: 'jd-pop' }], source: 'jd.shop' },
-  { id: 'douyin-live', name: 'Douyin live room (MCN)', kind: 'live_stream', dailyBudget: 15000, dailySpend: 13000, visits: 15000, conversion: 0.024, aov: 110, refundRate: 0.09, campaigns: ['qianchuan-live', 'qianchuan-video'], stores: [{ id: 'dy-live-main' }], source: 'douyin.ads' },
-  { id: 'xhs-notes', name: 'Xiaohongshu notes & KOL', kind: 'social_content', dailyBudget: 5000, dailySpend: 4200, visits: 5000, conversion: 0.016, aov: 170, refundRate: 0.04, campaigns: ['juguang-notes'], stores: [{ id: 'xhs-store' }], source: 'xiaohongshu.ads' },
-  { id: 'group-buy', name: 'Community group-buying leaders', kind: 'group_buy', dailyBudget: 3000, dailySpend: 2600, visits: 2500, conversion: 0.06, aov: 70, refundRate: 0.03, campaigns: ['leader-commission'], stores: [{ id: 'gb-pudong', regions: ['CN-31'] }, { id: 'gb-suzhou', regions: ['CN-32'] }], source: 'groupbuy.platform' },
-  { id: 'mini-program', name: 'WeChat mini-program store', kind: 'own_store', dailyBudget: 4500, dailySpend: 3800, visits: 3000, conversion: 0.04, aov: 140, refundRate: 0.04, campaigns: ['wechat-moments'], stores: [{ id: 'mp-official' }], source: 'wechat.miniprogram' },
-  { id: 'popup-sh', name: 'Shanghai Jing’an pop-up counter', kind: 'offline', dailyBudget: 3000, dailySpend: 2500, visits: 800, conversion: 0.1, aov: 130, refundRate: 0.02, campaigns: ['mall-screens'], stores: [{ id: 'popup-jingan', regions: ['CN-31'] }], source: 'pos.popup' },
+  { id: 'tmall', name: 'Tmall flagship store', kind: 'marketplace', dailyBudget: 15000, dailySpend: 10500, visits: 9000, conversion: 0.032, aov: 150, refundRate: 0.06, campaigns: ['ztc-search', 'ylmf-display'], stores: [{ id: 'tmall-flagship' }], source: 'tmall.shop' },
+  { id: 'jd', name: 'JD self-operated store', kind: 'marketplace', dailyBudget: 10000, dailySpend: 7000, visits: 6000, conversion: 0.028, aov: 160, refundRate: 0.05, campaigns: ['jingzhuntong'], stores: [{ id: 'jd-pop' }], source: 'jd.shop' },
+  { id: 'douyin-live', name: 'Douyin live room (MCN)', kind: 'live_stream', dailyBudget: 19000, dailySpend: 13000, visits: 15000, conversion: 0.024, aov: 110, refundRate: 0.09, campaigns: ['qianchuan-live', 'qianchuan-video'], stores: [{ id: 'dy-live-main' }], source: 'douyin.ads' },
+  { id: 'xhs-notes', name: 'Xiaohongshu notes & KOL', kind: 'social_content', dailyBudget: 6000, dailySpend: 4200, visits: 5000, conversion: 0.016, aov: 170, refundRate: 0.04, campaigns: ['juguang-notes'], stores: [{ id: 'xhs-store' }], source: 'xiaohongshu.ads' },
+  { id: 'group-buy', name: 'Community group-buying leaders', kind: 'group_buy', dailyBudget: 4000, dailySpend: 2600, visits: 2500, conversion: 0.06, aov: 70, refundRate: 0.03, campaigns: ['leader-commission'], stores: [{ id: 'gb-pudong', regions: ['CN-31'] }, { id: 'gb-suzhou', regions: ['CN-32'] }], source: 'groupbuy.platform' },
+  { id: 'mini-program', name: 'WeChat mini-program store', kind: 'own_store', dailyBudget: 5500, dailySpend: 3800, visits: 3000, conversion: 0.04, aov: 140, refundRate: 0.04, campaigns: ['wechat-moments'], stores: [{ id: 'mp-official' }], source: 'wechat.miniprogram' },
+  { id: 'popup-sh', name: 'Shanghai Jing’an pop-up counter', kind: 'offline', dailyBudget: 8600, dailySpend: 6000, visits: 2000, conversion: 0.1, aov: 130, refundRate: 0.02, campaigns: ['mall-screens'], stores: [{ id: 'popup-jingan', regions: ['CN-31'] }], source: 'pos.popup' },
 ];
 
 const SKUS = [
@@ -125,7 +139,9 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
     for (const [k, v] of Object.entries(delta)) totals[k as keyof Totals] += v as bigint;
   };
   /** Arrival: seconds to minutes after the fact; 1 % hours late (out of order, still inside the 7-day window). */
-  const arrival = (occurredMs: number) => occurredMs + (random() < 0.01 ? between(2, 30) * 3_600_000 : between(2, 240) * 1000);
+  const endMs = startMs + days * 86_400_000;
+  // Stragglers never arrive after the period: a clock running on past the last report would (rightly) find every feed stale.
+  const arrival = (occurredMs: number) => Math.min(occurredMs + (random() < 0.01 ? between(2, 30) * 3_600_000 : between(2, 240) * 1000), Math.max(occurredMs + 2_000, endMs - 60_000));
   const push = (source: string, detailType: string, detail: Record<string, unknown>, occurredMs: number) => {
     const arrivalMs = arrival(occurredMs);
     const line = JSON.stringify({ source, 'detail-type': detailType, time: new Date(arrivalMs).toISOString().replace('.000Z', 'Z'), detail });
@@ -134,6 +150,20 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   };
 
   const double11 = { from: Date.parse('2025-11-10T20:00:00+08:00'), to: Date.parse('2025-11-12T00:00:00+08:00') };
+  /**
+   * The staged incidents, by (channel, day index, hour): each changes what one channel does for a while. Day 0 is
+   * the first business day (2025-11-01 by default).
+   */
+  const incidentAt = (channelId: string, d: number, h: number) => ({
+    // Mini-program's feed goes silent from 02:00 to 08:00 on day 10 (Double 11).
+    silent: channelId === 'mini-program' && d === 10 && h >= 2 && h < 8,
+    // Xiaohongshu's campaign is mis-set at 09:00 on day 5 and spends 3.5× its plan: it blows the daily budget.
+    spendFactor: channelId === 'xhs-notes' && d === 5 && h >= 9 ? 3.5 : 1,
+    // Douyin's live room loses its host for two days (days 7 and 8): orders collapse, spend does not.
+    orderFactor: channelId === 'douyin-live' && (d === 7 || d === 8) ? 0.2 : 1,
+    // JD's platform over-reports conversions on days 11 and 12 (inflated partner reporting).
+    conversionFactor: channelId === 'jd' && (d === 11 || d === 12) ? 1.8 : 1,
+  });
   let orderNo = 0;
   for (let d = 0; d < days; d++) {
     const dayStart = startMs + d * 86_400_000;
@@ -142,17 +172,22 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
       for (let h = 0; h < 24; h++) {
         const hourStart = dayStart + h * 3_600_000;
         const share = (HOURLY[h] as number) / HOURLY_SUM;
-        const boost = festival(hourStart) ? 2.5 : 1;
+        const incident = incidentAt(ch.id, d, h);
+        if (incident.silent) continue;
+        const boost = (festival(hourStart) ? 2.5 : 1) * incident.orderFactor;
         // Traffic: one report per channel per hour.
         const visits = Math.round(ch.visits * share * boost * volume * between(0.85, 1.15));
         push(ch.source, 'Traffic Recorded', { eventId: `tr-${ch.id}-${d}-${h}`, occurredAt: shanghai(hourStart + 59 * 60_000), channelId: ch.id, visits }, hourStart + 59 * 60_000);
         add(ch.id, hourStart + 59 * 60_000, { events: 1n, visits: BigInt(visits) });
+        const orders = poisson(ch.visits * ch.conversion * share * boost * volume);
         // Ad spend: one report per campaign per hour.
         for (const campaign of ch.campaigns) {
-          const spend = Math.round((ch.dailySpend * 100 * share * boost * between(0.8, 1.2)) / ch.campaigns.length);
+          // Budgets are paced by the platforms: a festival brings more orders, not more spend.
+          const spend = Math.round((ch.dailySpend * 100 * volume * share * incident.spendFactor * between(0.8, 1.2)) / ch.campaigns.length);
           const impressions = Math.round(spend * between(0.8, 1.4));
           const clicks = Math.round(impressions * between(0.015, 0.03));
-          const conversions = Math.round(clicks * ch.conversion * between(0.8, 1.1));
+          // Platforms attribute roughly the orders that happened (a little under, a little over).
+          const conversions = Math.round((orders * incident.conversionFactor * between(0.85, 1.05)) / ch.campaigns.length);
           const at = hourStart + 58 * 60_000;
           push(ch.source, 'Ad Spend Recorded', {
             eventId: `sp-${ch.id}-${campaign}-${d}-${h}`, occurredAt: shanghai(at), channelId: ch.id, campaignId: campaign,
@@ -160,8 +195,7 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
           }, at);
           add(ch.id, at, { events: 1n, spend: BigInt(spend), impressions: BigInt(impressions), clicks: BigInt(clicks), reportedConversions: BigInt(conversions), reportedRevenue: BigInt(conversions * ch.aov * 100) });
         }
-        // Orders: Poisson around visits × conversion.
-        const orders = poisson(ch.visits * ch.conversion * share * boost * volume);
+        // Orders: Poisson around visits × conversion (drawn above, before the spend reports that attribute them).
         for (let o = 0; o < orders; o++) {
           const at = hourStart + Math.floor(random() * 3_600_000);
           const store = pick(ch.stores);
@@ -185,7 +219,11 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
           }
           add(ch.id, at, { events: 1n, gmv, orders: 1n, units });
           if (random() < ch.refundRate) {
-            const refundAt = at + between(1, 20) * 3_600_000;
+            let refundAt = at + between(1, 20) * 3_600_000;
+            // A silent feed sends nothing: refunds that would fall inside the silence come after it.
+            const refundDay = Math.floor((refundAt - startMs) / 86_400_000);
+            const refundHour = Math.floor(((refundAt - startMs) % 86_400_000) / 3_600_000);
+            if (incidentAt(ch.id, refundDay, refundHour).silent) refundAt = startMs + refundDay * 86_400_000 + 8 * 3_600_000 + between(0, 3_000_000);
             if (refundAt < startMs + days * 86_400_000) {
               const amount = gmv / BigInt(lineCount);
               push(ch.source, 'Refund Recorded', { eventId: `rf-${orderId}`, occurredAt: shanghai(refundAt), channelId: ch.id, storeId: store.id, orderId, amount: yuan(Number(amount)), currency: 'CNY' }, refundAt);
@@ -196,6 +234,30 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
       }
     }
   }
+
+  // A JD store dumps the serum at 129.00 (floor 159.20) on the afternoon of day 2; a Pudong group-buying leader
+  // ships three orders to Guangdong (CN-44) on day 4 — grey-market diversion.
+  const extraSale = (channelId: string, storeId: string, d: number, h: number, n: number, line: { sku: string; quantity: number; unitPrice: string }, region: string) => {
+    if (d >= days) return;
+    const ch = CHANNELS.find((c) => c.id === channelId) as ChannelPlan;
+    const at = startMs + d * 86_400_000 + h * 3_600_000 + n * 7 * 60_000;
+    const orderId = `${channelId}-x${d}${h}${n}`;
+    push(ch.source, 'Sale Recorded', { eventId: `sale-${orderId}`, occurredAt: shanghai(at), channelId, storeId, orderId, currency: 'CNY', lines: [line], region }, at);
+    add(channelId, at, { events: 1n, gmv: BigInt(line.quantity) * BigInt(line.unitPrice.replace('.', '')), orders: 1n, units: BigInt(line.quantity) });
+  };
+  for (let n = 0; n < 3; n++) extraSale('jd', 'jd-pop', 2, 14, n, { sku: 'SERUM-30ML', quantity: 2, unitPrice: '129.00' }, 'CN-11');
+  for (let n = 0; n < 3; n++) extraSale('group-buy', 'gb-pudong', 4, 16, n, { sku: 'MASK-5PK', quantity: 5, unitPrice: '79.00' }, 'CN-44');
+
+  const dayName = (d: number) => dayOf(startMs + d * 86_400_000 + 12 * 3_600_000);
+  const staged: Incident[] = [
+    { description: 'JD store jd-pop dumps SERUM-30ML at 129.00, below the 159.20 floor', rule: 'price_violation', channelId: 'jd', subject: { storeId: 'jd-pop', sku: 'SERUM-30ML' }, raisedBetween: [dayName(2), dayName(2)] },
+    { description: 'Pudong group-buying leader ships to Guangdong (CN-44)', rule: 'unauthorized_region', channelId: 'group-buy', subject: { storeId: 'gb-pudong', region: 'CN-44' }, raisedBetween: [dayName(4), dayName(4)] },
+    { description: 'Xiaohongshu campaign spends 3.5× its plan from 09:00 and blows the daily budget', rule: 'budget_overrun', channelId: 'xhs-notes', subject: { period: 'day' }, raisedBetween: [dayName(5), dayName(5)], consequences: ['roi_drop'], consequencesUntil: dayName(6) },
+    { description: 'Douyin live room loses its host for two days: ROI collapses, then recovers', rule: 'roi_drop', channelId: 'douyin-live', subject: {}, raisedBetween: [dayName(7), dayName(8)] },
+    { description: 'Mini-program feed silent from 02:00 to 08:00', rule: 'feed_stale', channelId: 'mini-program', subject: {}, raisedBetween: [dayName(10), dayName(10)] },
+    { description: 'JD platform over-reports conversions by 80 % for two days', rule: 'conversion_mismatch', channelId: 'jd', subject: {}, raisedBetween: [dayName(11), dayName(12)] },
+  ];
+  const incidents = staged.filter((i) => i.raisedBetween[0] <= dayName(days - 1));
 
   // Malformed and refused deliveries, one of each kind the contract names, spread over the period.
   const at = (d: number, h: number) => startMs + d * 86_400_000 + h * 3_600_000;
@@ -229,7 +291,9 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
     timezone: 'Asia/Shanghai',
     channels: CHANNELS.map((c) => ({
       id: c.id, name: c.name, kind: c.kind, currency: 'CNY', budget: { daily: `${c.dailyBudget}.00`, monthly: `${c.dailyBudget * 30}.00` },
-      rules: { roiFloor: 2.0, roiDropPct: 30, minSpend: '500.00', staleAfterMinutes: 120 },
+      // A day of a channel with 100–200 orders swings its ROI by ~10 %, so the drop band is 40 % (a 30 % band would
+      // fire on noise every few days); content is judged partly on reach: a lower floor for Xiaohongshu.
+      rules: { roiFloor: c.id === 'xhs-notes' ? 1.2 : 2.0, roiDropPct: 40, minSpend: '500.00', staleAfterMinutes: 120 },
       stores: c.stores.map((s) => (s.regions ? { id: s.id, authorizedRegions: s.regions } : { id: s.id })),
     })),
     prices: SKUS.map((s) => ({ sku: s.sku, guidePrice: yuan(s.guide), maxDiscountPct: 20, channels: { 'group-buy': { maxDiscountPct: 30 } } })),
@@ -242,5 +306,32 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
     expected,
     expectedQuarantine,
     expectedDuplicates: deliveries.filter((d) => d.duplicateOf !== undefined).length,
+    incidents,
   };
+}
+
+/** A delivered outbound event, as far as incident matching reads it. */
+interface RaisedLike {
+  readonly 'detail-type': string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Which raised alerts catch which staged incident (rule, channel, subject fields, business day of the raise), and
+ * which raised alerts no incident explains. An alert on the channel of an incident that follows from it (the ROI of
+ * a campaign that overspends) counts as explained by it.
+ */
+export function matchIncidents<E extends RaisedLike>(outbound: readonly E[], incidents: readonly Incident[]): { caught: Map<Incident, E[]>; unexplained: E[] } {
+  const raised = outbound.filter((e) => e['detail-type'] === 'Alert Raised');
+  const dayOf = (e: E) => new Date(Date.parse(String(e.detail.raisedAt)) + 8 * 3_600_000).toISOString().slice(0, 10);
+  const caught = new Map<Incident, E[]>();
+  const explained = new Set<E>();
+  for (const incident of incidents) {
+    const inWindow = (e: E) => e.detail.channelId === incident.channelId && dayOf(e) >= incident.raisedBetween[0] && dayOf(e) <= (incident.consequencesUntil ?? incident.raisedBetween[1]);
+    const hits = raised.filter((e) => inWindow(e) && e.detail.rule === incident.rule && Object.entries(incident.subject).every(([k, v]) => e.detail[k] === v) && dayOf(e) <= incident.raisedBetween[1]);
+    caught.set(incident, hits);
+    hits.forEach((e) => explained.add(e));
+    for (const e of raised) if (inWindow(e) && incident.consequences?.includes(String(e.detail.rule))) explained.add(e);
+  }
+  return { caught, unexplained: raised.filter((e) => !explained.has(e)) };
 }

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
 import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
+import { makeHandler as makeSweepHandler } from '../functions/sweep/sweep.ts';
 import { routes } from '../events/routes.ts';
 import { type AggregateReader, type AggregateStore, dynamoAggregateStore } from '../shared/adapters/aggregate-store.ts';
 import { type ConfigSource, dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
@@ -17,6 +18,10 @@ import { matchesPattern } from './event-pattern.ts';
 import { localContext } from './lambda-context.ts';
 import { type DeliveryReport, deliverBatch, type QueuedMessage, type SqsBatchInvoker } from './local-queue.ts';
 import { StreamRunner, type StreamRunnerOptions } from './stream-runner.ts';
+import { type DeliveredEvent, localPublisher } from './local-publisher.ts';
+import { type AlertStore, dynamoAlertStore } from '../shared/adapters/alert-store.ts';
+import type { EventPublisher } from '../shared/adapters/publisher.ts';
+import { type Alerting, makeAlerting } from '../shared/app/alerting.ts';
 
 export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
 
@@ -29,6 +34,10 @@ export interface PipelineOptions extends DynamoLocalOptions {
   readonly stream?: StreamRunnerOptions;
   /** Wraps the adapters, for tests that inject faults at the storage boundary. */
   readonly wrap?: { events?(store: EventStore): EventStore; intake?(log: IntakeLog): IntakeLog; aggregates?(store: AggregateStore): AggregateStore };
+  /** Receives every outbound event the pipeline publishes (alerts), in the delivered shape. */
+  readonly deliver?: (event: DeliveredEvent) => void;
+  /** Wraps the publisher, for tests that inject PutEvents failures. */
+  readonly wrapPublisher?: (publisher: EventPublisher) => EventPublisher;
   /** Wraps the ingest invocation, for tests that crash it after it committed and before SQS saw the answer. */
   readonly wrapIngest?: (invoke: SqsBatchInvoker) => SqsBatchInvoker;
   /** Wraps the aggregate invocation, for tests that crash it after it committed. */
@@ -44,9 +53,14 @@ export class LocalPipeline {
   readonly aggregates: AggregateStore & AggregateReader;
   readonly intake: IntakeLog & IntakeReader;
   readonly configSource: ConfigSource;
+  readonly alerts: AlertStore;
+  readonly alerting: Alerting;
+  /** The pipeline's clock: real time by default; replay sets it to the simulated time. */
+  nowMs = Date.now();
   private readonly invokeIngest: SqsBatchInvoker;
   private readonly invokeAggregate: (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
   private readonly streamRunner: StreamRunner;
+  private readonly sweepHandler: ReturnType<typeof makeSweepHandler>;
 
   private constructor(
     readonly db: DynamoLocal,
@@ -72,7 +86,16 @@ export class LocalPipeline {
     });
     const invokeIngest: SqsBatchInvoker = (event) => ingestHandler(event, localContext('ingest'));
     this.invokeIngest = options.wrapIngest?.(invokeIngest) ?? invokeIngest;
-    const aggregateHandler = makeAggregateHandler({ aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates, logger, metrics });
+    this.alerts = dynamoAlertStore(client, tables.state);
+    const publisher = localPublisher((event) => options.deliver?.(event));
+    this.alerting = makeAlerting({ alerts: this.alerts, aggregates: this.aggregates, publisher: options.wrapPublisher?.(publisher) ?? publisher });
+    this.sweepHandler = makeSweepHandler({ alerting: this.alerting, config: this.configSource, clock: (event) => Date.parse(event.time), logger, metrics });
+    const aggregateHandler = makeAggregateHandler({
+      aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates,
+      alerting: { service: this.alerting, config: this.configSource, clock: () => this.nowMs },
+      logger,
+      metrics,
+    });
     const invokeAggregate = (event: ShardBatchEvent) => aggregateHandler(event, localContext('aggregate'));
     this.invokeAggregate = options.wrapAggregate?.(invokeAggregate) ?? invokeAggregate;
     this.streamRunner = this.streamConsumer(options.stream);
@@ -109,6 +132,12 @@ export class LocalPipeline {
   /** Runs the aggregate function over everything the stream holds; returns the records acknowledged. */
   async aggregate(): Promise<number> {
     return this.streamRunner.drain();
+  }
+
+  /** The scheduled sweep function, invoked as the schedule would at the pipeline's clock. */
+  async sweep(): Promise<void> {
+    const time = new Date(this.nowMs).toISOString();
+    await this.sweepHandler({ version: '0', id: `sweep-${this.nowMs}`, 'detail-type': 'Scheduled Event', source: 'aws.scheduler', account: '000000000000', time, region: 'local', resources: [], detail: {} }, localContext('sweep'));
   }
 
   async stop(): Promise<void> {

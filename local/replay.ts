@@ -46,6 +46,9 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
   }
 }
 
+/** How often the scheduled sweep runs (forecast pacing, stale feeds, resolutions when nothing arrives). */
+export const SWEEP_EVERY_MS = 15 * 60_000;
+
 export const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
 
@@ -53,10 +56,11 @@ const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/
  * `sentinel replay`: feeds the lines through the real pipeline on a fresh in-memory DynamoDB Local, in file
  * order as arrival order, and summarises what it stored. A batch is cut before a line whose (channel, eventId)
  * the batch already holds, so a later copy can never overtake an earlier one and "the first one stays" means the
- * first line. The simulated clock is the latest `time` seen; lines without one arrive at the current clock.
+ * first line. The simulated clock is the latest `time` seen; lines without one arrive at the current clock. The
+ * scheduled sweep runs at every 15-minute mark the clock crosses, after everything that arrived before it.
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
-  const pipeline = await LocalPipeline.start(options);
+  const pipeline = await LocalPipeline.start({ ...options, deliver: (event) => options.emit?.(JSON.stringify(event)) });
   const started = Date.now();
   const batchSize = options.batchSize ?? 100;
   try {
@@ -64,10 +68,23 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     let received = 0;
     let batch: QueuedMessage[] = [];
     let keys = new Set<string>();
-    const unrouted: { line: number; eventId: string | null }[] = [];
+
+    let nextSweepMs: number | undefined;
+    /** Moves the simulated clock forward, running every sweep it crosses after what arrived before it. */
+    const advanceClock = async (toMs: number) => {
+      nextSweepMs ??= Math.floor(toMs / SWEEP_EVERY_MS) * SWEEP_EVERY_MS + SWEEP_EVERY_MS;
+      while (nextSweepMs <= toMs) {
+        await flush();
+        pipeline.nowMs = nextSweepMs;
+        await pipeline.sweep();
+        nextSweepMs += SWEEP_EVERY_MS;
+      }
+      clockMs = toMs;
+    };
 
     const flush = async () => {
       if (batch.length === 0) return;
+      pipeline.nowMs = clockMs;
       const report = await pipeline.ingest(batch);
       if (report.deadLettered.length > 0) {
         throw new Error(`ingest failed repeatedly for ${report.deadLettered.map((m) => m.messageId).join(', ')}; see the log above`);
@@ -83,11 +100,10 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       received += 1;
       const lineNumber = index + 1;
       const { parsed, key, timeMs } = peek(line);
-      if (timeMs !== undefined && timeMs > clockMs) clockMs = timeMs;
+      if (timeMs !== undefined && timeMs > clockMs) await advanceClock(timeMs);
       if (parsed !== undefined && !pipeline.routesToIngest(parsed)) {
         // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
         const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
-        unrouted.push({ line: lineNumber, eventId: typeof eventId === 'string' ? eventId : null });
         await pipeline.intake.quarantine({
           messageId: messageIdOfLine(lineNumber),
           reason: 'unknown_detail_type',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EventDefinition } from '../events/define-event.ts';
 import { inboundEvents } from '../events/inbound.ts';
+import { outboundEvents } from '../events/outbound.ts';
 
 const OUT = join(import.meta.dirname, '..', 'events', 'schemas');
 const fileName = (d: EventDefinition) => `${d.detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`;
@@ -19,7 +20,9 @@ function schemaFor(definition: EventDefinition): unknown {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `https://channel-sentinel.dev/schemas/${fileName(definition)}`,
     title: definition.detailType,
-    description: `${definition.description} Delivered in EventBridge's shape; ${definition.source ? `source is "${definition.source}"` : 'any producer source'}. Amounts are decimal strings (or JSON numbers) in major units with at most the currency's minor digits; occurredAt is ISO 8601 with an offset.`,
+    description: definition.source
+      ? `${definition.description} Published by Channel Sentinel in EventBridge's shape with source "${definition.source}"; amounts are decimal strings in major units.`
+      : `${definition.description} Delivered in EventBridge's shape, from any producer source. Amounts are decimal strings (or JSON numbers) in major units with at most the currency's minor digits; occurredAt is ISO 8601 with an offset.`,
     type: 'object',
     required: ['source', 'detail-type', 'time', 'detail'],
     properties: {
@@ -31,7 +34,7 @@ function schemaFor(definition: EventDefinition): unknown {
   };
 }
 
-const expected = new Map(inboundEvents.map((d) => [fileName(d), `${JSON.stringify(schemaFor(d), null, 2)}\n`]));
+const expected = new Map([...inboundEvents, ...outboundEvents].map((d) => [fileName(d), `${JSON.stringify(schemaFor(d), null, 2)}\n`]));
 
 if (process.argv.includes('--check')) {
   const stale: string[] = [];

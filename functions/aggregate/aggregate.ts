@@ -8,6 +8,8 @@ import { type AggregateStore, MAX_BUCKETS_PER_COMMIT } from '../../shared/adapte
 import { EVENT_ITEM } from '../../shared/adapters/tables.ts';
 import { decodeEvent } from '../../shared/domain/inbound-event.ts';
 import { pendingAfter, planCommits, type ShardRecord } from '../../shared/domain/stream-apply.ts';
+import type { Alerting } from '../../shared/app/alerting.ts';
+import type { ConfigSource } from '../../shared/adapters/config-store.ts';
 
 /**
  * A DynamoDB stream invocation with a tumbling window configured on the event source mapping. The window is
@@ -30,6 +32,8 @@ export interface ShardBatchResponse {
 
 export interface AggregateDeps {
   readonly aggregates: AggregateStore;
+  /** Rule evaluation after aggregation; absent only where a test looks at aggregation alone. */
+  readonly alerting?: { readonly service: Alerting; readonly config: ConfigSource; readonly clock: () => number };
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -46,7 +50,7 @@ export function toShardRecord(record: DynamoDBRecord): ShardRecord {
   // Events are immutable: only the INSERT of an event changes aggregates. MODIFY and REMOVE (TTL) records,
   // including DynamoDB Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
   if (record.eventName !== 'INSERT' || body === undefined || hour === undefined) return { sequenceNumber, item: undefined };
-  return { sequenceNumber, item: { event: decodeEvent(body), bucket: { day: hour.slice(0, 10), hour } } };
+  return { sequenceNumber, item: { event: decodeEvent(body), bucket: { day: hour.slice(0, 10), hour }, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) } };
 }
 
 /** The checkpoint's key: stream label plus shard id, unique across table re-creations. */
@@ -92,12 +96,51 @@ export function makeShardApplier(deps: AggregateDeps) {
   };
 }
 
+/**
+ * Evaluates the rules on the records after the shard's rules checkpoint (and before `until`), then moves that
+ * checkpoint. Kept apart from the aggregate checkpoint so that a crash after aggregating still evaluates every
+ * record on the retry, while aggregation skips it. Returns the first record it could not evaluate.
+ */
+export function makeShardEvaluator(deps: AggregateDeps) {
+  return async (shardKey: string, records: readonly ShardRecord[], until: string | undefined): Promise<string | undefined> => {
+    const alerting = deps.alerting;
+    if (!alerting) return undefined;
+    const rulesKey = `rules:${shardKey}`;
+    const checkpoint = await deps.aggregates.readCheckpoint(rulesKey);
+    const pending = pendingAfter(records, checkpoint).filter((r) => until === undefined || BigInt(r.sequenceNumber) < BigInt(until));
+    const last = pending[pending.length - 1];
+    if (!last) return undefined;
+    const config = await alerting.config.current();
+    try {
+      await alerting.service.evaluateEvents(config, pending.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])), alerting.clock());
+      await deps.aggregates.commit(rulesKey, checkpoint, last.sequenceNumber, []);
+      const touched = [...new Set(pending.flatMap((r) => (r.item ? [r.item.event.channelId] : [])))];
+      const report = await alerting.service.publish(config, touched);
+      if (report.published > 0) deps.metrics.addMetric('AlertEventsPublished', MetricUnit.Count, report.published);
+      if (report.left > 0) deps.logger.warn('outbox entries left for the sweep to publish', { left: report.left });
+      if (report.invalid.length > 0) {
+        deps.metrics.addMetric('AlertEventsInvalid', MetricUnit.Count, report.invalid.length);
+        deps.logger.error('outbox entries violate their schema and were not published', { invalid: report.invalid });
+      }
+    } catch (error) {
+      deps.logger.error('rule evaluation failed; the shard will be retried from this record', { shardKey, from: pending[0]?.sequenceNumber, error: error as Error });
+      return pending[0]?.sequenceNumber;
+    }
+    return undefined;
+  };
+}
+
 export function makeHandler(deps: AggregateDeps) {
   const apply = makeShardApplier(deps);
+  const evaluate = makeShardEvaluator(deps);
   return middy(async (event: ShardBatchEvent, _context: Context): Promise<ShardBatchResponse> => {
     if (event.Records.length === 0) return { state: {}, batchItemFailures: [] };
-    const failedAt = await apply(shardKeyOf(event), event.Records.map(toShardRecord));
-    return { state: {}, batchItemFailures: failedAt === undefined ? [] : [{ itemIdentifier: failedAt }] };
+    const shardKey = shardKeyOf(event);
+    const records = event.Records.map(toShardRecord);
+    const failedAt = await apply(shardKey, records);
+    const failedEvaluation = await evaluate(shardKey, records, failedAt);
+    const firstFailure = [failedAt, failedEvaluation].filter((s): s is string => s !== undefined).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
+    return { state: {}, batchItemFailures: firstFailure === undefined ? [] : [{ itemIdentifier: firstFailure }] };
   })
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics));

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { isKnownCurrency, minorDigits, parseMoney } from './money.ts';
 import { isValidTimeZone, parseInstant } from './time.ts';
+import { RULES } from '../../events/outbound.ts';
+import type { Silence } from './alerts/alert.ts';
 
 export const CHANNEL_KINDS = ['marketplace', 'live_stream', 'social_content', 'group_buy', 'own_store', 'offline', 'search_ads', 'other'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -64,6 +66,20 @@ const documentSchema = z.strictObject({
       }),
     )
     .optional(),
+  silences: z
+    .array(
+      z.strictObject({
+        rule: z.enum(RULES),
+        channelId: id,
+        storeId: id.optional(),
+        sku: id.optional(),
+        region: id.optional(),
+        from: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        to: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
   reallocation: z
     .strictObject({
       lookbackDays: z.number().int().positive().max(366).optional(),
@@ -107,6 +123,8 @@ export interface SentinelConfig {
   readonly channels: readonly ChannelConfig[];
   readonly prices: readonly PriceConfig[];
   readonly promotions: readonly PromotionConfig[];
+  /** Silences: notifications held back for (rule, channel, optional subject) between from and to. */
+  readonly silences: readonly Silence[];
   readonly reallocation: { readonly lookbackDays: number; readonly minDays: number; readonly maxShiftPct: number; readonly minDailyBudget: string | number };
   /** The document as given, for storage and display. */
   readonly source: unknown;
@@ -201,6 +219,14 @@ export function parseConfig(document: unknown): ConfigResult {
     return { id: p.id, channelIds: p.channelIds, ...(p.skus ? { skus: p.skus } : {}), fromMs, toMs, maxDiscountPct: p.maxDiscountPct };
   });
 
+  const silences: Silence[] = (doc.silences ?? []).map((s, i) => {
+    if (!channelIds.has(s.channelId)) problems.push({ path: `silences[${i}].channelId`, reason: `unknown channel "${s.channelId}"` });
+    const fromMs = parseInstant(s.from) as number;
+    const toMs = parseInstant(s.to) as number;
+    if (toMs <= fromMs) problems.push({ path: `silences[${i}].to`, reason: 'must be after from' });
+    return { rule: s.rule, channelId: s.channelId, ...(s.storeId ? { storeId: s.storeId } : {}), ...(s.sku ? { sku: s.sku } : {}), ...(s.region ? { region: s.region } : {}), fromMs, toMs };
+  });
+
   const reallocation = {
     lookbackDays: doc.reallocation?.lookbackDays ?? 14,
     minDays: doc.reallocation?.minDays ?? 7,
@@ -221,6 +247,7 @@ export function parseConfig(document: unknown): ConfigResult {
       channels,
       prices: (doc.prices ?? []).map((p) => ({ sku: p.sku, guidePrice: p.guidePrice, maxDiscountPct: p.maxDiscountPct, channels: p.channels ?? {} })),
       promotions,
+      silences,
       reallocation,
       source: document,
     },

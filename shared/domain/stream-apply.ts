@@ -15,7 +15,7 @@ export interface ShardRecord {
   /** The shard's sequence number, a decimal integer string. */
   readonly sequenceNumber: string;
   /** The accepted event the record inserted, or `undefined` for records that change no aggregate (updates, TTL deletions). */
-  readonly item: { readonly event: InboundEvent; readonly bucket: Bucket } | undefined;
+  readonly item: { readonly event: InboundEvent; readonly bucket: Bucket; readonly arrivedAtMs: number } | undefined;
 }
 
 export interface PlannedCommit {

@@ -55,7 +55,7 @@ describe('preAggregate', () => {
 });
 
 describe('planCommits', () => {
-  const records = (events: InboundEvent[]): ShardRecord[] => events.map((event, i) => ({ sequenceNumber: String(100 + i * 7), item: i % 5 === 4 ? undefined : { event, bucket: bucket(event) } }));
+  const records = (events: InboundEvent[]): ShardRecord[] => events.map((event, i) => ({ sequenceNumber: String(100 + i * 7), item: i % 5 === 4 ? undefined : { event, bucket: bucket(event), arrivedAtMs: event.occurredAtMs } }));
 
   it('covers every record once, in order, within the bucket limit, with exact sums', () => {
     fc.assert(

@@ -1,0 +1,25 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
+import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
+import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
+import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
+import { makeAlerting } from '../../shared/app/alerting.ts';
+import { dynamoClient } from '../../shared/runtime/clients.ts';
+import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { observability } from '../../shared/runtime/observability.ts';
+import { makeHandler } from './sweep.ts';
+
+const env = parseEnv(TablesEnv.pick({ STATE_TABLE: true }).extend({ EVENT_BUS_NAME: z.string().min(1) }));
+
+export const handler = makeHandler({
+  alerting: makeAlerting({
+    alerts: dynamoAlertStore(dynamoClient, env.STATE_TABLE),
+    aggregates: dynamoAggregateStore(dynamoClient, env.STATE_TABLE),
+    publisher: eventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+  }),
+  config: dynamoConfigSource(dynamoClient, env.STATE_TABLE),
+  // The schedule's own time: a delayed invocation still judges the moment it was meant for.
+  clock: (event) => Date.parse(event.time),
+  ...observability('sweep'),
+});

@@ -1,0 +1,161 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  DeleteItemCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import type { AlertState, Notification } from '../domain/alerts/alert.ts';
+
+/** One outbound event waiting to be published: written in the same transaction as the alert change it reports. */
+export interface OutboxEntry {
+  readonly channelId: string;
+  /** Unique per transition: alertId + detail-type. */
+  readonly id: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly timeMs: number;
+}
+
+export type SaveResult = 'saved' | 'conflict';
+
+/** Port: alert states (one current state per fingerprint, versioned) and the outbox. */
+export interface AlertStore {
+  get(channelId: string, fingerprint: string): Promise<{ state: AlertState; version: number } | undefined>;
+  /**
+   * All current states of a channel's fingerprints (firing and last resolved), with their versions, and the
+   * channel's latest arrival — one Query, as they share a partition.
+   */
+  list(channelId: string): Promise<{ alerts: { state: AlertState; version: number }[]; lastEventAtMs: number | undefined }>;
+  /**
+   * Stores the states of one transition and its outbox entries atomically, if the fingerprint's version is still
+   * `expectedVersion` (`0` for a fingerprint never seen); otherwise changes nothing and returns `conflict`.
+   */
+  save(channelId: string, states: readonly AlertState[], expectedVersion: number, outbox: readonly OutboxEntry[]): Promise<SaveResult>;
+  pending(channelId: string): Promise<OutboxEntry[]>;
+  published(entry: OutboxEntry): Promise<void>;
+  /** Channel bookkeeping for feed_stale: latest arrival seen (only moves forward). */
+  touchChannel(channelId: string, lastEventAtMs: number): Promise<void>;
+}
+
+const alertKey = (channelId: string, fingerprint: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: fingerprint } });
+const outboxKey = (entry: { channelId: string; timeMs: number; id: string }) => ({ pk: { S: `OUTBOX#${entry.channelId}` }, sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.id}` } });
+/** The channel's status lives beside its alerts (sk sorts after every fingerprint), so one Query reads both. */
+const statusKey = (channelId: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: '~STATUS' } });
+
+/** Alert states and outbox in the state table; a transition is one TransactWriteItems (state + outbox). */
+export function dynamoAlertStore(client: DynamoDBClient, tableName: string): AlertStore {
+  const readState = (item: Record<string, AttributeValue>) => JSON.parse(item.state?.S ?? '{}') as AlertState;
+  const query = async (pk: string) => {
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  };
+  return {
+    async get(channelId, fingerprint) {
+      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: alertKey(channelId, fingerprint), ConsistentRead: true }));
+      if (!result.Item) return undefined;
+      return { state: readState(result.Item), version: Number(result.Item.version?.N ?? 0) };
+    },
+    async list(channelId) {
+      const items = await query(`ALERT#${channelId}`);
+      const status = items.find((item) => item.sk?.S === statusKey(channelId).sk.S);
+      return {
+        alerts: items.filter((item) => item !== status).map((item) => ({ state: readState(item), version: Number(item.version?.N ?? 0) })),
+        lastEventAtMs: status?.lastEventAt?.N === undefined ? undefined : Number(status.lastEventAt.N),
+      };
+    },
+    async save(channelId, states, expectedVersion, outbox) {
+      const last = states[states.length - 1];
+      if (!last) return 'saved';
+      const items: TransactWriteItem[] = [
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...alertKey(channelId, last.fingerprint), state: { S: JSON.stringify(last) }, status: { S: last.status }, version: { N: String(expectedVersion + 1) } },
+            ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+            ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
+          },
+        },
+        ...outbox.map((entry) => ({
+          Put: {
+            TableName: tableName,
+            Item: { ...outboxKey(entry), entry: { S: JSON.stringify(entry) } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        })),
+      ];
+      try {
+        await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return 'saved';
+      } catch (error) {
+        if (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return 'conflict';
+        throw error;
+      }
+    },
+    async pending(channelId) {
+      return (await query(`OUTBOX#${channelId}`)).map((item) => JSON.parse(item.entry?.S ?? '{}') as OutboxEntry);
+    },
+    async published(entry) {
+      await client.send(new DeleteItemCommand({ TableName: tableName, Key: outboxKey(entry) }));
+    },
+    async touchChannel(channelId, lastEventAtMs) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { ...statusKey(channelId), lastEventAt: { N: String(lastEventAtMs) } },
+            ConditionExpression: 'attribute_not_exists(pk) OR lastEventAt < :t',
+            ExpressionAttributeValues: { ':t': { N: String(lastEventAtMs) } },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    },
+  };
+}
+
+/** The outbox entries that announce a transition's notifications, in the outbound events' detail shape. */
+export function outboxEntriesFor(notifications: readonly Notification[], atMs: number): OutboxEntry[] {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return notifications.map((n) => {
+    const a = n.alert;
+    if (n.type === 'raised') {
+      return {
+        channelId: a.subject.channelId,
+        id: `${a.alertId}#Alert Raised`,
+        detailType: 'Alert Raised',
+        timeMs: atMs,
+        detail: {
+          alertId: a.alertId,
+          fingerprint: a.fingerprint,
+          rule: a.rule,
+          severity: a.severity,
+          ...a.subject,
+          summary: a.summary,
+          observed: a.observed,
+          threshold: a.threshold,
+          raisedAt: iso(a.raisedAtMs),
+          evidence: { ...a.evidence, count: a.count },
+        },
+      };
+    }
+    return {
+      channelId: a.subject.channelId,
+      id: `${a.alertId}#Alert Resolved`,
+      detailType: 'Alert Resolved',
+      timeMs: atMs,
+      detail: { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, channelId: a.subject.channelId, resolvedAt: iso(a.resolvedAtMs ?? atMs), reason: a.resolveReason ?? 'resolved' },
+    };
+  });
+}

@@ -1,0 +1,177 @@
+/**
+ * Alerts: what a rule observes, how an alert is identified, and the lifecycle every rule shares (learned from
+ * Alertmanager, Grafana, Datadog and CloudWatch): one alert per fingerprint while it fires, raised once, updated by
+ * further breaches, resolved once — and silences that hold notifications back without touching the state.
+ */
+import type { RuleName } from '../../../events/outbound.ts';
+
+export type Severity = 'warning' | 'critical';
+
+/** What an alert is about. The fingerprint is the rule plus these fields. */
+export interface Subject {
+  readonly channelId: string;
+  readonly storeId?: string;
+  readonly sku?: string;
+  readonly region?: string;
+  readonly period?: 'day' | 'month';
+  readonly basis?: 'actual' | 'forecast';
+}
+
+/**
+ * One rule's verdict on one subject at one moment. `breach`: the condition holds. `clear`: it has cleared far
+ * enough to resolve (rules apply their hysteresis before saying so); a value inside the hysteresis band produces
+ * no observation at all, so a firing alert neither flaps nor resolves.
+ */
+export type Observation =
+  | {
+      readonly kind: 'breach';
+      readonly rule: RuleName;
+      readonly subject: Subject;
+      readonly severity: Severity;
+      readonly observed: string | number;
+      readonly threshold: string | number;
+      readonly summary: string;
+      readonly evidence: Readonly<Record<string, unknown>>;
+    }
+  | { readonly kind: 'clear'; readonly rule: RuleName; readonly subject: Subject; readonly reason: string };
+
+const SUBJECT_KEYS = ['channelId', 'storeId', 'sku', 'region', 'period', 'basis'] as const;
+
+/** Rule plus subject, in a fixed order: equal for equal alerts, whatever order the fields were built in. */
+export function fingerprintOf(rule: RuleName, subject: Subject): string {
+  return [rule, ...SUBJECT_KEYS.map((k) => subject[k] ?? '')].join('|');
+}
+
+/** FNV-1a, 64-bit: a small, stable, dependency-free hash for readable ids (not for security). */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(36).padStart(13, '0');
+}
+
+/**
+ * The id of the alert a fingerprint raised at `raisedAtMs`, after the firing `previousAlertId` (if any).
+ * Deterministic — a retried transition starts from the same state and yields the same id, so consumers can drop
+ * the repeat by alertId + detail-type — and distinct for every firing of a fingerprint, even two at one instant.
+ */
+export function alertIdOf(fingerprint: string, raisedAtMs: number, previousAlertId = ''): string {
+  return `alr-${fnv1a64(`${fingerprint}@${raisedAtMs}^${previousAlertId}`)}`;
+}
+
+export interface AlertState {
+  readonly fingerprint: string;
+  readonly alertId: string;
+  readonly rule: RuleName;
+  readonly subject: Subject;
+  readonly status: 'firing' | 'resolved';
+  readonly severity: Severity;
+  readonly raisedAtMs: number;
+  readonly lastBreachAtMs: number;
+  /** Breaches observed while firing (the raise included). */
+  readonly count: number;
+  readonly observed: string | number;
+  readonly threshold: string | number;
+  readonly summary: string;
+  readonly evidence: Readonly<Record<string, unknown>>;
+  /** Whether `Alert Raised` went out (a silenced alert fires without notifying). */
+  readonly notified: boolean;
+  readonly resolvedAtMs?: number;
+  readonly resolveReason?: string;
+}
+
+export interface Silence {
+  readonly rule: RuleName;
+  readonly channelId: string;
+  readonly storeId?: string;
+  readonly sku?: string;
+  readonly region?: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Whether a silence covers this alert at `atMs`: rule and channel match, and every subject field it names. */
+export function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subject, atMs: number): boolean {
+  return silences.some(
+    (s) =>
+      s.rule === rule &&
+      s.channelId === subject.channelId &&
+      (s.storeId === undefined || s.storeId === subject.storeId) &&
+      (s.sku === undefined || s.sku === subject.sku) &&
+      (s.region === undefined || s.region === subject.region) &&
+      atMs >= s.fromMs &&
+      atMs < s.toMs,
+  );
+}
+
+export type Notification = { readonly type: 'raised'; readonly alert: AlertState } | { readonly type: 'resolved'; readonly alert: AlertState };
+
+export interface Transition {
+  /** The states to store (one, or two when an escalation resolves one alert and raises another). */
+  readonly states: AlertState[];
+  readonly notifications: Notification[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
+
+/**
+ * Applies one observation to the current state of its fingerprint. Invariants: a fingerprint has at most one
+ * firing alert; `raised` is emitted only on a change to firing and `resolved` only on a change from firing, each
+ * once; a breach of higher severity resolves the firing alert ("escalated") and raises a new one, so ops hear of
+ * it; a silenced alert changes state but notifies no one, and its resolution is silent too; when a silence ends
+ * while the alert still fires, the next breach notifies. Returns `undefined` when nothing changes.
+ */
+export function applyObservation(current: AlertState | undefined, observation: Observation, atMs: number, silences: readonly Silence[]): Transition | undefined {
+  const fingerprint = fingerprintOf(observation.rule, observation.subject);
+  const firing = current?.status === 'firing' ? current : undefined;
+  const silenced = isSilenced(silences, observation.rule, observation.subject, atMs);
+
+  if (observation.kind === 'clear') {
+    if (!firing) return undefined;
+    const resolved: AlertState = { ...firing, status: 'resolved', resolvedAtMs: atMs, resolveReason: observation.reason };
+    return { states: [resolved], notifications: firing.notified ? [{ type: 'resolved', alert: resolved }] : [] };
+  }
+
+  const raise = (): AlertState => ({
+    fingerprint,
+    alertId: alertIdOf(fingerprint, atMs, current?.alertId),
+    rule: observation.rule,
+    subject: observation.subject,
+    status: 'firing',
+    severity: observation.severity,
+    raisedAtMs: atMs,
+    lastBreachAtMs: atMs,
+    count: 1,
+    observed: observation.observed,
+    threshold: observation.threshold,
+    summary: observation.summary,
+    evidence: observation.evidence,
+    notified: !silenced,
+  });
+
+  if (!firing) {
+    const raised = raise();
+    return { states: [raised], notifications: raised.notified ? [{ type: 'raised', alert: raised }] : [] };
+  }
+  if (SEVERITY_RANK[observation.severity] > SEVERITY_RANK[firing.severity]) {
+    const escalated: AlertState = { ...firing, status: 'resolved', resolvedAtMs: atMs, resolveReason: `escalated to ${observation.severity}` };
+    const raised = raise();
+    return {
+      states: [escalated, raised],
+      notifications: [...(firing.notified ? [{ type: 'resolved' as const, alert: escalated }] : []), ...(raised.notified ? [{ type: 'raised' as const, alert: raised }] : [])],
+    };
+  }
+  const updated: AlertState = {
+    ...firing,
+    lastBreachAtMs: atMs,
+    count: firing.count + 1,
+    observed: observation.observed,
+    threshold: observation.threshold,
+    summary: observation.summary,
+    evidence: observation.evidence,
+    notified: firing.notified || !silenced,
+  };
+  return { states: [updated], notifications: !firing.notified && updated.notified ? [{ type: 'raised', alert: updated }] : [] };
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { generateDemo, matchIncidents } from '../../local/demo-scenario.ts';
+import { replay } from '../../local/replay.ts';
+import { AlertRaisedEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import './harness.ts';
+
+describe('replay of the demo scenario', () => {
+  it('catches every staged incident, raises nothing else, and resolves what it raised', async () => {
+    const demo = generateDemo({ days: 14 }); // exactly `npm run demo`'s scenario
+    const outbound: { 'detail-type': string; time: string; source: string; detail: Record<string, unknown> }[] = [];
+    await replay({ config: demo.config, lines: demo.lines, emit: (line) => outbound.push(JSON.parse(line)) });
+
+    for (const e of outbound) {
+      expect(e.source).toBe('channel-sentinel');
+      const definition = e['detail-type'] === 'Alert Raised' ? AlertRaisedEvent : AlertResolvedEvent;
+      expect(definition.detail.safeParse(e.detail).success, JSON.stringify(e)).toBe(true);
+    }
+    const { caught, unexplained } = matchIncidents(outbound, demo.incidents);
+    expect(demo.incidents).toHaveLength(6);
+    for (const incident of demo.incidents) expect(caught.get(incident)?.length ?? 0, incident.description).toBeGreaterThan(0);
+    expect(unexplained.map((e) => `${e.detail.rule} ${e.detail.channelId} ${e.time}: ${e.detail.summary}`)).toEqual([]);
+
+    // Each alertId is raised once and resolved at most once.
+    const raisedIds = outbound.filter((e) => e['detail-type'] === 'Alert Raised').map((e) => e.detail.alertId);
+    const resolvedIds = outbound.filter((e) => e['detail-type'] === 'Alert Resolved').map((e) => e.detail.alertId);
+    expect(new Set(raisedIds).size).toBe(raisedIds.length);
+    expect(new Set(resolvedIds).size).toBe(resolvedIds.length);
+    for (const id of resolvedIds) expect(raisedIds).toContain(id);
+  }, 600_000);
+});

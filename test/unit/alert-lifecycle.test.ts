@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Observation, type Silence } from '../../shared/domain/alerts/alert.ts';
+
+const subject = { channelId: 'tmall' };
+const breach = (severity: 'warning' | 'critical' = 'warning', observed = 1.5): Observation => ({ kind: 'breach', rule: 'roi_drop', subject, severity, observed, threshold: 2, summary: 'low', evidence: { roi: observed } });
+const clear: Observation = { kind: 'clear', rule: 'roi_drop', subject, reason: 'recovered' };
+const T0 = Date.parse('2025-01-15T00:00:00Z');
+const H = 3_600_000;
+
+/** Runs a sequence of observations and collects the notifications. */
+function run(observations: [number, Observation][], silences: Silence[] = []) {
+  let state: AlertState | undefined;
+  const notes: string[] = [];
+  for (const [at, obs] of observations) {
+    const t = applyObservation(state, obs, at, silences);
+    if (!t) continue;
+    state = t.states[t.states.length - 1];
+    for (const n of t.notifications) notes.push(`${n.type}:${n.alert.alertId.startsWith('alr-') ? 'ok' : 'bad-id'}:${n.alert.severity}`);
+  }
+  return { state, notes };
+}
+
+describe('alert lifecycle', () => {
+  it('a breach that persists for a day raises one alert and counts the repeats', () => {
+    const { state, notes } = run(Array.from({ length: 24 }, (_, h) => [T0 + h * H, breach()] as [number, Observation]));
+    expect(notes).toEqual(['raised:ok:warning']);
+    expect(state).toMatchObject({ status: 'firing', count: 24, raisedAtMs: T0, lastBreachAtMs: T0 + 23 * H });
+  });
+
+  it('flapping inside the hysteresis band produces no storm; a clear resolves once', () => {
+    // The rules emit nothing inside the band, so a flap is breach, (nothing), breach, …
+    const { notes, state } = run([[T0, breach()], [T0 + H, breach()], [T0 + 2 * H, clear], [T0 + 3 * H, clear]]);
+    expect(notes).toEqual(['raised:ok:warning', 'resolved:ok:warning']);
+    expect(state).toMatchObject({ status: 'resolved', resolveReason: 'recovered', resolvedAtMs: T0 + 2 * H });
+  });
+
+  it('a new breach after resolution is a new alert with a new id', () => {
+    const a = applyObservation(undefined, breach(), T0, []);
+    const r = applyObservation(a?.states[0], clear, T0 + H, []);
+    const b = applyObservation(r?.states[0], breach(), T0 + 2 * H, []);
+    expect(b?.states[0]?.alertId).not.toBe(a?.states[0]?.alertId);
+    expect(b?.notifications.map((n) => n.type)).toEqual(['raised']);
+  });
+
+  it('escalation resolves the warning and raises a critical alert', () => {
+    expect(run([[T0, breach('warning')], [T0 + H, breach('critical')], [T0 + 2 * H, breach('warning')]]).notes).toEqual(['raised:ok:warning', 'resolved:ok:warning', 'raised:ok:critical']);
+  });
+
+  it('silences hold notifications back without losing state, and the alert speaks once the silence ends', () => {
+    const silence: Silence = { rule: 'roi_drop', channelId: 'tmall', fromMs: T0, toMs: T0 + 2 * H };
+    const { notes, state } = run([[T0, breach()], [T0 + H, breach()], [T0 + 3 * H, breach()]], [silence]);
+    expect(notes).toEqual(['raised:ok:warning']);
+    expect(state).toMatchObject({ count: 3, raisedAtMs: T0, notified: true });
+    expect(run([[T0, breach()], [T0 + H, clear]], [silence]).notes).toEqual([]);
+  });
+
+  it('a silence for another subject or rule does not apply', () => {
+    const other: Silence = { rule: 'roi_drop', channelId: 'tmall', storeId: 'store-9', fromMs: T0, toMs: T0 + H };
+    expect(run([[T0, { ...breach(), subject: { channelId: 'tmall', storeId: 'store-1' } } as Observation]], [other]).notes).toEqual(['raised:ok:warning']);
+  });
+
+  it('fingerprints depend on rule and subject only, in a fixed order', () => {
+    expect(fingerprintOf('price_violation', { sku: 'S', channelId: 'c', storeId: 's' } as never)).toBe('price_violation|c|s|S|||');
+    expect(alertIdOf('x', 1)).toBe(alertIdOf('x', 1));
+    expect(alertIdOf('x', 1)).not.toBe(alertIdOf('x', 2));
+    expect(alertIdOf('x', 1, 'alr-a')).not.toBe(alertIdOf('x', 1));
+  });
+
+  it('gives two firings of one fingerprint at one instant different ids, and a retry the same id', () => {
+    const a = applyObservation(undefined, breach(), T0, [])?.states[0];
+    const r = applyObservation(a, clear, T0, [])?.states[0];
+    const b = applyObservation(r, breach(), T0, [])?.states[0];
+    expect(b?.alertId).not.toBe(a?.alertId);
+    expect(applyObservation(r, breach(), T0, [])?.states[0]?.alertId).toBe(b?.alertId);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { type Totals, zeroTotals } from '../../shared/domain/aggregation.ts';
+import { promotionHours, windowFacts } from '../../shared/app/alerting.ts';
+import { config } from '../fixtures.ts';
+
+const tz = 'Asia/Shanghai';
+const hourKey = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 13);
+const NOW = Date.parse('2025-11-10T14:30:00+08:00');
+const H = 3_600_000;
+
+function hours(fill: (k: number) => Partial<Totals> | undefined, span = 24 * 9): Map<string, Totals> {
+  const map = new Map<string, Totals>();
+  for (let k = 0; k < span; k++) {
+    const t = fill(k);
+    if (t) map.set(hourKey(NOW - k * H), { ...zeroTotals(), ...t });
+  }
+  return map;
+}
+
+describe('windowFacts', () => {
+  it('splits the last 24 hours from the 7 days before them', () => {
+    const facts = windowFacts(hours(() => ({ spend: 100n, gmv: 400n, events: 1n })), NOW, tz);
+    expect(facts.trailing24h).toMatchObject({ spend: 2400n, gmv: 9600n });
+    expect(facts.baseline7d).toMatchObject({ spend: 16800n, gmv: 67200n });
+    expect(facts.baselineHours).toBe(168);
+    expect(facts.activeHours48h).toBe(48);
+  });
+
+  it('sums today from midnight in the business timezone', () => {
+    // 14:30 local: hours 00..14 of 2025-11-10 are today (15 hours).
+    expect(windowFacts(hours(() => ({ spend: 1n })), NOW, tz).dayToDate.spend).toBe(15n);
+  });
+
+  it('learns the intraday spend curve from the previous days, linear without history', () => {
+    // All of each previous day's spend falls in its evening (hours 18–23): by 14:30 none of it usually happened.
+    const evening = hours((k) => {
+      const hourOfDay = new Date(NOW - k * H + 8 * H).getUTCHours();
+      return k >= 15 && hourOfDay >= 18 ? { spend: 10n } : undefined;
+    });
+    expect(windowFacts(evening, NOW, tz).usualDayShare).toBe(0);
+    expect(windowFacts(new Map(), NOW, tz).usualDayShare).toBeCloseTo(14.5 / 24, 5);
+  });
+
+  it('counts only hours with events as active, and only hours with spend as baseline', () => {
+    const sparse = hours((k) => (k % 6 === 0 ? { events: 1n, visits: 5n } : undefined));
+    const facts = windowFacts(sparse, NOW, tz);
+    expect(facts.activeHours48h).toBe(8);
+    expect(facts.baselineHours).toBe(0);
+  });
+
+  it('leaves promotion hours out of the baseline, and counts hours with spend in the trailing window', () => {
+    // The fixture's double-11 promotion for tmall runs 2025-11-10 20:00 to 2025-11-12 00:00 (+08:00).
+    const later = Date.parse('2025-11-13T12:00:00+08:00');
+    const map = new Map<string, Totals>();
+    for (let k = 0; k < 24 * 8; k++) map.set(hourKey(later - k * H), { ...zeroTotals(), spend: 100n, gmv: 400n, events: 1n });
+    const all = windowFacts(map, later, tz);
+    const excluded = windowFacts(map, later, tz, promotionHours(config(), 'tmall'));
+    expect(all.baselineHours).toBe(168);
+    expect(all.baselineHours - excluded.baselineHours).toBe(28); // 20:00 on the 10th to midnight on the 11th
+    expect(windowFacts(map, later, tz, promotionHours(config(), 'douyin-live')).baselineHours).toBe(168);
+    expect(excluded.trailingHours).toBe(24);
+  });
+});
+
