@@ -49,7 +49,31 @@ export const AlertResolvedEvent = defineEvent({
   }),
 });
 
+export const AlertReminderSentEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Alert Reminder Sent',
+  description: 'An alert is still firing after the configured repeat interval (alerting.repeatIntervalMinutes); sent again every interval until it resolves.',
+  detail: z.strictObject({
+    alertId: z.string().min(1),
+    fingerprint: z.string().min(1),
+    rule: z.enum(RULES),
+    severity: z.enum(['warning', 'critical']),
+    channelId: z.string().min(1),
+    storeId: z.string().min(1).optional(),
+    sku: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    period: z.enum(['day', 'month']).optional(),
+    basis: z.enum(['actual', 'forecast']).optional(),
+    summary: z.string().min(1),
+    observed: quantity,
+    threshold: quantity,
+    raisedAt: instant,
+    remindedAt: instant,
+    count: z.number().int().positive(),
+  }),
+});
+
 /** Every event Channel Sentinel publishes (budget reallocation events join this list with the budgets work). */
-export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent] as const;
+export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent] as const;
 export type AlertRaisedDetail = z.infer<typeof AlertRaisedEvent.detail>;
 export type AlertResolvedDetail = z.infer<typeof AlertResolvedEvent.detail>;

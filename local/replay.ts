@@ -3,6 +3,7 @@ import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregat
 import { parseInstant } from '../shared/domain/time.ts';
 import type { QueuedMessage } from './local-queue.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
+import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
 
 /** The per-day fields of the replay summary, in the order SPEC §6 lists them. */
 export const SUMMARY_DAY_FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits'] as const;
@@ -46,8 +47,6 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
   }
 }
 
-/** How often the scheduled sweep runs (forecast pacing, stale feeds, resolutions when nothing arrives). */
-export const SWEEP_EVERY_MS = 15 * 60_000;
 
 export const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
@@ -72,12 +71,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     let nextSweepMs: number | undefined;
     /** Moves the simulated clock forward, running every sweep it crosses after what arrived before it. */
     const advanceClock = async (toMs: number) => {
-      nextSweepMs ??= Math.floor(toMs / SWEEP_EVERY_MS) * SWEEP_EVERY_MS + SWEEP_EVERY_MS;
+      nextSweepMs ??= Math.floor(toMs / SWEEP_INTERVAL_MS) * SWEEP_INTERVAL_MS + SWEEP_INTERVAL_MS;
       while (nextSweepMs <= toMs) {
         await flush();
         pipeline.nowMs = nextSweepMs;
         await pipeline.sweep();
-        nextSweepMs += SWEEP_EVERY_MS;
+        nextSweepMs += SWEEP_INTERVAL_MS;
       }
       clockMs = toMs;
     };

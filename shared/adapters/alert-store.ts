@@ -130,6 +130,15 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
   const iso = (ms: number) => new Date(ms).toISOString();
   return notifications.map((n) => {
     const a = n.alert;
+    if (n.type === 'reminder') {
+      return {
+        channelId: a.subject.channelId,
+        id: `${a.alertId}#Alert Reminder Sent@${atMs}`,
+        detailType: 'Alert Reminder Sent',
+        timeMs: atMs,
+        detail: { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, severity: a.severity, ...a.subject, summary: a.summary, observed: a.observed, threshold: a.threshold, raisedAt: iso(a.raisedAtMs), remindedAt: iso(atMs), count: a.count },
+      };
+    }
     if (n.type === 'raised') {
       return {
         channelId: a.subject.channelId,

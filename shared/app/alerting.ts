@@ -4,7 +4,7 @@
  * event and per touched channel, right after aggregation) and by the scheduled sweep; time always comes in.
  */
 import { type Totals, addInto, zeroTotals } from '../domain/aggregation.ts';
-import { type AlertState, applyObservation, fingerprintOf, type Observation } from '../domain/alerts/alert.ts';
+import { type AlertState, applyObservation, fingerprintOf, type Observation, remind } from '../domain/alerts/alert.ts';
 import { budgetActualRule, budgetForecastRule, HELD_BACK_WHILE_STALE, mismatchRule, priceRule, regionRule, roiRule, RULE_DEFAULTS, staleRule } from '../domain/alerts/rules.ts';
 import type { ChannelConfig, SentinelConfig } from '../domain/config.ts';
 import { SALE, type InboundEvent } from '../domain/inbound-event.ts';
@@ -15,6 +15,8 @@ import { type AlertStore, outboxEntriesFor } from '../adapters/alert-store.ts';
 import { type EventPublisher, publishOutbox } from '../adapters/publisher.ts';
 
 const HOUR = 3_600_000;
+/** The sweep's schedule: every 15 minutes (the deployed schedule and replay's simulated one). */
+export const SWEEP_INTERVAL_MS = 15 * 60_000;
 
 export interface WindowFacts {
   readonly trailing24h: Totals;
@@ -150,7 +152,9 @@ export function makeAlerting(deps: AlertingDeps) {
     const endings: Observation[] = [];
     for (const { state: alert } of current.values()) {
       if (alert.status !== 'firing') continue;
-      if (alert.rule === 'budget_overrun' && alert.subject.period === 'day' && bucketOf(alert.raisedAtMs, config.timezone).day !== today) {
+      const raisedDay = bucketOf(alert.raisedAtMs, config.timezone).day;
+      const periodOver = alert.subject.period === 'day' ? raisedDay !== today : raisedDay.slice(0, 7) !== today.slice(0, 7);
+      if (alert.rule === 'budget_overrun' && periodOver) {
         endings.push({ kind: 'clear', rule: alert.rule, subject: alert.subject, reason: 'the budget period ended' });
       }
       if ((alert.rule === 'price_violation' || alert.rule === 'unauthorized_region') && atMs - alert.lastBreachAtMs >= RULE_DEFAULTS.quietResolveMs) {
@@ -165,6 +169,35 @@ export function makeAlerting(deps: AlertingDeps) {
       ...(withForecast ? budgetForecastRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily, facts.usualDayShare) : []),
     ].filter((o) => !(stale && o.kind === 'breach' && HELD_BACK_WHILE_STALE.has(o.rule)));
     return [...endings, ...rules];
+  }
+
+  /** Reminders for the channel's alerts still firing a repeat interval after ops were last told. */
+  async function remindAll(config: SentinelConfig, channelId: string, atMs: number, current: Known): Promise<void> {
+    for (const [fingerprint, entry] of current) {
+      const t = remind(entry.state, atMs, config.repeatIntervalMs, config.silences);
+      if (!t) continue;
+      const state = t.states[0] as AlertState;
+      // A lost race means another sweep reminded (or the alert changed): the next sweep looks again.
+      if ((await deps.alerts.save(channelId, t.states, entry.version, outboxEntriesFor(t.notifications, atMs))) === 'saved') current.set(fingerprint, { state, version: entry.version + 1 });
+    }
+  }
+
+  /**
+   * budget_overrun for the month (actual and linear forecast): month-to-date spend from the month's hour buckets.
+   * Judged once an hour (the first sweep of each hour) — a month moves slowly and its Query is the largest.
+   */
+  async function monthObservations(config: SentinelConfig, channel: ChannelConfig, atMs: number): Promise<Observation[]> {
+    const monthly = channel.budget.monthly;
+    if (monthly === undefined || atMs % HOUR >= SWEEP_INTERVAL_MS) return [];
+    const now = bucketOf(atMs, config.timezone);
+    const month = now.day.slice(0, 7);
+    const hours = await deps.aggregates.hours(channel.id, { fromHour: `${month}-01T00`, toHour: now.hour });
+    let spend = 0n;
+    for (const t of hours.values()) spend += t.spend;
+    const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+    const daysInMonth = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+    const elapsed = (Number(now.day.slice(8, 10)) - 1 + (Number(now.hour.slice(11, 13)) + (atMs % HOUR) / HOUR) / 24) / daysInMonth;
+    return [...budgetActualRule(channel, 'month', spend, monthly), ...budgetForecastRule(channel, 'month', spend, monthly, elapsed)];
   }
 
   /** The facts of a channel's rules at `atMs`: its hour buckets of the last 8 days (one Query). */
@@ -208,7 +241,8 @@ export function makeAlerting(deps: AlertingDeps) {
         config.channels.map(async (channel) => {
           const [{ current, lastEventAtMs }, facts] = await Promise.all([known(channel.id), factsOf(config, channel.id, atMs)]);
           await apply(config, staleRule(channel, lastEventAtMs, facts.activeHours48h >= RULE_DEFAULTS.normallyReportsHours, atMs), atMs, current);
-          await apply(config, await channelObservations(config, channel, atMs, facts, current, true), atMs, current);
+          await apply(config, [...(await channelObservations(config, channel, atMs, facts, current, true)), ...(await monthObservations(config, channel, atMs))], atMs, current);
+          await remindAll(config, channel.id, atMs, current);
         }),
       );
     },

@@ -66,6 +66,7 @@ const documentSchema = z.strictObject({
       }),
     )
     .optional(),
+  alerting: z.strictObject({ repeatIntervalMinutes: z.number().int().positive().optional() }).optional(),
   silences: z
     .array(
       z.strictObject({
@@ -125,6 +126,8 @@ export interface SentinelConfig {
   readonly promotions: readonly PromotionConfig[];
   /** Silences: notifications held back for (rule, channel, optional subject) between from and to. */
   readonly silences: readonly Silence[];
+  /** Reminders for alerts still firing after this long; none when absent. */
+  readonly repeatIntervalMs?: number;
   readonly reallocation: { readonly lookbackDays: number; readonly minDays: number; readonly maxShiftPct: number; readonly minDailyBudget: string | number };
   /** The document as given, for storage and display. */
   readonly source: unknown;
@@ -248,6 +251,7 @@ export function parseConfig(document: unknown): ConfigResult {
       prices: (doc.prices ?? []).map((p) => ({ sku: p.sku, guidePrice: p.guidePrice, maxDiscountPct: p.maxDiscountPct, channels: p.channels ?? {} })),
       promotions,
       silences,
+      ...(doc.alerting?.repeatIntervalMinutes === undefined ? {} : { repeatIntervalMs: doc.alerting.repeatIntervalMinutes * 60_000 }),
       reallocation,
       source: document,
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertRaisedEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import { AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
 import type { DeliveredEvent } from '../../local/local-publisher.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { EventPublisher } from '../../shared/adapters/publisher.ts';
@@ -131,4 +131,54 @@ describe('alerts through the pipeline', () => {
       expect((await p.alerts.list('jd')).alerts[0]?.state.count).toBe(4);
     });
   });
+
+  it('judges the monthly budget at the top of the hour and resolves it when the month ends', async () => {
+    const delivered: DeliveredEvent[] = [];
+    const monthly = { ...CONFIG, channels: [{ ...CONFIG.channels[0], budget: { daily: '10000.00', monthly: '12000.00' } }] };
+    const p = await pipeline({ config: monthly, deliver: (e) => delivered.push(e) });
+    try {
+      // 2,000.00 of spend on each of the first 5 days of the month (below the daily budget every day).
+      const spends = Array.from({ length: 5 }, (_, d) => {
+        const at = Date.parse(`2025-11-0${d + 1}T10:00:00+08:00`);
+        return { messageId: `sp${d}`, sentAtMs: at, body: JSON.stringify({ source: 'jd.ads', 'detail-type': 'Ad Spend Recorded', time: new Date(at).toISOString(), detail: { eventId: `sp${d}`, occurredAt: new Date(at).toISOString(), channelId: 'jd', campaignId: 'c', spend: '2000.00', currency: 'CNY' } }) };
+      });
+      p.nowMs = Date.parse('2025-11-05T10:10:00+08:00');
+      await p.ingest(spends);
+      await p.aggregate();
+      p.nowMs = Date.parse('2025-11-05T10:15:00+08:00'); // not the top of the hour: the month is not judged
+      await p.sweep();
+      expect(delivered.filter((e) => e.detail.period === 'month')).toEqual([]);
+      p.nowMs = Date.parse('2025-11-05T11:00:00+08:00');
+      await p.sweep();
+      const month = delivered.filter((e) => e.detail.period === 'month');
+      expect(month.map((e) => [e['detail-type'], e.detail.basis, e.detail.severity])).toEqual([['Alert Raised', 'actual', 'warning']]); // 10,000 of 12,000
+      p.nowMs = Date.parse('2025-12-01T00:00:00+08:00');
+      await p.sweep();
+      const resolved = delivered.filter((e) => e['detail-type'] === 'Alert Resolved' && e.detail.alertId === month[0]?.detail.alertId);
+      expect(resolved.map((e) => e.detail.reason)).toEqual(['the budget period ended']);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('sends reminders for a firing alert when a repeat interval is configured', async () => {
+    const delivered: DeliveredEvent[] = [];
+    const p = await pipeline({ config: { ...CONFIG, alerting: { repeatIntervalMinutes: 60 } }, deliver: (e) => delivered.push(e) });
+    try {
+      p.nowMs = T;
+      await p.ingest([sale('100.00')]);
+      await p.aggregate();
+      for (const minutes of [15, 45, 60, 75, 120]) {
+        p.nowMs = T + minutes * 60_000;
+        await p.sweep();
+      }
+      expect(types(delivered)).toEqual(['Alert Raised', 'Alert Reminder Sent', 'Alert Reminder Sent']);
+      expect(delivered.map((e) => e.detail.alertId)).toEqual(Array(3).fill(delivered[0]?.detail.alertId));
+      expect(AlertReminderSentEvent.detail.safeParse(delivered[1]?.detail).success).toBe(true);
+      expect(delivered[1]?.detail.remindedAt).toBe(new Date(T + 60 * 60_000).toISOString());
+    } finally {
+      await p.stop();
+    }
+  });
 });
+

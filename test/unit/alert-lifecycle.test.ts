@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Observation, type Silence } from '../../shared/domain/alerts/alert.ts';
+import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Observation, remind, type Silence } from '../../shared/domain/alerts/alert.ts';
 
 const subject = { channelId: 'tmall' };
 const breach = (severity: 'warning' | 'critical' = 'warning', observed = 1.5): Observation => ({ kind: 'breach', rule: 'roi_drop', subject, severity, observed, threshold: 2, summary: 'low', evidence: { roi: observed } });
@@ -73,4 +73,19 @@ describe('alert lifecycle', () => {
     expect(b?.alertId).not.toBe(a?.alertId);
     expect(applyObservation(r, breach(), T0, [])?.states[0]?.alertId).toBe(b?.alertId);
   });
+
+  it('reminds once per repeat interval while firing, never when silenced, unconfigured or resolved', () => {
+    const raised = applyObservation(undefined, breach(), T0, [])?.states[0];
+    expect(remind(raised, T0 + 4 * H - 1, 4 * H, [])).toBeUndefined();
+    const first = remind(raised, T0 + 4 * H, 4 * H, []);
+    expect(first?.notifications.map((n) => n.type)).toEqual(['reminder']);
+    const reminded = first?.states[0];
+    expect(remind(reminded, T0 + 7 * H, 4 * H, [])).toBeUndefined();
+    expect(remind(reminded, T0 + 8 * H, 4 * H, [])?.notifications).toHaveLength(1);
+    expect(remind(raised, T0 + 9 * H, undefined, [])).toBeUndefined();
+    expect(remind(raised, T0 + 9 * H, 4 * H, [{ rule: 'roi_drop', channelId: 'tmall', fromMs: T0, toMs: T0 + 10 * H }])).toBeUndefined();
+    const resolved = applyObservation(raised, clear, T0 + H, [])?.states[0];
+    expect(remind(resolved, T0 + 9 * H, 4 * H, [])).toBeUndefined();
+  });
 });
+

@@ -78,6 +78,8 @@ export interface AlertState {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** Whether `Alert Raised` went out (a silenced alert fires without notifying). */
   readonly notified: boolean;
+  /** When ops were last told (the raise or the latest reminder). */
+  readonly lastNotifiedAtMs?: number;
   readonly resolvedAtMs?: number;
   readonly resolveReason?: string;
 }
@@ -106,7 +108,7 @@ export function isSilenced(silences: readonly Silence[], rule: RuleName, subject
   );
 }
 
-export type Notification = { readonly type: 'raised'; readonly alert: AlertState } | { readonly type: 'resolved'; readonly alert: AlertState };
+export type Notification = { readonly type: 'raised' | 'resolved' | 'reminder'; readonly alert: AlertState };
 
 export interface Transition {
   /** The states to store (one, or two when an escalation resolves one alert and raises another). */
@@ -149,6 +151,7 @@ export function applyObservation(current: AlertState | undefined, observation: O
     summary: observation.summary,
     evidence: observation.evidence,
     notified: !silenced,
+    ...(silenced ? {} : { lastNotifiedAtMs: atMs }),
   });
 
   if (!firing) {
@@ -172,6 +175,18 @@ export function applyObservation(current: AlertState | undefined, observation: O
     summary: observation.summary,
     evidence: observation.evidence,
     notified: firing.notified || !silenced,
+    ...(!firing.notified && !silenced ? { lastNotifiedAtMs: atMs } : {}),
   };
   return { states: [updated], notifications: !firing.notified && updated.notified ? [{ type: 'raised', alert: updated }] : [] };
+}
+
+/**
+ * A reminder for an alert still firing `repeatMs` after ops were last told (Alertmanager's repeat_interval).
+ * Invariant: at most one reminder per interval; none for a silenced or unannounced alert; none once resolved.
+ */
+export function remind(current: AlertState | undefined, atMs: number, repeatMs: number | undefined, silences: readonly Silence[]): Transition | undefined {
+  if (!current || current.status !== 'firing' || !current.notified || repeatMs === undefined) return undefined;
+  if (atMs - (current.lastNotifiedAtMs ?? current.raisedAtMs) < repeatMs || isSilenced(silences, current.rule, current.subject, atMs)) return undefined;
+  const reminded: AlertState = { ...current, lastNotifiedAtMs: atMs };
+  return { states: [reminded], notifications: [{ type: 'reminder', alert: reminded }] };
 }
