@@ -12,27 +12,29 @@ const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z
  */
 const quantity = z.union([z.string().min(1), z.number()]);
 
+/** What every announcement of a firing alert says: its identity, subject, verdict and when it was raised. */
+const firingAlert = {
+  alertId: z.string().min(1),
+  fingerprint: z.string().min(1),
+  rule: z.enum(RULES),
+  severity: z.enum(['warning', 'critical']),
+  channelId: z.string().min(1),
+  storeId: z.string().min(1).optional(),
+  sku: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  period: z.enum(['day', 'month']).optional(),
+  basis: z.enum(['actual', 'forecast']).optional(),
+  summary: z.string().min(1),
+  observed: quantity,
+  threshold: quantity,
+  raisedAt: instant,
+};
+
 export const AlertRaisedEvent = defineEvent({
   source: SENTINEL_SOURCE,
   detailType: 'Alert Raised',
   description: 'A rule started firing for a subject (rule + subject = fingerprint). Raised once per firing; consumers drop repeats by alertId + detail-type.',
-  detail: z.strictObject({
-    alertId: z.string().min(1),
-    fingerprint: z.string().min(1),
-    rule: z.enum(RULES),
-    severity: z.enum(['warning', 'critical']),
-    channelId: z.string().min(1),
-    storeId: z.string().min(1).optional(),
-    sku: z.string().min(1).optional(),
-    region: z.string().min(1).optional(),
-    period: z.enum(['day', 'month']).optional(),
-    basis: z.enum(['actual', 'forecast']).optional(),
-    summary: z.string().min(1),
-    observed: quantity,
-    threshold: quantity,
-    raisedAt: instant,
-    evidence: z.record(z.string(), z.unknown()),
-  }),
+  detail: z.strictObject({ ...firingAlert, evidence: z.record(z.string(), z.unknown()) }),
 });
 
 export const AlertResolvedEvent = defineEvent({
@@ -53,24 +55,7 @@ export const AlertReminderSentEvent = defineEvent({
   source: SENTINEL_SOURCE,
   detailType: 'Alert Reminder Sent',
   description: 'An alert is still firing after the configured repeat interval (alerting.repeatIntervalMinutes); sent again every interval until it resolves.',
-  detail: z.strictObject({
-    alertId: z.string().min(1),
-    fingerprint: z.string().min(1),
-    rule: z.enum(RULES),
-    severity: z.enum(['warning', 'critical']),
-    channelId: z.string().min(1),
-    storeId: z.string().min(1).optional(),
-    sku: z.string().min(1).optional(),
-    region: z.string().min(1).optional(),
-    period: z.enum(['day', 'month']).optional(),
-    basis: z.enum(['actual', 'forecast']).optional(),
-    summary: z.string().min(1),
-    observed: quantity,
-    threshold: quantity,
-    raisedAt: instant,
-    remindedAt: instant,
-    count: z.number().int().positive(),
-  }),
+  detail: z.strictObject({ ...firingAlert, remindedAt: instant, count: z.number().int().positive() }),
 });
 
 /** Every event Channel Sentinel publishes (budget reallocation events join this list with the budgets work). */
