@@ -16,6 +16,11 @@ export interface OutboxEntry {
   readonly channelId: string;
   /** Unique per transition: alertId + detail-type. */
   readonly id: string;
+  /**
+   * Order among entries of one instant: the fingerprint, its state version and the position in the transition, so
+   * a resolution is published before the raise that follows it (an escalation, a new period).
+   */
+  readonly seq: string;
   readonly detailType: string;
   readonly detail: Record<string, unknown>;
   readonly timeMs: number;
@@ -43,7 +48,7 @@ export interface AlertStore {
 }
 
 const alertKey = (channelId: string, fingerprint: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: fingerprint } });
-const outboxKey = (entry: { channelId: string; timeMs: number; id: string }) => ({ pk: { S: `OUTBOX#${entry.channelId}` }, sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.id}` } });
+const outboxKey = (entry: { channelId: string; timeMs: number; seq: string }) => ({ pk: { S: `OUTBOX#${entry.channelId}` }, sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.seq}` } });
 /** The channel's status lives beside its alerts (sk sorts after every fingerprint), so one Query reads both. */
 const statusKey = (channelId: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: '~STATUS' } });
 
@@ -125,15 +130,20 @@ export function dynamoAlertStore(client: DynamoDBClient, tableName: string): Ale
   };
 }
 
-/** The outbox entries that announce a transition's notifications, in the outbound events' detail shape. */
-export function outboxEntriesFor(notifications: readonly Notification[], atMs: number): OutboxEntry[] {
+/**
+ * The outbox entries that announce a transition's notifications, in the outbound events' detail shape. `version` is
+ * the fingerprint's state version the transition writes.
+ */
+export function outboxEntriesFor(notifications: readonly Notification[], atMs: number, version: number): OutboxEntry[] {
   const iso = (ms: number) => new Date(ms).toISOString();
-  return notifications.map((n) => {
+  return notifications.map((n, i) => {
     const a = n.alert;
+    const seq = `${a.fingerprint}#${String(version).padStart(9, '0')}#${i}`;
     if (n.type === 'reminder') {
       return {
         channelId: a.subject.channelId,
         id: `${a.alertId}#Alert Reminder Sent@${atMs}`,
+        seq,
         detailType: 'Alert Reminder Sent',
         timeMs: atMs,
         detail: { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, severity: a.severity, ...a.subject, summary: a.summary, observed: a.observed, threshold: a.threshold, raisedAt: iso(a.raisedAtMs), remindedAt: iso(atMs), count: a.count },
@@ -143,6 +153,7 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
       return {
         channelId: a.subject.channelId,
         id: `${a.alertId}#Alert Raised`,
+        seq,
         detailType: 'Alert Raised',
         timeMs: atMs,
         detail: {
@@ -162,6 +173,7 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
     return {
       channelId: a.subject.channelId,
       id: `${a.alertId}#Alert Resolved`,
+      seq,
       detailType: 'Alert Resolved',
       timeMs: atMs,
       detail: { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, channelId: a.subject.channelId, resolvedAt: iso(a.resolvedAtMs ?? atMs), reason: a.resolveReason ?? 'resolved' },

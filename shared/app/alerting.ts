@@ -131,7 +131,7 @@ export function makeAlerting(deps: AlertingDeps) {
         }
         if (states.length === 0 || !state) break;
         const version = entry?.version ?? 0;
-        if ((await deps.alerts.save(channelId, states, version, outboxEntriesFor(notifications, atMs))) === 'saved') {
+        if ((await deps.alerts.save(channelId, states, version, outboxEntriesFor(notifications, atMs, version + 1))) === 'saved') {
           current.set(fingerprint, { state, version: version + 1 });
           break;
         }
@@ -144,10 +144,11 @@ export function makeAlerting(deps: AlertingDeps) {
   /**
    * Everything one channel's rules say at `atMs`. Resolutions that end an alert's life regardless of the value come
    * first — a day's budget alerts when the day is over, price and region alerts after 24 quiet hours — so the first
-   * evaluation of a new day resolves yesterday's overrun as "period ended", not as "spend is back". KPI breaches
-   * are held back while the channel's feed is stale.
+   * evaluation of a new day resolves yesterday's overrun as "period ended", not as "spend is back". They are
+   * applied before, and apart from, the rules: a breach on the new day then raises a new alert instead of extending
+   * yesterday's. KPI breaches are held back while the channel's feed is stale.
    */
-  async function channelObservations(config: SentinelConfig, channel: ChannelConfig, atMs: number, facts: WindowFacts, current: Known, withForecast: boolean): Promise<Observation[]> {
+  async function channelObservations(config: SentinelConfig, channel: ChannelConfig, atMs: number, facts: WindowFacts, current: Known, withForecast: boolean): Promise<{ endings: Observation[]; rules: Observation[] }> {
     const today = bucketOf(atMs, config.timezone).day;
     const endings: Observation[] = [];
     for (const { state: alert } of current.values()) {
@@ -168,7 +169,7 @@ export function makeAlerting(deps: AlertingDeps) {
       ...budgetActualRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily),
       ...(withForecast ? budgetForecastRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily, facts.usualDayShare) : []),
     ].filter((o) => !(stale && o.kind === 'breach' && HELD_BACK_WHILE_STALE.has(o.rule)));
-    return [...endings, ...rules];
+    return { endings, rules };
   }
 
   /** Reminders for the channel's alerts still firing a repeat interval after ops were last told. */
@@ -178,7 +179,7 @@ export function makeAlerting(deps: AlertingDeps) {
       if (!t) continue;
       const state = t.states[0] as AlertState;
       // A lost race means another sweep reminded (or the alert changed): the next sweep looks again.
-      if ((await deps.alerts.save(channelId, t.states, entry.version, outboxEntriesFor(t.notifications, atMs))) === 'saved') current.set(fingerprint, { state, version: entry.version + 1 });
+      if ((await deps.alerts.save(channelId, t.states, entry.version, outboxEntriesFor(t.notifications, atMs, entry.version + 1))) === 'saved') current.set(fingerprint, { state, version: entry.version + 1 });
     }
   }
 
@@ -227,7 +228,9 @@ export function makeAlerting(deps: AlertingDeps) {
           const [{ current }, facts] = await Promise.all([known(channelId), factsOf(config, channelId, atMs), deps.alerts.touchChannel(channelId, lastMs)]);
           await apply(config, perEvent.filter((o) => o.subject.channelId === channelId), atMs, current);
           const arrived = staleRule(channel, lastMs, true, atMs).filter((o) => o.kind === 'clear');
-          await apply(config, [...arrived, ...(await channelObservations(config, channel, atMs, facts, current, false))], atMs, current);
+          const { endings, rules } = await channelObservations(config, channel, atMs, facts, current, false);
+          await apply(config, [...arrived, ...endings], atMs, current);
+          await apply(config, rules, atMs, current);
         }),
       );
     },
@@ -241,7 +244,9 @@ export function makeAlerting(deps: AlertingDeps) {
         config.channels.map(async (channel) => {
           const [{ current, lastEventAtMs }, facts] = await Promise.all([known(channel.id), factsOf(config, channel.id, atMs)]);
           await apply(config, staleRule(channel, lastEventAtMs, facts.activeHours48h >= RULE_DEFAULTS.normallyReportsHours, atMs), atMs, current);
-          await apply(config, [...(await channelObservations(config, channel, atMs, facts, current, true)), ...(await monthObservations(config, channel, atMs))], atMs, current);
+          const { endings, rules } = await channelObservations(config, channel, atMs, facts, current, true);
+          await apply(config, endings, atMs, current);
+          await apply(config, [...rules, ...(await monthObservations(config, channel, atMs))], atMs, current);
           await remindAll(config, channel.id, atMs, current);
         }),
       );

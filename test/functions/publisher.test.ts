@@ -11,6 +11,7 @@ expect.extend(allCustomMatcher);
 const resolved = (i: number): OutboxEntry => ({
   channelId: 'jd',
   id: `a${i}#Alert Resolved`,
+  seq: `roi_drop|jd|||||#000000002#${i}`,
   detailType: 'Alert Resolved',
   timeMs: Date.parse('2025-11-03T06:00:00Z') + i,
   detail: { alertId: `a${i}`, fingerprint: 'roi_drop|jd|||||', rule: 'roi_drop', channelId: 'jd', resolvedAt: '2025-11-03T06:00:00.000Z', reason: 'recovered' },

@@ -180,5 +180,29 @@ describe('alerts through the pipeline', () => {
       await p.stop();
     }
   });
+
+  it('ends a day overrun with its day: a breach on the next day is a new alert', async () => {
+    const delivered: DeliveredEvent[] = [];
+    const daily = { ...CONFIG, channels: [{ ...CONFIG.channels[0], budget: { daily: '1000.00' } }] };
+    const p = await pipeline({ config: daily, deliver: (e) => delivered.push(e) });
+    const spend = (id: string, iso: string, amount: string) => ({ messageId: id, sentAtMs: Date.parse(iso), body: JSON.stringify({ source: 'jd.ads', 'detail-type': 'Ad Spend Recorded', time: iso, detail: { eventId: id, occurredAt: iso, channelId: 'jd', campaignId: 'c', spend: amount, currency: 'CNY' } }) });
+    try {
+      p.nowMs = Date.parse('2025-11-03T12:00:00Z'); // 20:00 in Shanghai
+      await p.ingest([spend('d1', '2025-11-03T12:00:00Z', '900.00')]);
+      await p.aggregate();
+      p.nowMs = Date.parse('2025-11-03T16:10:00Z'); // 00:10 the next business day, first evaluation of the day
+      await p.ingest([spend('d2', '2025-11-03T16:05:00Z', '850.00')]);
+      await p.aggregate();
+      const budget = delivered.filter((e) => e.detail.rule === 'budget_overrun');
+      expect(budget.map((e) => [e['detail-type'], e.detail.reason ?? e.detail.observed])).toEqual([
+        ['Alert Raised', '900.00'],
+        ['Alert Resolved', 'the budget period ended'],
+        ['Alert Raised', '850.00'],
+      ]);
+      expect(budget[2]?.detail.alertId).not.toBe(budget[0]?.detail.alertId);
+    } finally {
+      await p.stop();
+    }
+  });
 });
 
