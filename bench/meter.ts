@@ -13,6 +13,8 @@ export class WriteMeter {
   readRequests = 0;
   /** Writes per item key (`pk|sk`), to find the hottest aggregate item. */
   readonly writesPerItem = new Map<string, number>();
+  /** Write units of rule evaluation's own bookkeeping (alert states, outbox, channel status, rules checkpoints). */
+  alertingUnits = 0;
 
   constructor(private readonly updatedItemBytes: number) {}
 
@@ -35,8 +37,13 @@ export class WriteMeter {
     switch (command) {
       case 'PutItemCommand': {
         const item = input.Item as Record<string, AttributeValue>;
+        const units = writeUnits(itemSize(item), false);
+        if (isAlerting(item.pk?.S)) {
+          this.alertingUnits += units;
+          break;
+        }
         this.writeRequests += 1;
-        this.writeUnits += writeUnits(itemSize(item), false);
+        this.writeUnits += units;
         break;
       }
       case 'UpdateItemCommand':
@@ -45,8 +52,13 @@ export class WriteMeter {
         this.touch(input.Key as Record<string, AttributeValue>);
         break;
       case 'TransactWriteItemsCommand': {
+        const items = input.TransactItems as TransactWriteItem[];
+        if (items.every((entry) => isAlerting((entry.Put?.Item ?? entry.Update?.Key)?.pk?.S))) {
+          for (const entry of items) this.alertingUnits += writeUnits(entry.Put ? itemSize(entry.Put.Item ?? {}) : this.updatedItemBytes, true);
+          break;
+        }
         this.writeRequests += 1;
-        for (const entry of input.TransactItems as TransactWriteItem[]) {
+        for (const entry of items) {
           if (entry.Put) this.writeUnits += writeUnits(itemSize(entry.Put.Item ?? {}), true);
           if (entry.Update) {
             this.writeUnits += writeUnits(this.updatedItemBytes, true);
@@ -70,4 +82,9 @@ export class WriteMeter {
   hottestAggregateWrites(): number {
     return Math.max(0, ...[...this.writesPerItem.entries()].filter(([k]) => k.startsWith('AGG#')).map(([, n]) => n));
   }
+}
+
+/** Items of rule evaluation (not of storing and aggregating events): billed in their own column. */
+function isAlerting(pk: string | undefined): boolean {
+  return pk !== undefined && (pk.startsWith('ALERT#') || pk.startsWith('OUTBOX#') || pk.startsWith('CKPT#rules:'));
 }

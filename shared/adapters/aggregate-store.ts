@@ -1,7 +1,9 @@
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -58,6 +60,24 @@ export function dynamoAggregateStore(
 
     async commit(shardKey, expected, next, deltas) {
       if (deltas.length > MAX_BUCKETS_PER_COMMIT) throw new Error(`a commit may touch at most ${MAX_BUCKETS_PER_COMMIT} buckets, got ${deltas.length}`);
+      if (deltas.length === 0) {
+        // Nothing to add (records that change no aggregate, or the rules checkpoint): a conditional put moves the
+        // checkpoint for one write unit instead of a transaction's two.
+        try {
+          await client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: { ...checkpointKey(shardKey), seq: { S: next } },
+              ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'seq = :expected',
+              ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':expected': { S: expected } } }),
+            }),
+          );
+          return 'committed';
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) return 'checkpoint_moved';
+          throw error;
+        }
+      }
       const items: TransactWriteItem[] = [
         {
           Put: {

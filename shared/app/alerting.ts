@@ -225,7 +225,8 @@ export function makeAlerting(deps: AlertingDeps) {
       await Promise.all(
         [...latest].map(async ([channelId, lastMs]) => {
           const channel = channels.get(channelId) as ChannelConfig;
-          const [{ current }, facts] = await Promise.all([known(channelId), factsOf(config, channelId, atMs), deps.alerts.touchChannel(channelId, lastMs)]);
+          const [{ current, lastEventAtMs }, facts] = await Promise.all([known(channelId), factsOf(config, channelId, atMs)]);
+          if (lastEventAtMs === undefined || lastMs > lastEventAtMs) await deps.alerts.touchChannel(channelId, lastMs);
           await apply(config, perEvent.filter((o) => o.subject.channelId === channelId), atMs, current);
           const arrived = staleRule(channel, lastMs, true, atMs).filter((o) => o.kind === 'clear');
           const { endings, rules } = await channelObservations(config, channel, atMs, facts, current, false);
