@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
+  paginateQuery,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type TransactWriteItem,
@@ -106,24 +106,20 @@ export function dynamoAggregateStore(
 
     async hours(channelId, range) {
       const out = new Map<string, Totals>();
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': { S: aggregateKey(channelId) },
-              ':from': { S: `H#${range?.fromHour ?? ''}` },
-              ':to': { S: `H#${range?.toHour ?? '\uffff'}` },
-            },
-            ExclusiveStartKey: startKey,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of page.Items ?? []) out.set((item.sk?.S ?? '').slice(2), totalsFromItem(item));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': { S: aggregateKey(channelId) },
+            ':from': { S: `H#${range?.fromHour ?? ''}` },
+            ':to': { S: `H#${range?.toHour ?? '\uffff'}` },
+          },
+          ConsistentRead: true,
+        },
+      );
+      for await (const page of pages) for (const item of page.Items ?? []) out.set((item.sk?.S ?? '').slice(2), totalsFromItem(item));
       return out;
     },
   };

@@ -3,7 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
+  paginateQuery,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   DeleteItemCommand,
@@ -57,12 +57,8 @@ export function dynamoAlertStore(client: DynamoDBClient, tableName: string): Ale
   const readState = (item: Record<string, AttributeValue>) => JSON.parse(item.state?.S ?? '{}') as AlertState;
   const query = async (pk: string) => {
     const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: startKey, ConsistentRead: true }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery({ client }, { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ConsistentRead: true });
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };
   return {
@@ -139,6 +135,8 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
   return notifications.map((n, i) => {
     const a = n.alert;
     const seq = `${a.fingerprint}#${String(version).padStart(9, '0')}#${i}`;
+    // What every announcement of a firing alert says (the outbound schemas' `firingAlert`).
+    const firing = { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, severity: a.severity, ...a.subject, summary: a.summary, observed: a.observed, threshold: a.threshold, raisedAt: iso(a.raisedAtMs) };
     if (n.type === 'reminder') {
       return {
         channelId: a.subject.channelId,
@@ -146,7 +144,7 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
         seq,
         detailType: 'Alert Reminder Sent',
         timeMs: atMs,
-        detail: { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, severity: a.severity, ...a.subject, summary: a.summary, observed: a.observed, threshold: a.threshold, raisedAt: iso(a.raisedAtMs), remindedAt: iso(atMs), count: a.count },
+        detail: { ...firing, remindedAt: iso(atMs), count: a.count },
       };
     }
     if (n.type === 'raised') {
@@ -156,18 +154,7 @@ export function outboxEntriesFor(notifications: readonly Notification[], atMs: n
         seq,
         detailType: 'Alert Raised',
         timeMs: atMs,
-        detail: {
-          alertId: a.alertId,
-          fingerprint: a.fingerprint,
-          rule: a.rule,
-          severity: a.severity,
-          ...a.subject,
-          summary: a.summary,
-          observed: a.observed,
-          threshold: a.threshold,
-          raisedAt: iso(a.raisedAtMs),
-          evidence: { ...a.evidence, count: a.count },
-        },
+        detail: { ...firing, evidence: { ...a.evidence, count: a.count } },
       };
     }
     return {

@@ -1,4 +1,4 @@
-import { type AttributeValue, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
 
 export interface Quarantined {
@@ -43,19 +43,8 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
   const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: { S: value } });
   const scanPrefix = async (prefix: string) => {
     const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          FilterExpression: 'begins_with(pk, :p)',
-          ExpressionAttributeValues: { ':p': { S: prefix } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateScan({ client }, { TableName: tableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: prefix } } });
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };
   return {
