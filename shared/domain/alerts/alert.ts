@@ -3,6 +3,7 @@
  * Alertmanager, Grafana, Datadog and CloudWatch): one alert per fingerprint while it fires, raised once, updated by
  * further breaches, resolved once — and silences that hold notifications back without touching the state.
  */
+import { fnv1a64 } from '../hash.ts';
 import type { RuleName } from '../../../events/outbound.ts';
 
 export type Severity = 'warning' | 'critical';
@@ -40,16 +41,6 @@ const SUBJECT_KEYS = ['channelId', 'storeId', 'sku', 'region', 'period', 'basis'
 /** Rule plus subject, in a fixed order: equal for equal alerts, whatever order the fields were built in. */
 export function fingerprintOf(rule: RuleName, subject: Subject): string {
   return [rule, ...SUBJECT_KEYS.map((k) => subject[k] ?? '')].join('|');
-}
-
-/** FNV-1a, 64-bit: a small, stable, dependency-free hash for readable ids (not for security). */
-function fnv1a64(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= BigInt(byte);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(36).padStart(13, '0');
 }
 
 /**
