@@ -58,7 +58,85 @@ export const AlertReminderSentEvent = defineEvent({
   detail: z.strictObject({ ...firingAlert, remindedAt: instant, count: z.number().int().positive() }),
 });
 
-/** Every event Channel Sentinel publishes (budget reallocation events join this list with the budgets work). */
-export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent] as const;
+const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string in major units');
+const signedAmount = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string in major units');
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a business day YYYY-MM-DD');
+const budgetChange = z.strictObject({ channelId: z.string().min(1), before: amount, after: amount });
+
+/** Why each channel's figure is what it is: the model, the data behind it and the decision (SPEC §5). */
+const channelReasoning = z.strictObject({
+  channelId: z.string().min(1),
+  decision: z.enum(['gives', 'receives', 'unchanged', 'left_alone']),
+  why: z.string().min(1).optional(),
+  model: z.enum(['log-log', 'fallback']).nullable(),
+  modelNote: z.string().min(1).optional(),
+  elasticity: z.number().nullable(),
+  r2: z.number().nullable(),
+  days: z.number().int().nonnegative(),
+  meanDailySpend: amount,
+  meanDailyGmv: amount,
+  averageRoi: z.number().nullable(),
+  marginalRoi: z.number().nullable(),
+  marginalRoiAfter: z.number().nullable(),
+});
+
+export const BudgetReallocationProposedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Budget Reallocation Proposed',
+  description: 'After a business day closed: move daily budget from low to high marginal ROI. Finance approves or rejects it before expiresAt.',
+  detail: z.strictObject({
+    proposalId: z.string().min(1),
+    createdAt: instant,
+    expiresAt: instant,
+    basis: z.strictObject({ from: day, to: day, days: z.number().int().positive(), timezone: z.string().min(1) }),
+    budgetsVersion: z.string().min(1),
+    currency: z.string().length(3),
+    moves: z.array(z.strictObject({ fromChannelId: z.string().min(1), toChannelId: z.string().min(1), amount })).min(1),
+    budgets: z.array(budgetChange).min(1),
+    expectedGain: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
+    channels: z.array(channelReasoning),
+    summary: z.string().min(1),
+  }),
+});
+
+export const BudgetReallocationApprovedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Budget Reallocation Approved',
+  description: 'Finance approved a proposal; its budgets applied atomically and are in force from approvedAt (budgetsVersion is the new version).',
+  detail: z.strictObject({
+    proposalId: z.string().min(1),
+    approvedAt: instant,
+    reviewer: z.string().min(1),
+    reason: z.string().optional(),
+    previousBudgetsVersion: z.string().min(1),
+    budgetsVersion: z.string().min(1),
+    budgets: z.array(budgetChange).min(1),
+  }),
+});
+
+export const BudgetReallocationRejectedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Budget Reallocation Rejected',
+  description: 'Finance rejected a proposal; budgets are unchanged.',
+  detail: z.strictObject({ proposalId: z.string().min(1), rejectedAt: instant, reviewer: z.string().min(1), reason: z.string().min(1) }),
+});
+
+export const BudgetReallocationExpiredEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Budget Reallocation Expired',
+  description: 'A pending proposal can no longer be approved: it outlived expiresAt, or a newer proposal superseded it.',
+  detail: z.strictObject({
+    proposalId: z.string().min(1),
+    expiredAt: instant,
+    reason: z.enum(['expired', 'superseded']),
+    supersededBy: z.string().min(1).optional(),
+  }),
+});
+
+export const budgetEvents = [BudgetReallocationProposedEvent, BudgetReallocationApprovedEvent, BudgetReallocationRejectedEvent, BudgetReallocationExpiredEvent] as const;
+
+/** Every event Channel Sentinel publishes. */
+export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;
+export type BudgetReallocationProposedDetail = z.infer<typeof BudgetReallocationProposedEvent.detail>;
 export type AlertRaisedDetail = z.infer<typeof AlertRaisedEvent.detail>;
 export type AlertResolvedDetail = z.infer<typeof AlertResolvedEvent.detail>;

@@ -4,6 +4,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
 import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
 import { makeHandler as makeSweepHandler } from '../functions/sweep/sweep.ts';
+import { makeHandler as makeProposeHandler } from '../functions/propose/propose.ts';
+import { makeHandler as makeFinanceHandler } from '../functions/finance/finance.ts';
+import { budgetedConfigSource, type BudgetStore, dynamoBudgetStore } from '../shared/adapters/budget-store.ts';
+import { dynamoOutbox } from '../shared/adapters/outbox.ts';
+import { type Budgeting, type ProposeReport, makeBudgeting } from '../shared/app/budgeting.ts';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { routes } from '../events/routes.ts';
 import { type AggregateReader, type AggregateStore, dynamoAggregateStore } from '../shared/adapters/aggregate-store.ts';
 import { type ConfigSource, dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
@@ -24,6 +30,9 @@ import type { EventPublisher } from '../shared/adapters/publisher.ts';
 import { type Alerting, makeAlerting } from '../shared/app/alerting.ts';
 
 export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
+/** The roles the local finance API knows (the stack sets the same through FINANCE_ROLE / READER_ROLES). */
+export const FINANCE_ROLE = 'finance';
+export const READER_ROLES = ['ops'] as const;
 
 export interface PipelineOptions extends DynamoLocalOptions {
   /** Attach to a running DynamoDB Local (left running on stop) instead of starting one. */
@@ -55,12 +64,16 @@ export class LocalPipeline {
   readonly configSource: ConfigSource;
   readonly alerts: AlertStore;
   readonly alerting: Alerting;
+  readonly budgets: BudgetStore;
+  readonly budgeting: Budgeting;
   /** The pipeline's clock: real time by default; replay sets it to the simulated time. */
   nowMs = Date.now();
   private readonly invokeIngest: SqsBatchInvoker;
   private readonly invokeAggregate: (event: ShardBatchEvent) => Promise<ShardBatchResponse>;
   private readonly streamRunner: StreamRunner;
   private readonly sweepHandler: ReturnType<typeof makeSweepHandler>;
+  private readonly proposeHandler: ReturnType<typeof makeProposeHandler>;
+  private readonly financeHandler: ReturnType<typeof makeFinanceHandler>;
 
   private constructor(
     readonly db: DynamoLocal,
@@ -89,10 +102,23 @@ export class LocalPipeline {
     this.alerts = dynamoAlertStore(client, tables.state);
     const publisher = localPublisher((event) => options.deliver?.(event));
     this.alerting = makeAlerting({ alerts: this.alerts, aggregates: this.aggregates, publisher: options.wrapPublisher?.(publisher) ?? publisher });
-    this.sweepHandler = makeSweepHandler({ alerting: this.alerting, config: this.configSource, clock: (event) => Date.parse(event.time), logger, metrics });
+    this.budgets = dynamoBudgetStore(client, tables.state);
+    // Pacing judges the budgets in force; locally the book is read every time, so an approval applies at once.
+    const budgetedConfig = budgetedConfigSource(this.configSource, this.budgets, 0);
+    this.sweepHandler = makeSweepHandler({ alerting: this.alerting, config: budgetedConfig, clock: (event) => Date.parse(event.time), logger, metrics });
+    this.budgeting = makeBudgeting({
+      aggregates: this.aggregates,
+      alerts: this.alerts,
+      budgets: this.budgets,
+      outbox: dynamoOutbox(client, tables.state),
+      publisher: options.wrapPublisher?.(publisher) ?? publisher,
+      config: dynamoConfigSource(client, tables.state, 0),
+    });
+    this.proposeHandler = makeProposeHandler({ budgeting: this.budgeting, config: dynamoConfigSource(client, tables.state, 0), clock: (event) => Date.parse(event.time), logger, metrics });
+    this.financeHandler = makeFinanceHandler({ budgeting: this.budgeting, financeRole: FINANCE_ROLE, readerRoles: READER_ROLES, clock: () => this.nowMs, logger, metrics });
     const aggregateHandler = makeAggregateHandler({
       aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates,
-      alerting: { service: this.alerting, config: this.configSource, clock: () => this.nowMs },
+      alerting: { service: this.alerting, config: budgetedConfig, clock: () => this.nowMs },
       logger,
       metrics,
     });
@@ -138,6 +164,34 @@ export class LocalPipeline {
   async sweep(): Promise<void> {
     const time = new Date(this.nowMs).toISOString();
     await this.sweepHandler({ version: '0', id: `sweep-${this.nowMs}`, 'detail-type': 'Scheduled Event', source: 'aws.scheduler', account: '000000000000', time, region: 'local', resources: [], detail: {} }, localContext('sweep'));
+  }
+
+  /** The daily proposal job, invoked as its schedule would at the pipeline's clock. */
+  async propose(): Promise<ProposeReport & { published: number }> {
+    const time = new Date(this.nowMs).toISOString();
+    return this.proposeHandler({ version: '0', id: `propose-${this.nowMs}`, 'detail-type': 'Scheduled Event', source: 'aws.scheduler', account: '000000000000', time, region: 'local', resources: [], detail: {} }, localContext('propose'));
+  }
+
+  /**
+   * One finance API request through the deployed handler, as API Gateway would deliver it after its authoriser
+   * established `caller` (`undefined`: nobody authenticated).
+   */
+  async finance(request: { method: string; path: string; query?: Record<string, string>; body?: string; caller?: { principal: string; roles: readonly string[] } }): Promise<APIGatewayProxyStructuredResultV2> {
+    const event = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: request.path,
+      rawQueryString: new URLSearchParams(request.query ?? {}).toString(),
+      headers: { 'content-type': 'application/json' },
+      ...(request.query ? { queryStringParameters: request.query } : {}),
+      ...(request.body === undefined ? {} : { body: request.body }),
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'sentinel-local' },
+        ...(request.caller ? { authorizer: { lambda: { principal: request.caller.principal, roles: [...request.caller.roles] } } } : {}),
+      },
+    } as unknown as APIGatewayProxyEventV2;
+    return this.financeHandler(event, localContext('finance'));
   }
 
   async stop(): Promise<void> {

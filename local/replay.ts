@@ -1,6 +1,6 @@
 import { formatMoney } from '../shared/domain/money.ts';
 import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
-import { parseInstant } from '../shared/domain/time.ts';
+import { bucketOf, parseInstant } from '../shared/domain/time.ts';
 import type { QueuedMessage } from './local-queue.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
 import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
@@ -56,7 +56,8 @@ const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/
  * order as arrival order, and summarises what it stored. A batch is cut before a line whose (channel, eventId)
  * the batch already holds, so a later copy can never overtake an earlier one and "the first one stays" means the
  * first line. The simulated clock is the latest `time` seen; lines without one arrive at the current clock. The
- * scheduled sweep runs at every 15-minute mark the clock crosses, after everything that arrived before it.
+ * scheduled sweep runs at every 15-minute mark the clock crosses, after everything that arrived before it, and the
+ * daily proposal job at every business-day midnight it crosses.
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const pipeline = await LocalPipeline.start({ ...options, deliver: (event) => options.emit?.(JSON.stringify(event)) });
@@ -76,6 +77,9 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         await flush();
         pipeline.nowMs = nextSweepMs;
         await pipeline.sweep();
+        // The daily reallocation job runs as the clock crosses midnight in the business timezone (every zone's
+        // midnight falls on a 15-minute mark), after the sweep has closed the day's budget alerts.
+        if (bucketOf(nextSweepMs, pipeline.config.timezone).day !== bucketOf(nextSweepMs - 1, pipeline.config.timezone).day) await pipeline.propose();
         nextSweepMs += SWEEP_INTERVAL_MS;
       }
       clockMs = toMs;

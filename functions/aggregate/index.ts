@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
+import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
 import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeAlerting } from '../../shared/app/alerting.ts';
@@ -17,7 +18,8 @@ export const handler = makeHandler({
   aggregates,
   alerting: {
     service: makeAlerting({ alerts: dynamoAlertStore(dynamoClient, env.STATE_TABLE), aggregates, publisher: eventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME) }),
-    config: dynamoConfigSource(dynamoClient, env.STATE_TABLE),
+    // Pacing judges the budgets in force: the configured ones with finance's approvals on top.
+    config: budgetedConfigSource(dynamoConfigSource(dynamoClient, env.STATE_TABLE), dynamoBudgetStore(dynamoClient, env.STATE_TABLE)),
     clock: Date.now,
   },
   ...observability('aggregate'),

@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
+import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
 import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeAlerting } from '../../shared/app/alerting.ts';
@@ -18,7 +19,8 @@ export const handler = makeHandler({
     aggregates: dynamoAggregateStore(dynamoClient, env.STATE_TABLE),
     publisher: eventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
   }),
-  config: dynamoConfigSource(dynamoClient, env.STATE_TABLE),
+  // Pacing judges the budgets in force: the configured ones with finance's approvals on top.
+  config: budgetedConfigSource(dynamoConfigSource(dynamoClient, env.STATE_TABLE), dynamoBudgetStore(dynamoClient, env.STATE_TABLE)),
   // The schedule's own time: a delayed invocation still judges the moment it was meant for.
   clock: (event) => Date.parse(event.time),
   ...observability('sweep'),

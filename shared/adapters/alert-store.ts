@@ -6,30 +6,17 @@ import {
   paginateQuery,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  DeleteItemCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertState, Notification } from '../domain/alerts/alert.ts';
+import { dynamoOutbox, type Outbox, type OutboxEntry, outboxPut } from './outbox.ts';
 
-/** One outbound event waiting to be published: written in the same transaction as the alert change it reports. */
-export interface OutboxEntry {
-  readonly channelId: string;
-  /** Unique per transition: alertId + detail-type. */
-  readonly id: string;
-  /**
-   * Order among entries of one instant: the fingerprint, its state version and the position in the transition, so
-   * a resolution is published before the raise that follows it (an escalation, a new period).
-   */
-  readonly seq: string;
-  readonly detailType: string;
-  readonly detail: Record<string, unknown>;
-  readonly timeMs: number;
-}
+export type { OutboxEntry } from './outbox.ts';
 
 export type SaveResult = 'saved' | 'conflict';
 
 /** Port: alert states (one current state per fingerprint, versioned) and the outbox. */
-export interface AlertStore {
+export interface AlertStore extends Outbox {
   get(channelId: string, fingerprint: string): Promise<{ state: AlertState; version: number } | undefined>;
   /**
    * All current states of a channel's fingerprints (firing and last resolved), with their versions, and the
@@ -41,14 +28,11 @@ export interface AlertStore {
    * `expectedVersion` (`0` for a fingerprint never seen); otherwise changes nothing and returns `conflict`.
    */
   save(channelId: string, states: readonly AlertState[], expectedVersion: number, outbox: readonly OutboxEntry[]): Promise<SaveResult>;
-  pending(channelId: string): Promise<OutboxEntry[]>;
-  published(entry: OutboxEntry): Promise<void>;
   /** Channel bookkeeping for feed_stale: latest arrival seen (only moves forward). */
   touchChannel(channelId: string, lastEventAtMs: number): Promise<void>;
 }
 
 const alertKey = (channelId: string, fingerprint: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: fingerprint } });
-const outboxKey = (entry: { channelId: string; timeMs: number; seq: string }) => ({ pk: { S: `OUTBOX#${entry.channelId}` }, sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.seq}` } });
 /** The channel's status lives beside its alerts (sk sorts after every fingerprint), so one Query reads both. */
 const statusKey = (channelId: string) => ({ pk: { S: `ALERT#${channelId}` }, sk: { S: '~STATUS' } });
 
@@ -87,13 +71,7 @@ export function dynamoAlertStore(client: DynamoDBClient, tableName: string): Ale
             ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
           },
         },
-        ...outbox.map((entry) => ({
-          Put: {
-            TableName: tableName,
-            Item: { ...outboxKey(entry), entry: { S: JSON.stringify(entry) } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        })),
+        ...outbox.map((entry) => outboxPut(tableName, entry)),
       ];
       try {
         await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -103,12 +81,7 @@ export function dynamoAlertStore(client: DynamoDBClient, tableName: string): Ale
         throw error;
       }
     },
-    async pending(channelId) {
-      return (await query(`OUTBOX#${channelId}`)).map((item) => JSON.parse(item.entry?.S ?? '{}') as OutboxEntry);
-    },
-    async published(entry) {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key: outboxKey(entry) }));
-    },
+    ...dynamoOutbox(client, tableName),
     async touchChannel(channelId, lastEventAtMs) {
       try {
         await client.send(

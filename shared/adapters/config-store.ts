@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { budgetsHashOf } from '../domain/budgets/book.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../domain/config.ts';
 
 /** Port: the configuration in force. */
@@ -6,7 +7,8 @@ export interface ConfigSource {
   current(): Promise<SentinelConfig>;
 }
 
-const KEY = { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' } };
+/** The configuration item; it also carries `budgetsHash`, which budget approvals check in their transaction. */
+export const CONFIG_KEY = { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' } };
 
 /** Raised when the stored configuration is missing or does not validate: the function cannot do its job. */
 export class ConfigUnavailableError extends Error {}
@@ -20,7 +22,7 @@ export function dynamoConfigSource(client: DynamoDBClient, tableName: string, ma
   return {
     async current() {
       if (cached && now() - cached.at < maxAgeMs) return cached.config;
-      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: KEY, ConsistentRead: true }));
+      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: CONFIG_KEY, ConsistentRead: true }));
       const text = result.Item?.document?.S;
       if (text === undefined) throw new ConfigUnavailableError(`no configuration stored in ${tableName} (CONFIG/CURRENT)`);
       const parsed = parseConfig(JSON.parse(text));
@@ -38,7 +40,7 @@ export async function storeConfig(client: DynamoDBClient, tableName: string, doc
   await client.send(
     new PutItemCommand({
       TableName: tableName,
-      Item: { ...KEY, document: { S: JSON.stringify(document) }, updatedAt: { N: String(atMs) } },
+      Item: { ...CONFIG_KEY, document: { S: JSON.stringify(document) }, budgetsHash: { S: budgetsHashOf(parsed.config) }, updatedAt: { N: String(atMs) } },
     }),
   );
   return parsed.config;

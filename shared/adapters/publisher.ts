@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { outboundEvents } from '../../events/outbound.ts';
-import type { AlertStore, OutboxEntry } from './alert-store.ts';
+import type { Outbox, OutboxEntry } from './outbox.ts';
 
 export interface OutboundEntry {
   readonly source: string;
@@ -52,17 +52,17 @@ export interface PublishReport {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Drains the outbox of the given channels: validates, sends in batches of at most 10, retries exactly the entries
+ * Drains the given outbox partitions: validates, sends in batches of at most 10, retries exactly the entries
  * that failed, and removes an entry only once it was accepted. At least once: a crash after PutEvents and before
  * the removal sends it again, with the same alertId, which consumers drop as a repeat.
  */
-export async function publishOutbox(store: AlertStore, publisher: EventPublisher, source: string, channelIds: readonly string[], attempts = 4): Promise<PublishReport> {
-  // Channels' outboxes are independent partitions: drained side by side.
-  const reports = await Promise.all(channelIds.map((channelId) => publishChannel(store, publisher, source, channelId, attempts)));
+export async function publishOutbox(store: Outbox, publisher: EventPublisher, source: string, partitions: readonly string[], attempts = 4): Promise<PublishReport> {
+  // Outbox partitions (channels, budgets) are independent: drained side by side.
+  const reports = await Promise.all(partitions.map((partition) => publishChannel(store, publisher, source, partition, attempts)));
   return { published: reports.reduce((n, r) => n + r.published, 0), left: reports.reduce((n, r) => n + r.left, 0), invalid: reports.flatMap((r) => r.invalid) };
 }
 
-async function publishChannel(store: AlertStore, publisher: EventPublisher, source: string, channelId: string, attempts: number): Promise<PublishReport> {
+async function publishChannel(store: Outbox, publisher: EventPublisher, source: string, channelId: string, attempts: number): Promise<PublishReport> {
   let published = 0;
   let left = 0;
   const invalid: string[] = [];

@@ -87,6 +87,8 @@ const documentSchema = z.strictObject({
       minDays: z.number().int().positive().optional(),
       maxShiftPct: z.number().gt(0).max(100).optional(),
       minDailyBudget: decimal.optional(),
+      minGainPct: z.number().min(0).max(100).optional(),
+      expiresAfterHours: z.number().gt(0).max(24 * 7).optional(),
     })
     .optional(),
 });
@@ -128,7 +130,16 @@ export interface SentinelConfig {
   readonly silences: readonly Silence[];
   /** Reminders for alerts still firing after this long; none when absent. */
   readonly repeatIntervalMs?: number;
-  readonly reallocation: { readonly lookbackDays: number; readonly minDays: number; readonly maxShiftPct: number; readonly minDailyBudget: string | number };
+  readonly reallocation: {
+    readonly lookbackDays: number;
+    readonly minDays: number;
+    readonly maxShiftPct: number;
+    readonly minDailyBudget: string | number;
+    /** Extension: no proposal when the expected gain is below this % of the modelled daily GMV (default 1). */
+    readonly minGainPct: number;
+    /** Extension: how long finance has to decide (default 24 h: the next day's proposal takes over). */
+    readonly expiresAfterHours: number;
+  };
   /** The document as given, for storage and display. */
   readonly source: unknown;
 }
@@ -235,6 +246,8 @@ export function parseConfig(document: unknown): ConfigResult {
     minDays: doc.reallocation?.minDays ?? 7,
     maxShiftPct: doc.reallocation?.maxShiftPct ?? 20,
     minDailyBudget: doc.reallocation?.minDailyBudget ?? '500.00',
+    minGainPct: doc.reallocation?.minGainPct ?? 1,
+    expiresAfterHours: doc.reallocation?.expiresAfterHours ?? 24,
   };
   if (reallocation.minDays > reallocation.lookbackDays) {
     problems.push({ path: 'reallocation.minDays', reason: 'is larger than lookbackDays' });

@@ -77,3 +77,8 @@ export function parseInstant(text: string): number | null {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
 }
+
+/** The calendar day `n` days after `day` (YYYY-MM-DD; negative goes back). Business days are calendar days. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

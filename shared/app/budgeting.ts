@@ -1,0 +1,181 @@
+/**
+ * Budgeting, the application service: the daily proposal job (gather each channel's daily points, plan, store and
+ * announce; expire what is outdated) and the finance review (approve applies the budgets atomically, reject
+ * records why). Time always comes in; every state change goes out through the outbox in the same transaction.
+ */
+import { SENTINEL_SOURCE } from '../../events/routes.ts';
+import { rollUpDays } from '../domain/aggregation.ts';
+import { type BudgetBook, effectiveBudgets, type EffectiveBudgets } from '../domain/budgets/book.ts';
+import { type Decision, type ProposalRecord, proposalFromPlan, type ProposalStatus, reviewVerdict } from '../domain/budgets/proposal.ts';
+import { type ChannelInput, planReallocation } from '../domain/budgets/reallocation.ts';
+import type { SentinelConfig } from '../domain/config.ts';
+import { minorDigits, parseMoney } from '../domain/money.ts';
+import { addDays, bucketOf } from '../domain/time.ts';
+import type { AggregateReader } from '../adapters/aggregate-store.ts';
+import type { AlertStore } from '../adapters/alert-store.ts';
+import type { BudgetStore } from '../adapters/budget-store.ts';
+import type { ConfigSource } from '../adapters/config-store.ts';
+import { BUDGETS_OUTBOX, type Outbox, type OutboxEntry } from '../adapters/outbox.ts';
+import { type EventPublisher, publishOutbox } from '../adapters/publisher.ts';
+
+const HOUR = 3_600_000;
+
+export interface BudgetingDeps {
+  readonly aggregates: AggregateReader;
+  /** For feed_stale: a channel whose feed is stale is left alone. */
+  readonly alerts: Pick<AlertStore, 'list'>;
+  readonly budgets: BudgetStore;
+  readonly outbox: Outbox;
+  readonly publisher: EventPublisher;
+  /** Read fresh for reviews: an approval must judge the budgets in force now, not a cached copy. */
+  readonly config: ConfigSource;
+}
+
+export interface ProposeReport {
+  readonly closedDay: string;
+  readonly proposed: ProposalRecord[];
+  /** Currencies with nothing worth proposing, and why. */
+  readonly skipped: { currency: string; reason: string }[];
+  readonly expired: { proposalId: string; reason: 'expired' | 'superseded' }[];
+}
+
+export interface Caller {
+  readonly principal: string;
+  readonly roles: readonly string[];
+}
+
+export type ReviewResult =
+  | { readonly status: 200; readonly proposal: ProposalRecord; readonly repeated: boolean }
+  | { readonly status: 404; readonly message: string }
+  | { readonly status: 409; readonly reason: 'already_decided' | 'expired' | 'budgets_changed'; readonly message: string; readonly proposal: ProposalRecord };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Business days touched by a channel's promotions: their GMV is the festival's, not the spend's. */
+function promotionDays(config: SentinelConfig, channelId: string): Set<string> {
+  const days = new Set<string>();
+  for (const p of config.promotions.filter((x) => x.channelIds.includes(channelId))) {
+    for (let t = p.fromMs; t < p.toMs; t += HOUR) days.add(bucketOf(t, config.timezone).day);
+    days.add(bucketOf(p.toMs - 1, config.timezone).day);
+  }
+  return days;
+}
+
+/** minDailyBudget in a currency; a floor the currency cannot express exactly is rounded up to its minor unit. */
+function minDailyBudgetIn(config: SentinelConfig, currency: string): bigint {
+  const parsed = parseMoney(config.reallocation.minDailyBudget, currency);
+  if (parsed.ok) return parsed.minor;
+  return BigInt(Math.ceil(Number(config.reallocation.minDailyBudget) * 10 ** minorDigits(currency)));
+}
+
+export function makeBudgeting(deps: BudgetingDeps) {
+  const entry = (detailType: string, proposalId: string, atMs: number, detail: Record<string, unknown>, seq: string): OutboxEntry => ({
+    channelId: BUDGETS_OUTBOX,
+    id: `${proposalId}#${detailType}`,
+    seq: `${seq}#${proposalId}`,
+    detailType,
+    timeMs: atMs,
+    detail,
+  });
+
+  async function expire(record: ProposalRecord, atMs: number, reason: 'expired' | 'superseded', supersededBy?: string): Promise<boolean> {
+    const decision: Decision = { outcome: 'expired', atMs, by: 'system', reason, ...(supersededBy ? { supersededBy } : {}) };
+    const detail = { proposalId: record.id, expiredAt: iso(atMs), reason, ...(supersededBy ? { supersededBy } : {}) };
+    const result = await deps.budgets.decide(record, decision, [entry('Budget Reallocation Expired', record.id, atMs, detail, '0')]);
+    return result.ok; // lost to a concurrent decision: that decision stands
+  }
+
+  /** Daily (spend, GMV) points of the basis window per channel, promotion days left out. */
+  async function inputsOf(config: SentinelConfig, budgets: EffectiveBudgets, fromDay: string, toDay: string): Promise<(ChannelInput & { currency: string })[]> {
+    return Promise.all(
+      config.channels.map(async (channel) => {
+        const [hours, alerts] = await Promise.all([deps.aggregates.hours(channel.id, { fromHour: `${fromDay}T00`, toHour: `${toDay}T23` }), deps.alerts.list(channel.id)]);
+        const skip = promotionDays(config, channel.id);
+        const days = [...rollUpDays(hours)].filter(([day]) => !skip.has(day)).map(([day, t]) => ({ day, spend: t.spend, gmv: t.gmv }));
+        const stale = alerts.alerts.some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
+        return { channelId: channel.id, currency: channel.currency, budget: budgets.daily.get(channel.id) ?? channel.budget.daily, days, stale };
+      }),
+    );
+  }
+
+  async function review(proposalId: string, action: 'approve' | 'reject', caller: Caller, reason: string | undefined, atMs: number): Promise<ReviewResult> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await deps.budgets.get(proposalId);
+      if (!record) return { status: 404, message: `no proposal ${proposalId}` };
+      const config = await deps.config.current();
+      const book = await deps.budgets.book();
+      const current = effectiveBudgets(config, book);
+      const verdict = reviewVerdict(record, action, atMs, current.version);
+      if (verdict.kind === 'repeat') return { status: 200, proposal: record, repeated: true };
+      if (verdict.kind === 'conflict') return { status: 409, reason: verdict.reason, message: verdict.message, proposal: record };
+      const result = action === 'approve' ? await applyApproval(record, caller, reason, atMs, config, current, book) : await deps.budgets.decide(record, { outcome: 'rejected', atMs, by: caller.principal, reason: reason as string }, [entry('Budget Reallocation Rejected', record.id, atMs, { proposalId: record.id, rejectedAt: iso(atMs), reviewer: caller.principal, reason: reason as string }, '1')]);
+      if (result.ok) return { status: 200, proposal: (await deps.budgets.get(proposalId)) as ProposalRecord, repeated: false };
+      // Something changed underneath (a concurrent decision, an approval of another proposal, a config edit):
+      // read again and answer from what is there now.
+      if (attempt >= 3) throw new Error(`proposal ${proposalId} kept changing underneath`);
+    }
+  }
+
+  async function applyApproval(record: ProposalRecord, caller: Caller, reason: string | undefined, atMs: number, config: SentinelConfig, current: EffectiveBudgets, book: BudgetBook | undefined) {
+    const daily: Record<string, bigint> = Object.fromEntries(current.daily);
+    Object.assign(daily, record.after);
+    const next: BudgetBook = { counter: current.counter + 1, basis: current.basis, daily, updatedAtMs: atMs, updatedBy: caller.principal, proposalId: record.id };
+    const nextVersion = effectiveBudgets(config, next).version;
+    const decision: Decision = { outcome: 'approved', atMs, by: caller.principal, ...(reason ? { reason } : {}), budgetsVersion: nextVersion };
+    const detail = { proposalId: record.id, approvedAt: iso(atMs), reviewer: caller.principal, ...(reason ? { reason } : {}), previousBudgetsVersion: record.budgetsVersion, budgetsVersion: nextVersion, budgets: record.detail.budgets };
+    return deps.budgets.decide(record, decision, [entry('Budget Reallocation Approved', record.id, atMs, detail, '1')], { next, expectedCounter: book?.counter ?? 0 });
+  }
+
+  return {
+    /**
+     * The daily job, run once the business day before `atMs` has closed: expires what outlived its expiry, proposes
+     * per currency from the last `lookbackDays` closed days, and expires older pending proposals the new one
+     * supersedes. Idempotent per closed day (the proposal id names it), so a retried schedule proposes once.
+     */
+    async propose(config: SentinelConfig, atMs: number): Promise<ProposeReport> {
+      const closedDay = addDays(bucketOf(atMs, config.timezone).day, -1);
+      const fromDay = addDays(closedDay, -(config.reallocation.lookbackDays - 1));
+      const expired: ProposeReport['expired'] = [];
+      for (const record of await deps.budgets.list('pending')) {
+        if (record.expiresAtMs <= atMs && (await expire(record, atMs, 'expired'))) expired.push({ proposalId: record.id, reason: 'expired' });
+      }
+      const budgets = effectiveBudgets(config, await deps.budgets.book());
+      const inputs = await inputsOf(config, budgets, fromDay, closedDay);
+      const proposed: ProposalRecord[] = [];
+      const skipped: ProposeReport['skipped'] = [];
+      for (const currency of [...new Set(inputs.map((i) => i.currency))].sort()) {
+        const plan = planReallocation(
+          inputs.filter((i) => i.currency === currency),
+          { minDays: config.reallocation.minDays, maxShiftPct: config.reallocation.maxShiftPct, minDailyBudget: minDailyBudgetIn(config, currency), minGainPct: config.reallocation.minGainPct, quantum: 10n ** BigInt(minorDigits(currency)) },
+        );
+        if (plan.noProposal) {
+          skipped.push({ currency, reason: plan.noProposal });
+          continue;
+        }
+        const record = proposalFromPlan(plan, { closedDay, basisFrom: fromDay, basisDays: config.reallocation.lookbackDays, timezone: config.timezone, currency, atMs, expiresAfterHours: config.reallocation.expiresAfterHours, budgetsVersion: budgets.version, counter: budgets.counter, basis: budgets.basis });
+        if ((await deps.budgets.insert(record, [entry('Budget Reallocation Proposed', record.id, atMs, record.detail, '1')])) === 'saved') proposed.push(record);
+        for (const older of await deps.budgets.list('pending')) {
+          if (older.currency === currency && older.id !== record.id && older.createdAtMs < record.createdAtMs && (await expire(older, atMs, 'superseded', record.id))) expired.push({ proposalId: older.id, reason: 'superseded' });
+        }
+      }
+      return { closedDay, proposed, skipped, expired };
+    },
+
+    /** The budgets in force, their version and where each figure comes from. */
+    async budgets(): Promise<{ budgets: EffectiveBudgets; config: SentinelConfig }> {
+      const config = await deps.config.current();
+      return { budgets: effectiveBudgets(config, await deps.budgets.book()), config };
+    },
+
+    list: (status?: ProposalStatus) => deps.budgets.list(status),
+    get: (proposalId: string) => deps.budgets.get(proposalId),
+    audit: () => deps.budgets.audit(),
+    approve: (proposalId: string, caller: Caller, reason: string | undefined, atMs: number) => review(proposalId, 'approve', caller, reason, atMs),
+    reject: (proposalId: string, caller: Caller, reason: string, atMs: number) => review(proposalId, 'reject', caller, reason, atMs),
+
+    /** Publishes whatever the budgets outbox holds. */
+    publish: () => publishOutbox(deps.outbox, deps.publisher, SENTINEL_SOURCE, [BUDGETS_OUTBOX]),
+  };
+}
+
+export type Budgeting = ReturnType<typeof makeBudgeting>;

@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetReallocationApprovedEvent, BudgetReallocationExpiredEvent, BudgetReallocationProposedEvent, BudgetReallocationRejectedEvent } from '../../events/outbound.ts';
+import type { DeliveredEvent } from '../../local/local-publisher.ts';
+import type { LocalPipeline } from '../../local/pipeline.ts';
+import type { QueuedMessage } from '../../local/local-queue.ts';
+import { storeConfig } from '../../shared/adapters/config-store.ts';
+import { dynamoLocalPerFile } from './harness.ts';
+
+const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
+
+/** Three channels with known response curves: douyin-live strong, tmall middling, group-buy weak. */
+const CURVES = { 'douyin-live': { a: 60, b: 0.7 }, tmall: { a: 40, b: 0.6 }, 'group-buy': { a: 30, b: 0.5 } } as const;
+const CONFIG = {
+  timezone: 'Asia/Shanghai',
+  channels: [
+    { id: 'douyin-live', name: 'Douyin live room', kind: 'live_stream', currency: 'CNY', budget: { daily: '10000.00' } },
+    { id: 'tmall', name: 'Tmall flagship', kind: 'marketplace', currency: 'CNY', budget: { daily: '15000.00' } },
+    { id: 'group-buy', name: 'Community group-buy', kind: 'group_buy', currency: 'CNY', budget: { daily: '25000.00' } },
+  ],
+  reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
+};
+const FINANCE = { principal: 'li.na@finance', roles: ['finance'] };
+const OPS = { principal: 'ops-oncall', roles: ['ops'] };
+const MIDNIGHT_NOV_11 = Date.parse('2025-11-11T00:00:00+08:00');
+
+/** Ten days of one spend and one sale per channel, spend varying ±25 % around 60 % of the budget (under the 80 % warning). */
+function history(): QueuedMessage[] {
+  const messages: QueuedMessage[] = [];
+  for (let day = 1; day <= 10; day++) {
+    for (const channel of CONFIG.channels) {
+      const curve = CURVES[channel.id as keyof typeof CURVES];
+      const budget = Number(channel.budget.daily) * 100;
+      const spend = Math.round(budget * 0.6 * (1 + 0.25 * Math.sin(day * 1.7 + channel.id.length)));
+      const gmv = Math.round(curve.a * spend ** curve.b);
+      const time = `2025-11-${String(day).padStart(2, '0')}T12:00:00+08:00`;
+      const at = Date.parse(time);
+      const fmt = (minor: number) => (minor / 100).toFixed(2);
+      messages.push(
+        { messageId: `spend-${channel.id}-${day}`, sentAtMs: at, body: JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time: new Date(at).toISOString(), detail: { eventId: `spend-${day}`, occurredAt: time, channelId: channel.id, campaignId: 'c1', spend: fmt(spend), currency: 'CNY' } }) },
+        { messageId: `sale-${channel.id}-${day}`, sentAtMs: at, body: JSON.stringify({ source: 'shop', 'detail-type': 'Sale Recorded', time: new Date(at).toISOString(), detail: { eventId: `sale-${day}`, occurredAt: time, channelId: channel.id, storeId: 's1', orderId: `o-${day}`, currency: 'CNY', lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(gmv) }] } }) },
+      );
+    }
+  }
+  return messages;
+}
+
+async function withProposal(test: (p: LocalPipeline, proposalId: string, delivered: DeliveredEvent[]) => Promise<void>, config: unknown = CONFIG) {
+  const delivered: DeliveredEvent[] = [];
+  const p = await pipeline({ config, deliver: (e) => delivered.push(e) });
+  try {
+    p.nowMs = Date.parse('2025-11-10T13:00:00+08:00');
+    await p.ingest(history());
+    await p.aggregate();
+    p.nowMs = MIDNIGHT_NOV_11;
+    const report = await p.propose();
+    expect(report.proposed).toHaveLength(1);
+    await test(p, report.proposed[0]!.id, delivered);
+  } finally {
+    await p.stop();
+  }
+}
+
+const bodyOf = (response: { body?: string }) => JSON.parse(response.body ?? '{}') as Record<string, unknown> & { budgets?: { channelId: string; before: string; after: string }[] };
+const ofType = (delivered: DeliveredEvent[], type: string) => delivered.filter((e) => e['detail-type'] === type);
+
+describe('budget reallocation: the daily job and the finance review', () => {
+  it('proposes from the closed days, publishes it schema-valid, and applies it atomically on approval', async () => {
+    await withProposal(async (p, id, delivered) => {
+      const [proposed] = ofType(delivered, 'Budget Reallocation Proposed');
+      expect(BudgetReallocationProposedEvent.detail.safeParse(proposed?.detail).success).toBe(true);
+      expect(proposed?.detail).toMatchObject({ proposalId: id, basis: { from: '2025-10-28', to: '2025-11-10' }, budgetsVersion: expect.stringMatching(/^v0-/), currency: 'CNY' });
+      const detail = proposed!.detail as { moves: { fromChannelId: string; toChannelId: string }[]; budgets: { channelId: string; before: string; after: string }[] };
+      expect(detail.moves[0]).toMatchObject({ fromChannelId: 'group-buy', toChannelId: 'douyin-live' });
+      const totals = (k: 'before' | 'after') => detail.budgets.reduce((s, b) => s + Math.round(Number(b[k]) * 100), 0);
+      expect(totals('after')).toBe(totals('before'));
+
+      const listed = bodyOf(await p.finance({ method: 'GET', path: '/proposals', query: { status: 'pending' }, caller: OPS }));
+      expect((listed.proposals as { proposalId: string }[]).map((x) => x.proposalId)).toEqual([id]);
+
+      p.nowMs = MIDNIGHT_NOV_11 + 9 * 3_600_000;
+      const approved = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, body: JSON.stringify({ reason: 'ROI case is clear' }), caller: FINANCE });
+      expect(approved.statusCode).toBe(200);
+      expect(bodyOf(approved)).toMatchObject({ status: 'approved', decision: { outcome: 'approved', by: 'li.na@finance', reason: 'ROI case is clear', budgetsVersion: expect.stringMatching(/^v1-/) } });
+      const [announced] = ofType(delivered, 'Budget Reallocation Approved');
+      expect(BudgetReallocationApprovedEvent.detail.safeParse(announced?.detail).success).toBe(true);
+
+      const budgets = bodyOf(await p.finance({ method: 'GET', path: '/budgets', caller: FINANCE })) as { version: string; channels: { channelId: string; daily: string; source: string }[] };
+      expect(budgets.version).toMatch(/^v1-/);
+      for (const change of detail.budgets) expect(budgets.channels.find((c) => c.channelId === change.channelId)).toMatchObject({ daily: change.after, source: 'approved' });
+      const audit = bodyOf(await p.finance({ method: 'GET', path: '/audit', caller: FINANCE })) as { entries: { action: string; actor: string }[] };
+      expect(audit.entries.map((e) => [e.action, e.actor])).toEqual([['proposed', 'system'], ['approved', 'li.na@finance']]);
+
+      // Approving twice is harmless: the first outcome, nothing new written or published.
+      const again = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, body: '{}', caller: FINANCE });
+      expect(again.statusCode).toBe(200);
+      expect(bodyOf(again)).toMatchObject({ repeated: true, decision: { by: 'li.na@finance', reason: 'ROI case is clear' } });
+      expect(ofType(delivered, 'Budget Reallocation Approved')).toHaveLength(1);
+      expect(((await p.budgets.book())?.counter)).toBe(1);
+    });
+  });
+
+  it('pacing judges the new budgets from the moment they apply', async () => {
+    await withProposal(async (p, id, delivered) => {
+      const giver = (await p.budgeting.get(id))!.detail.budgets.find((b) => Number(b.after) < Number(b.before))!;
+      // Spend 90 % of the giver's old budget today: under the old budget, over the new one.
+      const spend = (Number(giver.before) * 0.9).toFixed(2);
+      expect(Number(spend)).toBeGreaterThan(Number(giver.after));
+      p.nowMs = MIDNIGHT_NOV_11 + 10 * 3_600_000;
+      expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE })).statusCode).toBe(200);
+      const time = new Date(p.nowMs).toISOString();
+      await p.ingest([{ messageId: 'today', sentAtMs: p.nowMs, body: JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time, detail: { eventId: 'today-1', occurredAt: time, channelId: giver.channelId, campaignId: 'c1', spend, currency: 'CNY' } }) }]);
+      await p.aggregate();
+      expect(ofType(delivered, 'Alert Raised').filter((e) => e.detail.rule === 'budget_overrun')).toHaveLength(1);
+      const overrun = ofType(delivered, 'Alert Raised').find((e) => e.detail.rule === 'budget_overrun' && e.detail.channelId === giver.channelId && e.detail.period === 'day');
+      expect(overrun?.detail).toMatchObject({ severity: 'critical', threshold: giver.after });
+    });
+  });
+
+  it('refuses callers without the finance role (403) and unauthenticated ones (401), changing nothing', async () => {
+    await withProposal(async (p, id) => {
+      expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: OPS })).statusCode).toBe(403);
+      expect((await p.finance({ method: 'POST', path: `/proposals/${id}/reject`, body: JSON.stringify({ reason: 'no' }), caller: OPS })).statusCode).toBe(403);
+      expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve` })).statusCode).toBe(401);
+      expect((await p.finance({ method: 'GET', path: '/proposals', caller: { principal: 'intern', roles: ['marketing'] } })).statusCode).toBe(403);
+      expect((await p.budgeting.get(id))?.status).toBe('pending');
+      expect(await p.budgets.book()).toBeUndefined();
+    });
+  });
+
+  it('validates bodies and routes with clear 4xx answers', async () => {
+    await withProposal(async (p, id) => {
+      const reject = (body: string) => p.finance({ method: 'POST', path: `/proposals/${id}/reject`, body, caller: FINANCE });
+      expect(bodyOf(await reject('{}'))).toMatchObject({ error: 'invalid_body', message: expect.stringMatching(/reason/) });
+      expect((await reject('{not json')).statusCode).toBe(400);
+      expect((await reject(JSON.stringify({ reason: 'x', extra: 1 }))).statusCode).toBe(400);
+      expect((await reject(JSON.stringify({ reason: 'x'.repeat(20_000) }))).statusCode).toBe(413);
+      expect((await p.finance({ method: 'GET', path: '/proposals', query: { status: 'maybe' }, caller: FINANCE })).statusCode).toBe(400);
+      expect((await p.finance({ method: 'GET', path: '/proposals/prop-nope', caller: FINANCE })).statusCode).toBe(404);
+      expect((await p.finance({ method: 'POST', path: '/proposals/prop-nope/approve', caller: FINANCE })).statusCode).toBe(404);
+      expect((await p.finance({ method: 'DELETE', path: '/proposals', caller: FINANCE })).statusCode).toBe(405);
+      expect((await p.budgeting.get(id))?.status).toBe('pending');
+    });
+  });
+
+  it('concurrent approve and reject: exactly one outcome, one announcement', async () => {
+    await withProposal(async (p, id, delivered) => {
+      const results = await Promise.all([
+        p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE }),
+        p.finance({ method: 'POST', path: `/proposals/${id}/reject`, body: JSON.stringify({ reason: 'not this week' }), caller: { principal: 'wang.fang@finance', roles: ['finance'] } }),
+        p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE }),
+      ]);
+      const record = (await p.budgeting.get(id))!;
+      expect(['approved', 'rejected']).toContain(record.status);
+      const announcements = [...ofType(delivered, 'Budget Reallocation Approved'), ...ofType(delivered, 'Budget Reallocation Rejected')];
+      expect(announcements).toHaveLength(1);
+      // Every answer agrees with the one outcome: 200 for its side, 409 already_decided for the other.
+      for (const [i, r] of results.entries()) {
+        const wanted = i === 1 ? 'rejected' : 'approved';
+        if (wanted === record.status) expect(r.statusCode).toBe(200);
+        else expect(bodyOf(r)).toMatchObject({ error: 'already_decided' });
+      }
+      expect((await p.budgets.book())?.counter ?? 0).toBe(record.status === 'approved' ? 1 : 0);
+      if (record.status === 'rejected') expect(BudgetReallocationRejectedEvent.detail.safeParse(announcements[0]?.detail).success).toBe(true);
+    });
+  });
+
+  it('an approval after the budgets changed is a 409 that writes nothing', async () => {
+    await withProposal(async (p, id, delivered) => {
+      // An operator edits the configured budgets after the proposal was computed.
+      const edited = structuredClone(CONFIG);
+      edited.channels[0]!.budget.daily = '12000.00';
+      await storeConfig(p.db.dynamo, p.tables.state, edited, p.nowMs);
+      const response = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE });
+      expect(response.statusCode).toBe(409);
+      expect(bodyOf(response)).toMatchObject({ error: 'budgets_changed', proposal: { status: 'pending' } });
+      expect(await p.budgets.book()).toBeUndefined();
+      expect(ofType(delivered, 'Budget Reallocation Approved')).toHaveLength(0);
+      expect((await p.budgets.audit()).map((e) => e.action)).toEqual(['proposed']);
+    });
+  });
+
+  it('the transaction itself refuses a stale book or an edited config between the check and the write', async () => {
+    await withProposal(async (p, id) => {
+      const record = (await p.budgeting.get(id))!;
+      const next = { counter: 1, basis: record.basis, daily: { ...record.after }, updatedAtMs: p.nowMs, updatedBy: 'x', proposalId: id };
+      const decision = { outcome: 'approved' as const, atMs: p.nowMs, by: 'x' };
+      expect(await p.budgets.decide(record, decision, [], { next, expectedCounter: 3 })).toEqual({ ok: false, failed: ['budgets'] });
+      expect(await p.budgets.decide(record, decision, [], { next: { ...next, basis: 'other-plan' }, expectedCounter: 0 })).toEqual({ ok: false, failed: ['config'] });
+      expect(await p.budgets.decide(record, { ...decision, atMs: record.expiresAtMs }, [], { next, expectedCounter: 0 })).toEqual({ ok: false, failed: ['proposal'] });
+      expect((await p.budgeting.get(id))?.status).toBe('pending');
+      expect(await p.budgets.book()).toBeUndefined();
+      expect((await p.budgets.audit()).map((e) => e.action)).toEqual(['proposed']);
+    });
+  });
+
+  it('expiry: a late approval is a 409; the next day the job expires it and says so', async () => {
+    await withProposal(async (p, id, delivered) => {
+      const record = (await p.budgeting.get(id))!;
+      p.nowMs = record.expiresAtMs;
+      const late = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE });
+      expect(late.statusCode).toBe(409);
+      expect(bodyOf(late)).toMatchObject({ error: 'expired' });
+      expect(await p.budgets.book()).toBeUndefined();
+      await p.propose();
+      const [expired] = ofType(delivered, 'Budget Reallocation Expired');
+      expect(BudgetReallocationExpiredEvent.detail.safeParse(expired?.detail).success).toBe(true);
+      expect(expired?.detail).toMatchObject({ proposalId: id, reason: 'expired' });
+      expect((await p.budgeting.get(id))?.status).toBe('expired');
+      // The job for the same closed day again proposes nothing new (idempotent per closed day).
+      const before = ofType(delivered, 'Budget Reallocation Proposed').length;
+      await p.propose();
+      expect(ofType(delivered, 'Budget Reallocation Proposed')).toHaveLength(before);
+    });
+  });
+
+  it('a newer proposal supersedes a pending one', async () => {
+    await withProposal(
+      async (p, id, delivered) => {
+        p.nowMs = MIDNIGHT_NOV_11 + 24 * 3_600_000;
+        const report = await p.propose();
+        expect(report.proposed.map((r) => r.id)).toEqual(['prop-2025-11-11-CNY']);
+        expect(report.expired).toEqual([{ proposalId: id, reason: 'superseded' }]);
+        expect(ofType(delivered, 'Budget Reallocation Expired')[0]?.detail).toMatchObject({ proposalId: id, reason: 'superseded', supersededBy: 'prop-2025-11-11-CNY' });
+        expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE })).statusCode).toBe(409);
+      },
+      { ...CONFIG, reallocation: { ...CONFIG.reallocation, expiresAfterHours: 48 } },
+    );
+  });
+});
