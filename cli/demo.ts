@@ -6,6 +6,8 @@ import { type ReplaySummary, replay, SUMMARY_DAY_FIELDS } from '../local/replay.
 import { MONEY_FIELDS } from '../shared/domain/aggregation.ts';
 import { formatMoney, parseMoney } from '../shared/domain/money.ts';
 import { progressPrinter } from './progress.ts';
+import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
+import { FINANCE_ROLE, type LocalPipeline } from '../local/pipeline.ts';
 
 export interface DemoRun {
   readonly seed: number;
@@ -59,7 +61,16 @@ export async function runDemo(run: DemoRun): Promise<void> {
   process.stdout.write(`  written to ${configPath} and ${eventsPath}\n  (replay them yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --summary ${summaryPath})\n\n`);
 
   const outbound: DeliveredEvent[] = [];
-  const summary = await replay({ config: scenario.config, lines: scenario.lines, emit: (line) => outbound.push(JSON.parse(line) as DeliveredEvent), onProgress: progressPrinter('replaying') });
+  let review = '';
+  const summary = await replay({
+    config: scenario.config,
+    lines: scenario.lines,
+    emit: (line) => outbound.push(JSON.parse(line) as DeliveredEvent),
+    onProgress: progressPrinter('replaying'),
+    afterReplay: async (pipeline) => {
+      review = await reviewProposal(pipeline);
+    },
+  });
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(run.dir, 'alerts.ndjson'), outbound.map((e) => `${JSON.stringify(e)}\n`).join(''));
 
@@ -106,8 +117,25 @@ export async function runDemo(run: DemoRun): Promise<void> {
     throw new Error('demo aggregates do not match the reference');
   }
   process.stdout.write(`✓ Every aggregate equals the reference sum over distinct accepted events, to the fen; every refused delivery is quarantined with its reason.\n`);
-  printAlerts(outbound, scenario.incidents);
+  printAlerts(outbound.filter((e) => e.detail.alertId !== undefined), scenario.incidents);
+  process.stdout.write(review);
   process.stdout.write(`\nSummary JSON: ${summaryPath}; outbound events: ${join(run.dir, 'alerts.ndjson')}\n`);
+  process.stdout.write(`To review proposals yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --data .sentinel/data --out /dev/null\n  then: npx sentinel proposals list | show ID | approve ID --at ${new Date(Date.parse('2025-11-14T12:00:00+08:00')).toISOString()} | reject ID --reason TEXT\n`);
+}
+
+/** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */
+async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
+  const finance = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
+  const call = async (method: string, path: string, body?: string) => JSON.parse((await pipeline.finance({ method, path, caller: finance, ...(body === undefined ? {} : { body }) })).body ?? '{}') as Record<string, unknown>;
+  const all = (await call('GET', '/proposals')).proposals as ProposalView[];
+  const out: string[] = ['', 'Budget reallocation (the daily job after each business day closed)', describeProposalList(all), ''];
+  const pending = all.find((p) => p.status === 'pending');
+  if (!pending) return [...out, 'No proposal is pending: nothing to approve.', ''].join('\n');
+  out.push(describeProposal(pending), '', describeBudgets((await call('GET', '/budgets')) as unknown as BudgetsView), '');
+  const approved = await call('POST', `/proposals/${pending.proposalId}/approve`, JSON.stringify({ reason: 'demo: marginal ROI case reviewed' }));
+  out.push(approved.status === 'approved' ? `✓ Approved ${pending.proposalId} as finance-demo; the new budgets apply at once (pacing judges them).` : `✗ Approval refused: ${String(approved.message)}`);
+  out.push('', describeBudgets((await call('GET', '/budgets')) as unknown as BudgetsView), '');
+  return out.join('\n');
 }
 
 const shanghaiTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' ');

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { routeLogsToStderr } from '../local/quiet-logging.ts';
 import { describeProblems, parseConfig } from '../shared/domain/config.ts';
 import { runDemo } from './demo.ts';
+import { budgetsCommand, DEFAULT_DATA_DIR, proposalsCommand, ReviewRefused } from './finance-commands.ts';
 import { progressPrinter } from './progress.ts';
 
 const USAGE = `Channel Sentinel
@@ -13,11 +14,23 @@ Usage:
       Feeds the events (one EventBridge-shaped event per line, file order = arrival order) through the
       pipeline on a fresh embedded DynamoDB Local. Outbound events go to --out (default stdout) as NDJSON;
       --summary writes per-channel, per-day aggregates, event counts and the quarantine as JSON.
+      --data DIR keeps the database in DIR (new or empty) for the commands below.
   sentinel demo [--seed N] [--days N] [--volume X] [--dir DIR]
-      Generates the demo scenario (7 channels, 14 days around Double 11), replays it and prints the KPIs.
+      Generates the demo scenario (7 channels, 14 days around Double 11), replays it, prints the KPIs, the
+      alerts and the budget proposal, approves it and shows the budgets after. Its database is kept in
+      DIR/db (default .sentinel/demo/db) for the commands below.
+  sentinel proposals list [--status pending|approved|rejected|expired]
+  sentinel proposals show ID
+  sentinel proposals approve ID [--reason TEXT] [--reviewer NAME]
+  sentinel proposals reject ID --reason TEXT [--reviewer NAME]
+  sentinel budgets
+      Finance review against a local database (--data DIR, default ${DEFAULT_DATA_DIR}) through the deployed
+      finance handler. --at ISO-TIME reviews as of that time (a replay's simulated clock); --json prints the
+      API's JSON.
 
-Exit status: 0 when it ran (quarantined events included), 2 for a bad command line, configuration or file,
-1 for anything unexpected.`;
+Exit status: 0 when it ran (quarantined events included), 2 for a bad command line, configuration, file,
+request or unknown proposal, 3 when a review was refused as a conflict (already decided, expired, budgets
+changed), 1 for anything unexpected.`;
 
 /** A problem with what the user gave us: reported plainly, exit status 2. */
 export class UsageError extends Error {}
@@ -52,12 +65,15 @@ function writeFileCreatingDir(path: string, text: string) {
 async function replayCommand(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string' }, events: { type: 'string' }, out: { type: 'string' }, summary: { type: 'string' } },
+    options: { config: { type: 'string' }, events: { type: 'string' }, out: { type: 'string' }, summary: { type: 'string' }, data: { type: 'string' } },
     strict: true,
     allowPositionals: false,
   });
   if (!values.config || !values.events) throw new UsageError('replay needs --config FILE and --events FILE.ndjson');
   const config = loadConfigFile(values.config);
+  if (values.data !== undefined && existsSync(values.data) && readdirSync(values.data).length > 0) {
+    throw new UsageError(`--data ${values.data} is not empty: a replay starts from a fresh database (remove it first)`);
+  }
   const lines = readText(values.events, 'events file').split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
 
@@ -67,6 +83,7 @@ async function replayCommand(args: string[]) {
     config,
     lines,
     emit: (line) => outLines.push(line),
+    ...(values.data === undefined ? {} : { dataDir: values.data }),
     onProgress: lines.length >= 5_000 ? progressPrinter('replay') : undefined,
   });
   const outText = outLines.map((l) => `${l}\n`).join('');
@@ -109,6 +126,12 @@ async function main(argv: string[]): Promise<number> {
       case 'demo':
         await demoCommand(rest);
         return 0;
+      case 'proposals':
+        await proposalsCommand(rest, (text) => process.stdout.write(text));
+        return 0;
+      case 'budgets':
+        await budgetsCommand(rest, (text) => process.stdout.write(text));
+        return 0;
       case undefined:
       case '-h':
       case '--help':
@@ -119,6 +142,10 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    if (error instanceof ReviewRefused) {
+      process.stderr.write(`sentinel: ${error.message}\n`);
+      return error.exitCode;
+    }
     const usage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);
     if (!usage && process.env.SENTINEL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -37,7 +37,10 @@ export const READER_ROLES = ['ops'] as const;
 export interface PipelineOptions extends DynamoLocalOptions {
   /** Attach to a running DynamoDB Local (left running on stop) instead of starting one. */
   readonly db?: DynamoLocal;
-  /** The configuration document to store before anything runs (validated; refused as a whole if bad). */
+  /**
+   * The configuration document to store before anything runs (validated; refused as a whole if bad). `undefined`
+   * opens an existing database (a `--data` directory) with the configuration it holds.
+   */
   readonly config: unknown;
   readonly tables?: TableNames;
   readonly stream?: StreamRunnerOptions;
@@ -132,7 +135,7 @@ export class LocalPipeline {
     try {
       const tables = options.tables ?? LOCAL_TABLES;
       const { eventsStreamArn } = await createTables(db.dynamo, tables);
-      const config = await storeConfig(db.dynamo, tables.state, options.config, Date.now());
+      const config = options.config === undefined ? await dynamoConfigSource(db.dynamo, tables.state).current() : await storeConfig(db.dynamo, tables.state, options.config, Date.now());
       return new LocalPipeline(db, !options.db, tables, config, eventsStreamArn, options);
     } catch (error) {
       if (!options.db) await db.stop();

@@ -22,7 +22,7 @@ export interface ReplayProgress {
   readonly elapsedMs: number;
 }
 
-export interface ReplayOptions extends Omit<PipelineOptions, 'config' | 'dataDir'> {
+export interface ReplayOptions extends Omit<PipelineOptions, 'config'> {
   readonly config: unknown;
   /** The replay file's lines, in file order (= arrival order). */
   readonly lines: readonly string[];
@@ -31,6 +31,8 @@ export interface ReplayOptions extends Omit<PipelineOptions, 'config' | 'dataDir
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Messages per ingest batch (SQS batch size). */
   readonly batchSize?: number;
+  /** Runs against the replayed pipeline before it stops (the demo reviews its proposal here). */
+  readonly afterReplay?: (pipeline: LocalPipeline) => Promise<void>;
 }
 
 /** A replay line's identity and arrival time, read leniently: the pipeline itself does the real validation. */
@@ -125,7 +127,9 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     await flush();
     await pipeline.aggregate();
     options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
-    return await summarise(pipeline, received);
+    const summary = await summarise(pipeline, received);
+    await options.afterReplay?.(pipeline);
+    return summary;
   } finally {
     await pipeline.stop();
   }

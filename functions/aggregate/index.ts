@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
 import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
@@ -7,11 +6,12 @@ import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeAlerting } from '../../shared/app/alerting.ts';
 import { dynamoClient } from '../../shared/runtime/clients.ts';
-import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { parseEnv } from '../../shared/runtime/env.ts';
+import { FUNCTION_CATALOG } from '../catalog.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { makeHandler } from './aggregate.ts';
 
-const env = parseEnv(TablesEnv.pick({ STATE_TABLE: true }).extend({ EVENT_BUS_NAME: z.string().min(1) }));
+const env = parseEnv(FUNCTION_CATALOG.aggregate.env);
 const aggregates = dynamoAggregateStore(dynamoClient, env.STATE_TABLE);
 
 export const handler = makeHandler({

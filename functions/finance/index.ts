@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
 import { dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
@@ -8,17 +7,12 @@ import { dynamoOutbox } from '../../shared/adapters/outbox.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeBudgeting } from '../../shared/app/budgeting.ts';
 import { dynamoClient } from '../../shared/runtime/clients.ts';
-import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { parseEnv } from '../../shared/runtime/env.ts';
+import { FUNCTION_CATALOG } from '../catalog.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { makeHandler } from './finance.ts';
 
-const env = parseEnv(
-  TablesEnv.pick({ STATE_TABLE: true }).extend({
-    EVENT_BUS_NAME: z.string().min(1),
-    FINANCE_ROLE: z.string().min(1),
-    READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
-  }),
-);
+const env = parseEnv(FUNCTION_CATALOG.finance.env);
 
 export const handler = makeHandler({
   budgeting: makeBudgeting({

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
 import { dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
@@ -8,11 +7,13 @@ import { dynamoOutbox } from '../../shared/adapters/outbox.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeBudgeting } from '../../shared/app/budgeting.ts';
 import { dynamoClient } from '../../shared/runtime/clients.ts';
-import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { parseEnv } from '../../shared/runtime/env.ts';
+import { scheduledTime } from '../../shared/runtime/scheduled-time.ts';
+import { FUNCTION_CATALOG } from '../catalog.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { makeHandler } from './propose.ts';
 
-const env = parseEnv(TablesEnv.pick({ STATE_TABLE: true }).extend({ EVENT_BUS_NAME: z.string().min(1) }));
+const env = parseEnv(FUNCTION_CATALOG.propose.env);
 const configSource = dynamoConfigSource(dynamoClient, env.STATE_TABLE, 0);
 const budgets = dynamoBudgetStore(dynamoClient, env.STATE_TABLE);
 
@@ -26,6 +27,6 @@ export const handler = makeHandler({
     config: configSource,
   }),
   config: configSource,
-  clock: (event) => Date.parse(event.time),
+  clock: scheduledTime,
   ...observability('propose'),
 });

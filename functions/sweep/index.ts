@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
 import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
 import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
 import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
@@ -7,11 +6,13 @@ import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
 import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { makeAlerting } from '../../shared/app/alerting.ts';
 import { dynamoClient } from '../../shared/runtime/clients.ts';
-import { parseEnv, TablesEnv } from '../../shared/runtime/env.ts';
+import { parseEnv } from '../../shared/runtime/env.ts';
+import { scheduledTime } from '../../shared/runtime/scheduled-time.ts';
+import { FUNCTION_CATALOG } from '../catalog.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { makeHandler } from './sweep.ts';
 
-const env = parseEnv(TablesEnv.pick({ STATE_TABLE: true }).extend({ EVENT_BUS_NAME: z.string().min(1) }));
+const env = parseEnv(FUNCTION_CATALOG.sweep.env);
 
 export const handler = makeHandler({
   alerting: makeAlerting({
@@ -22,6 +23,6 @@ export const handler = makeHandler({
   // Pacing judges the budgets in force: the configured ones with finance's approvals on top.
   config: budgetedConfigSource(dynamoConfigSource(dynamoClient, env.STATE_TABLE), dynamoBudgetStore(dynamoClient, env.STATE_TABLE)),
   // The schedule's own time: a delayed invocation still judges the moment it was meant for.
-  clock: (event) => Date.parse(event.time),
+  clock: scheduledTime,
   ...observability('sweep'),
 });

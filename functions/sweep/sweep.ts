@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ConfigSource } from '../../shared/adapters/config-store.ts';
 import type { Alerting } from '../../shared/app/alerting.ts';
+import { formatMoney } from '../../shared/domain/money.ts';
 
 export interface SweepDeps {
   readonly alerting: Alerting;
@@ -23,7 +24,14 @@ export interface SweepDeps {
 export function makeHandler(deps: SweepDeps) {
   return middy(async (event: ScheduledEvent, _context: Context): Promise<{ published: number; left: number }> => {
     const config = await deps.config.current();
-    await deps.alerting.sweep(config, deps.clock(event));
+    const pacing = await deps.alerting.sweep(config, deps.clock(event));
+    // Per-channel gauges for the dashboard's spend-vs-budget panel (major units; one metric set per channel).
+    for (const p of pacing) {
+      const gauge = deps.metrics.singleMetric();
+      gauge.addDimension('channelId', p.channelId);
+      gauge.addMetric('SpendToday', MetricUnit.NoUnit, Number(formatMoney(p.spendToday, p.currency)));
+      gauge.addMetric('DailyBudget', MetricUnit.NoUnit, Number(formatMoney(p.dailyBudget, p.currency)));
+    }
     const report = await deps.alerting.publish(config);
     deps.metrics.addMetric('AlertEventsPublished', MetricUnit.Count, report.published);
     if (report.invalid.length > 0) deps.logger.error('outbox entries violate their schema and were not published', { invalid: report.invalid });

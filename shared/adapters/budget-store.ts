@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type BudgetBook, effectiveBudgets, withBudgets } from '../domain/budgets/book.ts';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
+import type { SentinelConfig } from '../domain/config.ts';
 import { CONFIG_KEY, type ConfigSource } from './config-store.ts';
 import { type OutboxEntry, outboxPut } from './outbox.ts';
 
@@ -189,11 +190,15 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
  */
 export function budgetedConfigSource(source: ConfigSource, budgets: Pick<BudgetStore, 'book'>, maxAgeMs = 60_000, now: () => number = Date.now): ConfigSource {
   let cached: { book: BudgetBook | undefined; at: number } | undefined;
+  // The overlaid configuration is kept while neither input changes: downstream caches key on its identity.
+  let last: { config: SentinelConfig; book: BudgetBook | undefined; result: SentinelConfig } | undefined;
+  const sameBook = (a: BudgetBook | undefined, b: BudgetBook | undefined) => a === b || (a !== undefined && b !== undefined && a.counter === b.counter && a.basis === b.basis);
   return {
     async current() {
       const config = await source.current();
       if (!cached || now() - cached.at >= maxAgeMs) cached = { book: await budgets.book(), at: now() };
-      return withBudgets(config, effectiveBudgets(config, cached.book));
+      if (!last || last.config !== config || !sameBook(last.book, cached.book)) last = { config, book: cached.book, result: withBudgets(config, effectiveBudgets(config, cached.book)) };
+      return last.result;
     },
   };
 }

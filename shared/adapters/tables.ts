@@ -30,3 +30,21 @@ export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a' } as
 
 /** Most items one TransactWriteItems may hold (DynamoDB's limit). */
 export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Partition-key families of the state table (`*` = any suffix), as the adapters write them. The stack grants each
+ * function only the families it uses (IAM `dynamodb:LeadingKeys`), so e.g. the finance API cannot touch aggregates.
+ */
+export const STATE_PARTITIONS = {
+  config: 'CONFIG',
+  budgets: 'BUDGETS',
+  proposals: 'PROPOSAL',
+  audit: 'AUDIT#BUDGETS',
+  aggregates: 'AGG#*',
+  checkpoints: 'CKPT#*',
+  alerts: 'ALERT#*',
+  alertOutbox: 'OUTBOX#*',
+  budgetsOutbox: 'OUTBOX#~budgets',
+  quarantine: 'QUARANTINE#*',
+  duplicates: 'DUPLICATE#*',
+} as const;

@@ -81,6 +81,14 @@ export function windowFacts(hours: ReadonlyMap<string, Totals>, nowMs: number, t
   return { trailing24h, baseline7d, dayToDate, usualDayShare, activeHours48h, baselineHours, trailingHours };
 }
 
+/** Where a channel's day stands at a sweep: what the dashboard plots as spend against budget. */
+export interface ChannelPacing {
+  readonly channelId: string;
+  readonly currency: string;
+  readonly spendToday: bigint;
+  readonly dailyBudget: bigint;
+}
+
 export interface AlertingDeps {
   readonly alerts: AlertStore;
   readonly aggregates: AggregateReader;
@@ -240,15 +248,16 @@ export function makeAlerting(deps: AlertingDeps) {
      * The scheduled sweep: forecast pacing, stale feeds, resolution when nothing arrives (windows move on), period
      * ends (budgets) and quiet periods (prices, regions).
      */
-    async sweep(config: SentinelConfig, atMs: number): Promise<void> {
-      await Promise.all(
-        config.channels.map(async (channel) => {
+    async sweep(config: SentinelConfig, atMs: number): Promise<ChannelPacing[]> {
+      return Promise.all(
+        config.channels.map(async (channel): Promise<ChannelPacing> => {
           const [{ current, lastEventAtMs }, facts] = await Promise.all([known(channel.id), factsOf(config, channel.id, atMs)]);
           await apply(config, staleRule(channel, lastEventAtMs, facts.activeHours48h >= RULE_DEFAULTS.normallyReportsHours, atMs), atMs, current);
           const { endings, rules } = await channelObservations(config, channel, atMs, facts, current, true);
           await apply(config, endings, atMs, current);
           await apply(config, [...rules, ...(await monthObservations(config, channel, atMs))], atMs, current);
           await remindAll(config, channel.id, atMs, current);
+          return { channelId: channel.id, currency: channel.currency, spendToday: facts.dayToDate.spend, dailyBudget: channel.budget.daily };
         }),
       );
     },

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Parses the function's environment at cold start. A missing or malformed variable fails initialisation with
@@ -12,8 +12,3 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   }
   return result.data;
 }
-
-export const TablesEnv = z.object({
-  EVENTS_TABLE: z.string().min(1),
-  STATE_TABLE: z.string().min(1),
-});

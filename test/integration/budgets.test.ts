@@ -4,45 +4,16 @@ import type { DeliveredEvent } from '../../local/local-publisher.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { QueuedMessage } from '../../local/local-queue.ts';
 import { storeConfig } from '../../shared/adapters/config-store.ts';
-import { dynamoLocalPerFile } from './harness.ts';
+import { dynamoLocalPerFile, REALLOCATION_CONFIG as CONFIG, REALLOCATION_HISTORY } from './harness.ts';
 
 const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
 
-/** Three channels with known response curves: douyin-live strong, tmall middling, group-buy weak. */
-const CURVES = { 'douyin-live': { a: 60, b: 0.7 }, tmall: { a: 40, b: 0.6 }, 'group-buy': { a: 30, b: 0.5 } } as const;
-const CONFIG = {
-  timezone: 'Asia/Shanghai',
-  channels: [
-    { id: 'douyin-live', name: 'Douyin live room', kind: 'live_stream', currency: 'CNY', budget: { daily: '10000.00' } },
-    { id: 'tmall', name: 'Tmall flagship', kind: 'marketplace', currency: 'CNY', budget: { daily: '15000.00' } },
-    { id: 'group-buy', name: 'Community group-buy', kind: 'group_buy', currency: 'CNY', budget: { daily: '25000.00' } },
-  ],
-  reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
-};
 const FINANCE = { principal: 'li.na@finance', roles: ['finance'] };
 const OPS = { principal: 'ops-oncall', roles: ['ops'] };
 const MIDNIGHT_NOV_11 = Date.parse('2025-11-11T00:00:00+08:00');
 
-/** Ten days of one spend and one sale per channel, spend varying ±25 % around 60 % of the budget (under the 80 % warning). */
-function history(): QueuedMessage[] {
-  const messages: QueuedMessage[] = [];
-  for (let day = 1; day <= 10; day++) {
-    for (const channel of CONFIG.channels) {
-      const curve = CURVES[channel.id as keyof typeof CURVES];
-      const budget = Number(channel.budget.daily) * 100;
-      const spend = Math.round(budget * 0.6 * (1 + 0.25 * Math.sin(day * 1.7 + channel.id.length)));
-      const gmv = Math.round(curve.a * spend ** curve.b);
-      const time = `2025-11-${String(day).padStart(2, '0')}T12:00:00+08:00`;
-      const at = Date.parse(time);
-      const fmt = (minor: number) => (minor / 100).toFixed(2);
-      messages.push(
-        { messageId: `spend-${channel.id}-${day}`, sentAtMs: at, body: JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time: new Date(at).toISOString(), detail: { eventId: `spend-${day}`, occurredAt: time, channelId: channel.id, campaignId: 'c1', spend: fmt(spend), currency: 'CNY' } }) },
-        { messageId: `sale-${channel.id}-${day}`, sentAtMs: at, body: JSON.stringify({ source: 'shop', 'detail-type': 'Sale Recorded', time: new Date(at).toISOString(), detail: { eventId: `sale-${day}`, occurredAt: time, channelId: channel.id, storeId: 's1', orderId: `o-${day}`, currency: 'CNY', lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(gmv) }] } }) },
-      );
-    }
-  }
-  return messages;
-}
+/** The history as SQS messages, arriving when they happened. */
+const history = (): QueuedMessage[] => REALLOCATION_HISTORY().map((line, i) => ({ messageId: `h-${i}`, sentAtMs: Date.parse(JSON.parse(line).time), body: line }));
 
 async function withProposal(test: (p: LocalPipeline, proposalId: string, delivered: DeliveredEvent[]) => Promise<void>, config: unknown = CONFIG) {
   const delivered: DeliveredEvent[] = [];

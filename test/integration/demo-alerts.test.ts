@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateDemo, matchIncidents } from '../../local/demo-scenario.ts';
 import { replay } from '../../local/replay.ts';
-import { AlertRaisedEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import { outboundEvents } from '../../events/outbound.ts';
 import './harness.ts';
 
 describe('replay of the demo scenario', () => {
@@ -12,8 +12,8 @@ describe('replay of the demo scenario', () => {
 
     for (const e of outbound) {
       expect(e.source).toBe('channel-sentinel');
-      const definition = e['detail-type'] === 'Alert Raised' ? AlertRaisedEvent : AlertResolvedEvent;
-      expect(definition.detail.safeParse(e.detail).success, JSON.stringify(e)).toBe(true);
+      const definition = outboundEvents.find((d) => d.detailType === e['detail-type']);
+      expect(definition?.detail.safeParse(e.detail).success, JSON.stringify(e)).toBe(true);
     }
     const { caught, unexplained } = matchIncidents(outbound, demo.incidents);
     expect(demo.incidents).toHaveLength(6);
@@ -26,5 +26,17 @@ describe('replay of the demo scenario', () => {
     expect(new Set(raisedIds).size).toBe(raisedIds.length);
     expect(new Set(resolvedIds).size).toBe(resolvedIds.length);
     for (const id of resolvedIds) expect(raisedIds).toContain(id);
+
+    // The daily job proposed after each closed day with 7 days of data; each proposal gave way to the next, and each
+    // conserves the total to the fen.
+    const proposed = outbound.filter((e) => e['detail-type'] === 'Budget Reallocation Proposed');
+    const expired = outbound.filter((e) => e['detail-type'] === 'Budget Reallocation Expired');
+    expect(proposed.length).toBeGreaterThanOrEqual(5);
+    expect(expired.map((e) => e.detail.proposalId)).toEqual(proposed.slice(0, -1).map((e) => e.detail.proposalId));
+    for (const p of proposed) {
+      const budgets = p.detail.budgets as { before: string; after: string }[];
+      const fen = (k: 'before' | 'after') => budgets.reduce((s, b) => s + BigInt(b[k].replace('.', '')), 0n);
+      expect(fen('after')).toBe(fen('before'));
+    }
   }, 600_000);
 });

@@ -31,3 +31,37 @@ export const TWO_CHANNELS = {
     { id: 'b', name: 'Channel B', kind: 'live_stream', currency: 'CNY', budget: { daily: '1000.00' } },
   ],
 };
+
+/** Three channels with known response curves: douyin-live strong, tmall middling, group-buy weak. */
+const CURVES = { 'douyin-live': { a: 60, b: 0.7 }, tmall: { a: 40, b: 0.6 }, 'group-buy': { a: 30, b: 0.5 } } as const;
+export const REALLOCATION_CONFIG = {
+  timezone: 'Asia/Shanghai',
+  channels: [
+    { id: 'douyin-live', name: 'Douyin live room', kind: 'live_stream', currency: 'CNY', budget: { daily: '10000.00' } },
+    { id: 'tmall', name: 'Tmall flagship', kind: 'marketplace', currency: 'CNY', budget: { daily: '15000.00' } },
+    { id: 'group-buy', name: 'Community group-buy', kind: 'group_buy', currency: 'CNY', budget: { daily: '25000.00' } },
+  ],
+  reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
+};
+
+/**
+ * 1–10 November 2025: one spend and one sale per channel and day (replay lines), spend varying ±25 % around 60 % of
+ * the budget (under the 80 % warning), GMV from the channel's curve.
+ */
+export function REALLOCATION_HISTORY(): string[] {
+  const lines: string[] = [];
+  const fmt = (minor: number) => (minor / 100).toFixed(2);
+  for (let day = 1; day <= 10; day++) {
+    for (const channel of REALLOCATION_CONFIG.channels) {
+      const curve = CURVES[channel.id as keyof typeof CURVES];
+      const spend = Math.round(Number(channel.budget.daily) * 100 * 0.6 * (1 + 0.25 * Math.sin(day * 1.7 + channel.id.length)));
+      const occurredAt = `2025-11-${String(day).padStart(2, '0')}T12:00:00+08:00`;
+      const time = new Date(Date.parse(occurredAt)).toISOString();
+      lines.push(
+        JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time, detail: { eventId: `spend-${day}`, occurredAt, channelId: channel.id, campaignId: 'c1', spend: fmt(spend), currency: 'CNY' } }),
+        JSON.stringify({ source: 'shop', 'detail-type': 'Sale Recorded', time, detail: { eventId: `sale-${day}`, occurredAt, channelId: channel.id, storeId: 's1', orderId: `o-${day}`, currency: 'CNY', lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(Math.round(curve.a * spend ** curve.b)) }] } }),
+      );
+    }
+  }
+  return lines;
+}

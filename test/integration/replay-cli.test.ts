@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDemo } from '../../local/demo-scenario.ts';
 import { SUMMARY_DAY_FIELDS } from '../../local/replay.ts';
 import { formatMoney } from '../../shared/domain/money.ts';
+import { REALLOCATION_CONFIG, REALLOCATION_HISTORY } from './harness.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-replay-'));
@@ -123,4 +124,41 @@ describe('sentinel replay', () => {
     expect((await sentinel('replay', '--config', config, '--events', config, '--bogus')).code).toBe(2);
     expect((await sentinel('frobnicate')).code).toBe(2);
   });
+});
+
+describe('sentinel proposals and budgets, against a replay kept with --data', () => {
+  it('lists, shows, approves (once), refuses a late reject, and shows the budgets after', async () => {
+    const data = join(dir, 'budgets-db');
+    // The history, then one event after midnight so the simulated clock crosses the close of 10 November.
+    const lines = [...REALLOCATION_HISTORY(), line('Traffic Recorded', '2025-11-10T16:30:00Z', { eventId: 'after-close', occurredAt: '2025-11-11T00:30:00+08:00', channelId: 'tmall', visits: 1 })];
+    const replayed = await sentinel('replay', '--config', write('realloc.json', JSON.stringify(REALLOCATION_CONFIG)), '--events', write('realloc.ndjson', `${lines.join('\n')}\n`), '--data', data);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toContain('"detail-type":"Budget Reallocation Proposed"');
+
+    const listed = await sentinel('proposals', 'list', '--data', data);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/prop-2025-11-10-CNY\s+pending/);
+
+    const shown = await sentinel('proposals', 'show', 'prop-2025-11-10-CNY', '--data', data);
+    expect(shown.stdout).toMatch(/Move [\d,.]+ CNY of daily budget from group-buy to douyin-live/);
+    expect(shown.stdout).toContain('Expected gain');
+
+    const at = '2025-11-11T09:00:00+08:00';
+    const approved = await sentinel('proposals', 'approve', 'prop-2025-11-10-CNY', '--reason', 'clear case', '--reviewer', 'li.na', '--at', at, '--data', data, '--json');
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'approved', repeated: false, decision: { by: 'li.na', reason: 'clear case' } });
+    const again = await sentinel('proposals', 'approve', 'prop-2025-11-10-CNY', '--at', at, '--data', data, '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ repeated: true, decision: { by: 'li.na' } });
+    const rejected = await sentinel('proposals', 'reject', 'prop-2025-11-10-CNY', '--reason', 'changed my mind', '--at', at, '--data', data);
+    expect(rejected.code).toBe(3);
+    expect(rejected.stderr).toMatch(/already_decided/);
+    expect((await sentinel('proposals', 'show', 'prop-nope', '--data', data)).code).toBe(2);
+
+    const budgets = await sentinel('budgets', '--data', data, '--json');
+    const body = JSON.parse(budgets.stdout) as { version: string; channels: { channelId: string; source: string }[] };
+    expect(body.version).toMatch(/^v1-/);
+    expect(body.channels.filter((c) => c.source === 'approved').map((c) => c.channelId).sort()).toEqual(expect.arrayContaining(['douyin-live', 'group-buy']));
+    // A replay refuses to reuse a database.
+    expect((await sentinel('replay', '--config', join(dir, 'realloc.json'), '--events', join(dir, 'realloc.ndjson'), '--data', data)).code).toBe(2);
+  }, 180_000);
 });

@@ -1,0 +1,52 @@
+/**
+ * Every Lambda function, once: its entry file and the environment it parses at cold start. Each `index.ts` parses
+ * its schema from here, and the CDK stack builds the functions from here — a variable the code needs and the stack
+ * does not set is a type error in `infra/`, not a failed cold start in production.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const name = z.string().min(1);
+const STATE_TABLE = name;
+const EVENTS_TABLE = name;
+const EVENT_BUS_NAME = name;
+
+export const FUNCTION_CATALOG = {
+  ingest: {
+    description: 'Admits inbound events from the ingest queue: stores each once, quarantines the rest.',
+    env: z.object({ EVENTS_TABLE, STATE_TABLE }),
+  },
+  aggregate: {
+    description: 'Aggregates the events table stream into hour buckets exactly once, then evaluates the rules.',
+    env: z.object({ STATE_TABLE, EVENT_BUS_NAME }),
+  },
+  sweep: {
+    description: 'Every 15 minutes: pacing forecasts, stale feeds, period ends, reminders; drains alert outboxes.',
+    env: z.object({ STATE_TABLE, EVENT_BUS_NAME }),
+  },
+  propose: {
+    description: 'After each business day closes: budget reallocation proposals; expires outdated ones.',
+    env: z.object({ STATE_TABLE, EVENT_BUS_NAME }),
+  },
+  finance: {
+    description: 'Finance review API: budgets, proposals, approve, reject, audit.',
+    env: z.object({
+      STATE_TABLE,
+      EVENT_BUS_NAME,
+      FINANCE_ROLE: name,
+      READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
+    }),
+  },
+  webhook: {
+    description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',
+    env: z.object({ EVENT_BUS_NAME, WEBHOOK_SECRET_PREFIX: name }),
+  },
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_CATALOG;
+
+/** The variables a function's environment must set (input side: what the stack writes). */
+export type FunctionEnvironment<N extends FunctionName> = { [K in keyof z.input<(typeof FUNCTION_CATALOG)[N]['env']>]: string };
+
+/** Absolute path of a function's entry file (what NodejsFunction bundles). */
+export const entryOf = (fn: FunctionName): string => fileURLToPath(new URL(`./${fn}/index.ts`, import.meta.url));
