@@ -1,9 +1,10 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.sentinel/', 'events/schemas/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.sentinel/', 'events/schemas/', 'test-artifacts/', 'scratch-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': 'off',
     },
+  },
+  {
+    // The web console runs in the browser, with uPlot loaded as a global script.
+    files: ['console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, uPlot: 'readonly' } },
   },
   {
     // The pure core: no AWS SDK, no environment, no clock.

@@ -5,6 +5,8 @@ import { routeLogsToStderr } from '../local/quiet-logging.ts';
 import { describeProblems, parseConfig } from '../shared/domain/config.ts';
 import { runDemo } from './demo.ts';
 import { budgetsCommand, DEFAULT_DATA_DIR, proposalsCommand, ReviewRefused } from './finance-commands.ts';
+import { CommandError, configPushCommand, signCommand } from './deploy-commands.ts';
+import { LocalCommandError, pushCommand, startCommand } from './local-commands.ts';
 import { progressPrinter } from './progress.ts';
 
 const USAGE = `Channel Sentinel
@@ -27,6 +29,19 @@ Usage:
       Finance review against a local database (--data DIR, default ${DEFAULT_DATA_DIR}) through the deployed
       finance handler. --at ISO-TIME reviews as of that time (a replay's simulated clock); --json prints the
       API's JSON.
+
+  sentinel start [--port 8787] [--data DIR] [--config FILE] [--clock wall|events] [--demo] [--fresh]
+      The long-running local mode (npm start): DynamoDB Local on DIR (default .sentinel/data), the webhook,
+      finance and console APIs and the web console on 127.0.0.1, the scheduled jobs on the clock; prints the
+      login tokens and the dev webhook secret. --demo: the demo configuration, the events' own clock, data in
+      .sentinel/demo-server. Ctrl-C stops; a restart keeps the data.
+  sentinel push FILE.ndjson | --demo [--url URL] [--data DIR]
+      Signs and posts events to the running local server, in order, with progress.
+  sentinel config push --table STATE_TABLE --config FILE [--region REGION]
+      Validates the configuration and stores it in a deployed stack's state table (AWS credentials from the
+      environment).
+  sentinel sign --secret SECRET (--body FILE | --data TEXT) [--producer ID]
+      Prints the X-Sentinel-* headers that sign a webhook body (HMAC-SHA256 over "timestamp.body").
 
 Exit status: 0 when it ran (quarantined events included), 2 for a bad command line, configuration, file,
 request or unknown proposal, 3 when a review was refused as a conflict (already decided, expired, budgets
@@ -132,6 +147,30 @@ async function main(argv: string[]): Promise<number> {
       case 'budgets':
         await budgetsCommand(rest, (text) => process.stdout.write(text));
         return 0;
+      case 'start': {
+        const server = await startCommand(rest, loadConfigFile);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.stdout.write('\nstopping: finishing queued events, closing the database…\n');
+            server.stop().then(resolve, (error: unknown) => {
+              process.stderr.write(`sentinel: stop failed: ${(error as Error).message}\n`);
+              resolve();
+            });
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        return 0;
+      }
+      case 'push':
+        await pushCommand(rest);
+        return 0;
+      case 'config':
+        await configPushCommand(rest, (text) => process.stdout.write(text));
+        return 0;
+      case 'sign':
+        signCommand(rest, (text) => process.stdout.write(text));
+        return 0;
       case undefined:
       case '-h':
       case '--help':
@@ -146,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sentinel: ${error.message}\n`);
       return error.exitCode;
     }
-    const usage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = error instanceof UsageError || error instanceof CommandError || error instanceof LocalCommandError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);
     if (!usage && process.env.SENTINEL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return usage ? 2 : 1;

@@ -37,6 +37,13 @@ export const FUNCTION_CATALOG = {
       READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
     }),
   },
+  console: {
+    description: "The console's read API: who am I, the channel overview, the alert list.",
+    env: z.object({
+      STATE_TABLE,
+      READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
+    }),
+  },
   webhook: {
     description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',
     env: z.object({ EVENT_BUS_NAME, WEBHOOK_SECRET_PREFIX: name }),

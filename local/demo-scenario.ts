@@ -8,6 +8,7 @@
  * handful are malformed in every way the contract refuses. The generator also returns its own reference totals
  * (a plain sum over the distinct valid events), which tests compare with what the pipeline stored.
  */
+import { mulberry32 } from '../shared/domain/random.ts';
 import { type Totals, zeroTotals } from '../shared/domain/aggregation.ts';
 
 export interface DemoOptions {
@@ -81,17 +82,8 @@ const SKUS = [
 const HOURLY = [0.6, 0.3, 0.2, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 3.0, 4.2, 4.6, 4.0, 3.6, 3.8, 4.0, 4.0, 4.2, 4.8, 6.0, 7.6, 8.4, 7.0, 3.5];
 const HOURLY_SUM = HOURLY.reduce((a, b) => a + b, 0);
 
-/** mulberry32: a small, well-known seeded PRNG, so the same seed always yields the same scenario. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The scenario's randomness: seeded, so the same seed always yields the same scenario. */
+const prng = mulberry32;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const yuan = (fen: number) => `${Math.floor(fen / 100)}.${pad(fen % 100)}`;

@@ -105,9 +105,18 @@ export class LocalPipeline {
     this.alerts = dynamoAlertStore(client, tables.state);
     const publisher = localPublisher((event) => options.deliver?.(event));
     this.alerting = makeAlerting({ alerts: this.alerts, aggregates: this.aggregates, publisher: options.wrapPublisher?.(publisher) ?? publisher });
-    this.budgets = dynamoBudgetStore(client, tables.state);
-    // Pacing judges the budgets in force; locally the book is read every time, so an approval applies at once.
-    const budgetedConfig = budgetedConfigSource(this.configSource, this.budgets, 0);
+    // Pacing judges the budgets in force. Locally every approval goes through this process, so the book is cached
+    // until one commits (instead of re-read per batch and per sweep).
+    const budgets = dynamoBudgetStore(client, tables.state);
+    const budgetedConfig = budgetedConfigSource(this.configSource, budgets, Number.POSITIVE_INFINITY);
+    this.budgets = {
+      ...budgets,
+      async decide(...args) {
+        const result = await budgets.decide(...args);
+        budgetedConfig.invalidate();
+        return result;
+      },
+    };
     this.sweepHandler = makeSweepHandler({ alerting: this.alerting, config: budgetedConfig, clock: (event) => Date.parse(event.time), logger, metrics });
     this.budgeting = makeBudgeting({
       aggregates: this.aggregates,

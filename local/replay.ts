@@ -1,9 +1,8 @@
 import { formatMoney } from '../shared/domain/money.ts';
 import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
-import { bucketOf, parseInstant } from '../shared/domain/time.ts';
-import type { QueuedMessage } from './local-queue.ts';
+import { parseInstant } from '../shared/domain/time.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
-import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
+import { ScheduledRunner } from './runner.ts';
 
 /** The per-day fields of the replay summary, in the order SPEC §6 lists them. */
 export const SUMMARY_DAY_FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits'] as const;
@@ -66,46 +65,15 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 100;
   try {
-    let clockMs = 0;
+    const runner = new ScheduledRunner(pipeline, { batchSize });
     let received = 0;
-    let batch: QueuedMessage[] = [];
-    let keys = new Set<string>();
-
-    let nextSweepMs: number | undefined;
-    /** Moves the simulated clock forward, running every sweep it crosses after what arrived before it. */
-    const advanceClock = async (toMs: number) => {
-      nextSweepMs ??= Math.floor(toMs / SWEEP_INTERVAL_MS) * SWEEP_INTERVAL_MS + SWEEP_INTERVAL_MS;
-      while (nextSweepMs <= toMs) {
-        await flush();
-        pipeline.nowMs = nextSweepMs;
-        await pipeline.sweep();
-        // The daily reallocation job runs as the clock crosses midnight in the business timezone (every zone's
-        // midnight falls on a 15-minute mark), after the sweep has closed the day's budget alerts.
-        if (bucketOf(nextSweepMs, pipeline.config.timezone).day !== bucketOf(nextSweepMs - 1, pipeline.config.timezone).day) await pipeline.propose();
-        nextSweepMs += SWEEP_INTERVAL_MS;
-      }
-      clockMs = toMs;
-    };
-
-    const flush = async () => {
-      if (batch.length === 0) return;
-      pipeline.nowMs = clockMs;
-      const report = await pipeline.ingest(batch);
-      if (report.deadLettered.length > 0) {
-        throw new Error(`ingest failed repeatedly for ${report.deadLettered.map((m) => m.messageId).join(', ')}; see the log above`);
-      }
-      await pipeline.aggregate();
-      batch = [];
-      keys = new Set();
-    };
-
     for (let index = 0; index < options.lines.length; index++) {
       const line = options.lines[index] as string;
       if (line.trim() === '') continue;
       received += 1;
       const lineNumber = index + 1;
       const { parsed, key, timeMs } = peek(line);
-      if (timeMs !== undefined && timeMs > clockMs) await advanceClock(timeMs);
+      if (timeMs !== undefined) await runner.advanceClock(timeMs);
       if (parsed !== undefined && !pipeline.routesToIngest(parsed)) {
         // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
         const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
@@ -114,17 +82,15 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
           reason: 'unknown_detail_type',
           message: 'no rule on the bus routes this event to ingest',
           payload: line,
-          atMs: clockMs,
+          atMs: runner.clockMs,
           ...(typeof eventId === 'string' ? { eventId } : {}),
         });
         continue;
       }
-      if ((key !== undefined && keys.has(key)) || batch.length >= batchSize) await flush();
-      if (key !== undefined) keys.add(key);
-      batch.push({ messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: clockMs });
+      await runner.offer({ message: { messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: runner.clockMs }, ...(key === undefined ? {} : { key }) });
       if (options.onProgress && received % 1000 === 0) options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
     }
-    await flush();
+    await runner.flush();
     await pipeline.aggregate();
     options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
     const summary = await summarise(pipeline, received);

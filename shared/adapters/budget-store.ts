@@ -188,7 +188,7 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
  * The configuration with the budgets in force overlaid (what pacing judges against). The book is cached for
  * `maxAgeMs` like the configuration, so an approval reaches a warm function within that time.
  */
-export function budgetedConfigSource(source: ConfigSource, budgets: Pick<BudgetStore, 'book'>, maxAgeMs = 60_000, now: () => number = Date.now): ConfigSource {
+export function budgetedConfigSource(source: ConfigSource, budgets: Pick<BudgetStore, 'book'>, maxAgeMs = 60_000, now: () => number = Date.now): ConfigSource & { invalidate(): void } {
   let cached: { book: BudgetBook | undefined; at: number } | undefined;
   // The overlaid configuration is kept while neither input changes: downstream caches key on its identity.
   let last: { config: SentinelConfig; book: BudgetBook | undefined; result: SentinelConfig } | undefined;
@@ -199,6 +199,10 @@ export function budgetedConfigSource(source: ConfigSource, budgets: Pick<BudgetS
       if (!cached || now() - cached.at >= maxAgeMs) cached = { book: await budgets.book(), at: now() };
       if (!last || last.config !== config || !sameBook(last.book, cached.book)) last = { config, book: cached.book, result: withBudgets(config, effectiveBudgets(config, cached.book)) };
       return last.result;
+    },
+    /** Forgets the cached book: the next read sees an approval made in this process at once. */
+    invalidate() {
+      cached = undefined;
     },
   };
 }

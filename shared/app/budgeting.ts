@@ -100,11 +100,13 @@ export function makeBudgeting(deps: BudgetingDeps) {
 
   async function review(proposalId: string, action: 'approve' | 'reject', caller: Caller, reason: string | undefined, atMs: number): Promise<ReviewResult> {
     for (let attempt = 1; ; attempt++) {
-      const record = await deps.budgets.get(proposalId);
-      if (!record) return { status: 404, message: `no proposal ${proposalId}` };
+      // The budgets first, the proposal last: a proposal still pending was read after the budgets, so a version
+      // mismatch cannot be this very proposal's concurrent approval (that would show as decided, a repeat).
       const config = await deps.config.current();
       const book = await deps.budgets.book();
       const current = effectiveBudgets(config, book);
+      const record = await deps.budgets.get(proposalId);
+      if (!record) return { status: 404, message: `no proposal ${proposalId}` };
       const verdict = reviewVerdict(record, action, atMs, current.version);
       if (verdict.kind === 'repeat') return { status: 200, proposal: record, repeated: true };
       if (verdict.kind === 'conflict') return { status: 409, reason: verdict.reason, message: verdict.message, proposal: record };

@@ -64,7 +64,7 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
   const id = proposalIdOf(ctx.closedDay, ctx.currency);
   const moved = plan.moves.reduce((s, m) => s + m.amount, 0n);
   const summary =
-    `Move ${money(moved)} ${ctx.currency} of daily budget ` +
+    `Move ${money(moved)} ${ctx.currency} of daily budget: ` +
     plan.moves.map((m) => `${money(m.amount)} from ${m.fromChannelId} (marginal ROI ${ratio(find(plan, m.fromChannelId).marginalRoi)}) to ${m.toChannelId} (${ratio(find(plan, m.toChannelId).marginalRoi)})`).join('; ') +
     `: expected +${money(plan.gain.expected)} ${ctx.currency} GMV a day (likely between ${money(plan.gain.low)} and ${money(plan.gain.high)}), based on ${ctx.basisFrom} to ${ctx.closedDay}.`;
   const detail: BudgetReallocationProposedDetail = {

@@ -11,6 +11,7 @@
  * across the channels that are not at a bound; it is found by bisection on that common marginal ROI (λ).
  */
 import { fnv1a64 } from '../hash.ts';
+import { mulberry32 } from '../random.ts';
 
 export const MIN_ELASTICITY = 0.05;
 /** The elasticity assumed when spend did not vary enough to learn one: a square-root response. */
@@ -313,17 +314,6 @@ function bootstrapGain(eligible: readonly Eligible[], after: ReadonlyMap<string,
   gains.sort((x, y) => x - y);
   const pick = (p: number) => BigInt(Math.round(gains[Math.min(gains.length - 1, Math.floor(p * gains.length))] as number));
   return { low: pick(RANGE_PERCENTILES[0]), high: pick(RANGE_PERCENTILES[1]) };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

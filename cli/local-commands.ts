@@ -1,0 +1,120 @@
+/**
+ * `sentinel start` (npm start) and `sentinel push`: the long-running local mode and a producer for it.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../functions/webhook/webhook.ts';
+import { generateDemo } from '../local/demo-scenario.ts';
+import { type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
+import { signatureOf } from '../shared/security/signature.ts';
+import { DEFAULT_DATA_DIR } from './finance-commands.ts';
+import { progressPrinter } from './progress.ts';
+
+export const DEMO_SERVER_DIR = '.sentinel/demo-server';
+export const DEFAULT_PORT = 8787;
+
+export class LocalCommandError extends Error {}
+
+export async function startCommand(args: string[], loadConfig: (path: string) => unknown): Promise<LocalServer> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, demo: { type: 'boolean' }, clock: { type: 'string' }, fresh: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const dataDir = values.data ?? (values.demo ? DEMO_SERVER_DIR : DEFAULT_DATA_DIR);
+  const clock = (values.clock ?? (values.demo ? 'events' : 'wall')) as ClockMode;
+  if (clock !== 'wall' && clock !== 'events') throw new LocalCommandError(`--clock must be wall or events, got "${values.clock}"`);
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalCommandError(`--port must be a port number, got "${values.port}"`);
+  if (values.fresh && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+  const hasData = existsSync(join(dataDir, 'shared-local-instance.db'));
+  const config = values.config ? loadConfig(values.config) : values.demo || !hasData ? generateDemo({ days: 14 }).config : undefined;
+  const server = await LocalServer.start({ dataDir, config, port, clock });
+  const { tokens, webhook } = server.credentials;
+  process.stdout.write(
+    [
+      `Channel Sentinel is running at ${server.url}  (data in ${dataDir}; clock: ${clock === 'wall' ? 'wall clock' : "the pushed events' own time"})`,
+      `  console:        ${server.url}/  — sign in with a token:`,
+      `    finance token ${tokens.finance}   (can approve and reject)`,
+      `    ops token     ${tokens.ops}`,
+      `  webhooks:       POST ${server.url}/events  producer "${webhook.producer}", dev secret ${webhook.secret}`,
+      `  push events:    npx sentinel push FILE.ndjson${values.demo ? ' --demo' : ''}${values.data ? ` --data ${dataDir}` : ''}   (or --demo to push the demo scenario)`,
+      `  jobs now:       curl -X POST -H "authorization: Bearer ${tokens.ops}" ${server.url}/api/jobs/sweep   (or /api/jobs/propose)`,
+      '  Ctrl-C stops everything; a restart keeps the data.',
+      '',
+    ].join('\n'),
+  );
+  return server;
+}
+
+/** Signs and posts events to a running local server in order, at most 10 per request; waits until it has taken them in. */
+export async function pushLines(url: string, credentials: LocalCredentials, lines: readonly string[], onProgress?: (done: number, total: number) => void): Promise<{ sent: number; accepted: number; refused: { line: number; status: number; message: string }[] }> {
+  const refused: { line: number; status: number; message: string }[] = [];
+  let accepted = 0;
+  const post = async (body: string) => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await fetch(`${url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [HEADERS.producer]: credentials.webhook.producer, [HEADERS.timestamp]: timestamp, [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body) },
+      body,
+    });
+    return { status: response.status, body: (await response.json().catch(() => ({}))) as { accepted?: number; message?: string } };
+  };
+  const isEvent = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, unknown>).source === 'string' && typeof (v as Record<string, unknown>)['detail-type'] === 'string' && typeof (v as Record<string, unknown>).detail === 'object';
+  let batch: { line: number; value: unknown }[] = [];
+  const sendBatch = async () => {
+    if (batch.length === 0) return;
+    const result = await post(JSON.stringify(batch.map((b) => b.value)));
+    if (result.status === 202) accepted += result.body.accepted ?? batch.length;
+    else for (const b of batch) refused.push({ line: b.line, status: result.status, message: result.body.message ?? '' });
+    batch = [];
+  };
+  for (const [i, text] of lines.entries()) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (isEvent(value)) {
+      batch.push({ line: i + 1, value });
+      if (batch.length >= MAX_EVENTS_PER_REQUEST) await sendBatch();
+    } else {
+      await sendBatch();
+      // Sent alone, so the server's answer names this line only.
+      const result = await post(text);
+      if (result.status === 202) accepted += 1;
+      else refused.push({ line: i + 1, status: result.status, message: result.body.message ?? '' });
+    }
+    if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1, lines.length);
+  }
+  await sendBatch();
+  // Wait until the server has ingested and aggregated everything it accepted.
+  for (;;) {
+    const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } })).json()) as { queued: number; busy: boolean };
+    if (status.queued === 0 && !status.busy) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  onProgress?.(lines.length, lines.length);
+  return { sent: lines.length, accepted, refused };
+}
+
+export async function pushCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' }, data: { type: 'string' }, demo: { type: 'boolean' }, days: { type: 'string' } }, strict: true, allowPositionals: true });
+  const dataDir = values.data ?? (values.demo ? DEMO_SERVER_DIR : DEFAULT_DATA_DIR);
+  const credentialsPath = join(dataDir, CREDENTIALS_FILE);
+  if (!existsSync(credentialsPath)) throw new LocalCommandError(`no local server credentials in ${dataDir}: start it first (npm start${values.demo ? ' -- --demo' : ''})`);
+  const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8')) as LocalCredentials;
+  let lines: string[];
+  if (values.demo) lines = generateDemo({ days: values.days ? Number(values.days) : 14 }).lines;
+  else if (positionals[0]) lines = readFileSync(positionals[0], 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  else throw new LocalCommandError('push needs FILE.ndjson or --demo');
+  const url = values.url ?? `http://127.0.0.1:${DEFAULT_PORT}`;
+  const progress = progressPrinter('pushing');
+  const started = Date.now();
+  const result = await pushLines(url, credentials, lines, (done, total) => progress({ linesDone: done, linesTotal: total, elapsedMs: Date.now() - started }));
+  process.stdout.write(`pushed ${result.sent} lines: ${result.accepted} accepted by the webhook, ${result.refused.length} refused\n`);
+  for (const r of result.refused.slice(0, 20)) process.stdout.write(`  line ${r.line}: ${r.status} ${r.message}\n`);
+}

@@ -1,0 +1,212 @@
+// Channel Sentinel console: plain ES module, no build step. Data from the local server's /api (the same handlers
+// the stack deploys), charts with uPlot. The login token stays in this tab's sessionStorage.
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+};
+const money = (text) => (text === null || text === undefined ? '—' : Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 }));
+const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+const ratio = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(2));
+const time = (iso, tz) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: tz, dateStyle: 'short', timeStyle: 'short' }) : '—');
+
+let me = null;
+let timezone = 'UTC';
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem('sentinel-token');
+  const response = await fetch(`api${path}`, { ...options, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401) {
+    sessionStorage.removeItem('sentinel-token');
+    showLogin('That token was not accepted.');
+    throw new Error('unauthenticated');
+  }
+  return { status: response.status, body };
+}
+
+function showLogin(message = '') {
+  for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== 'login';
+  $('#login-error').textContent = message;
+  $('#who').textContent = '';
+}
+
+async function signIn() {
+  const { status, body } = await api('/me');
+  if (status !== 200) return showLogin(body.message ?? 'Sign-in failed.');
+  me = body;
+  $('#who').replaceChildren(`${me.principal} (${me.roles.join(', ')})`, el('button', { type: 'button', onclick: () => { sessionStorage.removeItem('sentinel-token'); showLogin(); } }, 'Sign out'));
+  await route();
+}
+
+const isFinance = () => me?.roles.includes('finance');
+
+function sparkline(values, { color = '#2457c5', width = 120, height = 32 } = {}) {
+  const holder = el('div');
+  const xs = values.map((_, i) => i);
+  const ys = values.map((v) => (v === null || v === undefined ? null : Number(v)));
+  // uPlot needs the element in the document to measure; it is drawn at a fixed size.
+  requestAnimationFrame(() => {
+    new uPlot({ width, height, cursor: { show: false }, legend: { show: false }, select: { show: false }, scales: { x: { time: false } }, axes: [{ show: false }, { show: false }], series: [{}, { stroke: color, width: 1.5, points: { show: false } }] }, [xs, ys], holder);
+  });
+  return holder;
+}
+
+async function showChannels() {
+  const { body } = await api('/overview');
+  timezone = body.timezone;
+  const section = $('#channels');
+  const cards = body.channels.map((c) => {
+    const spend = Number(c.today.spend);
+    const budget = Number(c.dailyBudget);
+    const share = budget > 0 ? spend / budget : 0;
+    const roiBelow = c.today.roi !== null && c.today.roi < c.roiFloor;
+    const series = (field) => c.series.map((d) => d[field]);
+    return el(
+      'article',
+      { class: 'card', 'data-testid': `channel-${c.id}` },
+      el('h3', {}, c.name, ' ', c.firing > 0 ? el('span', { class: 'badge firing' }, `${c.firing} firing`) : ''),
+      el('div', { class: 'muted' }, `${c.id} · ${c.kind.replace('_', ' ')} · ${c.currency}`),
+      el(
+        'div',
+        { class: 'kpis' },
+        [
+          ['GMV today', money(c.today.gmv), 'gmv'],
+          ['Orders', c.today.orders, 'orders'],
+          ['AOV', money(c.today.aov), 'aov'],
+          ['Conversion', pct(c.today.conversion), 'conversion'],
+          ['Ad spend', money(c.today.spend), 'spend'],
+          ['Refunds', money(c.today.refunds), 'refunds'],
+        ].map(([label, value, field]) => el('div', { class: 'kpi' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-field': field }, value))),
+      ),
+      el('div', { class: 'label muted' }, `Spend vs daily budget: ${money(c.today.spend)} of `, el('span', { 'data-field': 'daily-budget' }, money(c.dailyBudget)), ` (${pct(share)})`),
+      el('div', { class: `bar ${share >= 1 ? 'over' : share >= 0.8 ? 'warn' : ''}` }, el('div', { style: `width:${Math.min(100, share * 100).toFixed(1)}%` })),
+      el('div', {}, 'ROI ', el('span', { class: `roi ${roiBelow ? 'below' : ''}`, 'data-field': 'roi' }, ratio(c.today.roi)), el('span', { class: 'muted' }, ` vs floor ${ratio(c.roiFloor)}`)),
+      el(
+        'div',
+        { class: 'sparks' },
+        [
+          ['GMV', 'gmv'],
+          ['Orders', 'orders'],
+          ['AOV', 'aov'],
+          ['Conversion', 'conversion'],
+          ['Spend', 'spend'],
+          ['ROI', 'roi'],
+        ].map(([label, field]) => el('div', { class: 'spark' }, el('div', { class: 'label' }, `${label}, 14 days`), sparkline(series(field)))),
+      ),
+    );
+  });
+  section.replaceChildren(el('h2', {}, `Channels — ${body.today} (${body.timezone})`), el('div', { class: 'grid' }, cards));
+}
+
+async function showAlerts() {
+  const { body } = await api('/alerts');
+  const subject = (a) => [a.storeId, a.sku, a.region, a.period, a.basis].filter(Boolean).join(' · ') || '—';
+  const row = (a) =>
+    el(
+      'tr',
+      { class: a.status, 'data-testid': `alert-${a.alertId}`, 'data-status': a.status },
+      el('td', {}, el('span', { class: `badge ${a.status === 'firing' ? a.severity : ''}` }, a.status === 'firing' ? a.severity : 'resolved')),
+      el('td', {}, a.rule),
+      el('td', {}, a.channelId),
+      el('td', {}, subject(a)),
+      el('td', {}, a.summary, a.reason ? el('div', { class: 'muted' }, `Resolved: ${a.reason}`) : ''),
+      el('td', { class: 'evidence' }, JSON.stringify(a.evidence)),
+      el('td', {}, time(a.since, timezone), a.resolvedAt ? el('div', { class: 'muted' }, `→ ${time(a.resolvedAt, timezone)}`) : ''),
+    );
+  const head = el('tr', {}, ['', 'rule', 'channel', 'subject', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)));
+  $('#alerts').replaceChildren(
+    el('h2', {}, `Alerts — ${body.firing.length} firing`),
+    el('table', { 'data-testid': 'alerts-table' }, el('thead', {}, head), el('tbody', {}, body.firing.map(row), body.resolved.map(row))),
+  );
+}
+
+function proposalCard(p) {
+  const before = new Map(p.budgets.map((b) => [b.channelId, b]));
+  const rows = p.channels.map((c) => {
+    const b = before.get(c.channelId);
+    return el(
+      'tr',
+      { 'data-testid': `reasoning-${c.channelId}` },
+      el('td', {}, c.channelId),
+      el('td', { class: 'num' }, b ? `${money(b.before)} → ${money(b.after)}` : 'unchanged'),
+      el('td', { class: 'num' }, ratio(c.marginalRoi)),
+      el('td', { class: 'num' }, ratio(c.marginalRoiAfter)),
+      el('td', { class: 'num' }, ratio(c.averageRoi)),
+      el('td', {}, c.model === null ? 'none' : c.model === 'log-log' ? `log-log, b=${ratio(c.elasticity)}, R²=${ratio(c.r2)}` : `fallback, b=${ratio(c.elasticity)}`),
+      el('td', { class: 'num' }, `${c.days} days, ${money(c.meanDailySpend)}/day`),
+      el('td', {}, c.decision.replace('_', ' '), c.why || c.modelNote ? el('div', { class: 'muted' }, c.why ?? c.modelNote) : ''),
+    );
+  });
+  const outcome = el('div', { 'data-testid': 'outcome' });
+  if (p.decision) outcome.replaceChildren(el('div', { class: 'outcome' }, `${p.decision.outcome} by ${p.decision.by} at ${time(p.decision.at, p.basis.timezone)}`, p.decision.reason ? ` — “${p.decision.reason}”` : '', p.decision.supersededBy ? ` (superseded by ${p.decision.supersededBy})` : ''));
+  const reason = el('textarea', { placeholder: 'Reason (required to reject)', 'data-testid': 'reason' });
+  const act = async (action) => {
+    const { status, body } = await api(`/proposals/${encodeURIComponent(p.proposalId)}/${action}`, { method: 'POST', body: JSON.stringify(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+    if (status === 200) return showProposals(`${p.proposalId} ${body.status}${body.repeated ? ' (it already was)' : ''}.`);
+    outcome.replaceChildren(el('div', { class: 'outcome conflict', role: 'alert' }, status === 409 ? `Not ${action === 'approve' ? 'approved' : 'rejected'}: ${body.message}` : body.message ?? `error ${status}`));
+  };
+  const review =
+    p.status === 'pending' && isFinance()
+      ? el('div', { class: 'review' }, reason, el('button', { class: 'approve', type: 'button', onclick: () => act('approve') }, 'Approve'), el('button', { class: 'reject', type: 'button', onclick: () => act('reject') }, 'Reject'))
+      : p.status === 'pending'
+        ? el('p', { class: 'muted' }, 'Only the finance role can approve or reject.')
+        : '';
+  return el(
+    'article',
+    { class: 'card proposal', 'data-testid': `proposal-${p.proposalId}`, 'data-status': p.status },
+    el('h3', {}, p.proposalId, ' ', el('span', { class: `badge ${p.status}` }, p.status)),
+    el('div', { class: 'muted' }, `Created ${time(p.createdAt, p.basis.timezone)}, expires ${time(p.expiresAt, p.basis.timezone)} · based on ${p.basis.from} … ${p.basis.to} · budgets ${p.budgetsVersion}`),
+    el('p', { class: 'summary' }, p.summary),
+    el('p', {}, 'Expected gain: ', el('strong', {}, `+${money(p.expectedGain.amount)} ${p.currency} GMV a day`), ` (90 % range ${money(p.expectedGain.low)} to ${money(p.expectedGain.high)})`),
+    el('table', {}, el('thead', {}, el('tr', {}, ['channel', 'daily budget', 'marginal ROI', 'after', 'avg ROI', 'model', 'data', 'decision'].map((h) => el('th', {}, h)))), el('tbody', {}, rows)),
+    review,
+    outcome,
+  );
+}
+
+async function showProposals(flash = '') {
+  const [{ body: list }, { body: budgets }] = await Promise.all([api('/proposals'), api('/budgets')]);
+  const pending = list.proposals.filter((p) => p.status === 'pending');
+  const others = list.proposals.filter((p) => p.status !== 'pending');
+  const budgetRows = budgets.channels.map((c) => el('tr', { 'data-testid': `budget-${c.channelId}` }, el('td', {}, c.channelId), el('td', { class: 'num', 'data-field': 'daily' }, `${money(c.daily)} ${c.currency}`), el('td', { class: 'num' }, money(c.configured)), el('td', {}, c.source)));
+  $('#proposals').replaceChildren(
+    el('h2', {}, 'Budget proposals'),
+    flash ? el('div', { class: 'outcome', 'data-testid': 'flash' }, flash) : '',
+    ...(pending.length === 0 ? [el('p', { class: 'muted' }, 'No proposal is waiting for a decision.')] : pending.map(proposalCard)),
+    el('h2', {}, `Daily budgets in force (${budgets.version})`),
+    el('table', { 'data-testid': 'budgets-table' }, el('thead', {}, el('tr', {}, ['channel', 'daily budget', 'configured', 'source'].map((h) => el('th', {}, h)))), el('tbody', {}, budgetRows)),
+    others.length ? el('h2', {}, 'Earlier proposals') : '',
+    ...others.map(proposalCard),
+  );
+}
+
+async function route() {
+  if (!me) return;
+  const tab = (location.hash || '#channels').slice(1);
+  for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== tab;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab);
+  if (tab === 'alerts') await showAlerts();
+  else if (tab === 'proposals') await showProposals();
+  else await showChannels();
+  document.body.dataset.ready = tab;
+}
+
+window.addEventListener('hashchange', () => {
+  document.body.dataset.ready = '';
+  route().catch((e) => console.error(e));
+});
+$('#login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem('sentinel-token', $('#token').value.trim());
+  signIn().catch((e) => console.error(e));
+});
+if (sessionStorage.getItem('sentinel-token')) signIn().catch(() => showLogin());
+else showLogin();

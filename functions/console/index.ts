@@ -1,0 +1,20 @@
+import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
+import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
+import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
+import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
+import { dynamoClient } from '../../shared/runtime/clients.ts';
+import { parseEnv } from '../../shared/runtime/env.ts';
+import { observability } from '../../shared/runtime/observability.ts';
+import { FUNCTION_CATALOG } from '../catalog.ts';
+import { makeHandler } from './console.ts';
+
+const env = parseEnv(FUNCTION_CATALOG.console.env);
+
+export const handler = makeHandler({
+  aggregates: dynamoAggregateStore(dynamoClient, env.STATE_TABLE),
+  alerts: dynamoAlertStore(dynamoClient, env.STATE_TABLE),
+  config: budgetedConfigSource(dynamoConfigSource(dynamoClient, env.STATE_TABLE), dynamoBudgetStore(dynamoClient, env.STATE_TABLE)),
+  readerRoles: env.READER_ROLES,
+  clock: Date.now,
+  ...observability('console'),
+});

@@ -1,0 +1,104 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as events from 'aws-cdk-lib/aws-events';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { SentinelContext, StageSettings } from '../settings.ts';
+import { SentinelFunction } from './sentinel-function.ts';
+import type { SentinelTables} from './storage.ts';
+import { READ, WRITE } from './storage.ts';
+
+/** The finance routes (SPEC §5) and their methods: one list for the stack, its tests and the README. */
+export const FINANCE_ROUTES = [
+  { method: apigw.HttpMethod.GET, path: '/budgets' },
+  { method: apigw.HttpMethod.GET, path: '/proposals' },
+  { method: apigw.HttpMethod.GET, path: '/proposals/{proposalId}' },
+  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/approve' },
+  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/reject' },
+  { method: apigw.HttpMethod.GET, path: '/audit' },
+] as const;
+
+/** The console's read API (the web console's data), behind the same authoriser. */
+export const CONSOLE_ROUTES = [
+  { method: apigw.HttpMethod.GET, path: '/me' },
+  { method: apigw.HttpMethod.GET, path: '/overview' },
+  { method: apigw.HttpMethod.GET, path: '/alerts' },
+] as const;
+
+export const webhookSecretPrefix = (stage: string) => `sentinel/${stage}/webhook/`;
+
+/**
+ * The HTTP API: `POST /events` for producers' signed webhooks (the signature is the authentication, checked by the
+ * function against the producer's secrets in Secrets Manager) and the finance routes behind a JWT authoriser (or
+ * IAM/SigV4 when no issuer is configured). Access-logged and throttled.
+ */
+export class SentinelApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly webhook: SentinelFunction<'webhook'>;
+  readonly finance: SentinelFunction<'finance'>;
+  readonly console: SentinelFunction<'console'>;
+  readonly secrets: secretsmanager.Secret[];
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: { settings: StageSettings; context: SentinelContext; tables: SentinelTables; bus: events.IEventBus }) {
+    super(scope, id);
+    const { settings, context } = props;
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+    this.api = new apigw.HttpApi(this, 'Api', { description: 'Channel Sentinel: producer webhooks and the finance review', createDefaultStage: false });
+    this.api.addStage('LiveStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: settings.throttle,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
+    });
+
+    // Producers' webhooks: one secret per producer, {"current": …, "previous"?: …}, generated at deploy.
+    const prefix = webhookSecretPrefix(settings.stage);
+    this.webhook = new SentinelFunction(this, 'Webhook', { name: 'webhook', settings, timeout: Duration.seconds(10), environment: { EVENT_BUS_NAME: props.bus.eventBusName, WEBHOOK_SECRET_PREFIX: prefix } });
+    props.bus.grantPutEventsTo(this.webhook.role);
+    this.secrets = context.producers.map(
+      (producer) =>
+        new secretsmanager.Secret(this, `Secret-${producer}`, {
+          secretName: `${prefix}${producer}`,
+          description: `Webhook signing secret of producer ${producer} (current, and previous while rotating)`,
+          generateSecretString: { secretStringTemplate: JSON.stringify({}), generateStringKey: 'current', passwordLength: 48, excludePunctuation: true },
+          removalPolicy: settings.removalPolicy,
+        }),
+    );
+    for (const secret of this.secrets) {
+      secret.grantRead(this.webhook.role);
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'Rotation needs the producer to switch too: the two-secret procedure in the README (current → previous, new current), not a rotation Lambda.' });
+    }
+    const [webhookRoute] = this.api.addRoutes({ path: '/events', methods: [apigw.HttpMethod.POST], integration: new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn) });
+    if (webhookRoute) Validations.of(webhookRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.' });
+
+    // Finance review.
+    this.finance = new SentinelFunction(this, 'Finance', {
+      name: 'finance',
+      settings,
+      timeout: Duration.seconds(15),
+      environment: { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName, FINANCE_ROLE: context.financeRole, READER_ROLES: context.readerRoles.join(',') },
+    });
+    const role = this.finance.role;
+    props.tables.grantState(role, READ, ['CONFIG', 'BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
+    props.tables.grantState(role, WRITE, ['BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
+    // An approval checks, in its transaction, that the configured budgets were not edited: a check, never a write.
+    props.tables.grantState(role, ['dynamodb:ConditionCheckItem'], ['CONFIG']);
+    props.bus.grantPutEventsTo(role);
+    const authorizer =
+      context.jwtIssuer && context.jwtAudience?.length
+        ? new HttpJwtAuthorizer('FinanceJwt', context.jwtIssuer, { jwtAudience: [...context.jwtAudience] })
+        : new HttpIamAuthorizer();
+    const integration = new HttpLambdaIntegration('FinanceIntegration', this.finance.fn);
+    for (const route of FINANCE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
+
+    // The console's read model: reads only, no bus.
+    this.console = new SentinelFunction(this, 'Console', { name: 'console', settings, timeout: Duration.seconds(15), environment: { STATE_TABLE: props.tables.state.tableName, READER_ROLES: [context.financeRole, ...context.readerRoles].join(',') } });
+    props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*']);
+    const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', this.console.fn);
+    for (const route of CONSOLE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration: consoleIntegration, authorizer });
+  }
+}

@@ -1,0 +1,77 @@
+import { bucketOf } from '../shared/domain/time.ts';
+import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
+import type { QueuedMessage } from './local-queue.ts';
+import type { LocalPipeline } from './pipeline.ts';
+import type { ProposeReport } from '../shared/app/budgeting.ts';
+
+/** A delivery for the runner: an SQS message, the arrival time the clock moves to, and its (channel, eventId). */
+export interface Arrival {
+  readonly message: QueuedMessage;
+  readonly timeMs?: number;
+  readonly key?: string;
+}
+
+/**
+ * The local stand-in for SQS batching plus the scheduler, shared by `sentinel replay` and the local server: deliveries
+ * are batched (at most `batchSize`; a batch is cut before a second copy of the same (channel, eventId), so a later
+ * copy never overtakes an earlier one), and as the clock moves the sweep runs at every 15-minute mark it crosses and
+ * the proposal job at every business-day midnight — each after everything that arrived before it.
+ */
+export class ScheduledRunner {
+  /** The clock: the latest arrival (replay, `--clock events`) or the wall clock (the local server's default). */
+  clockMs = 0;
+  private nextSweepMs: number | undefined;
+  private batch: QueuedMessage[] = [];
+  private keys = new Set<string>();
+
+  constructor(
+    private readonly pipeline: LocalPipeline,
+    private readonly options: { batchSize?: number; onDeadLetter?: (ids: string[]) => void; onProposeReport?: (report: ProposeReport) => void } = {},
+  ) {}
+
+  get pending(): number {
+    return this.batch.length;
+  }
+
+  /** Moves the clock forward to `toMs`, running every scheduled job it crosses (after flushing what arrived before). */
+  async advanceClock(toMs: number): Promise<void> {
+    if (toMs <= this.clockMs) return;
+    this.nextSweepMs ??= Math.floor(toMs / SWEEP_INTERVAL_MS) * SWEEP_INTERVAL_MS + SWEEP_INTERVAL_MS;
+    while (this.nextSweepMs <= toMs) {
+      await this.flush();
+      const at = this.nextSweepMs;
+      this.pipeline.nowMs = at;
+      await this.pipeline.sweep();
+      // Every timezone's midnight falls on a 15-minute mark.
+      if (bucketOf(at, this.pipeline.config.timezone).day !== bucketOf(at - 1, this.pipeline.config.timezone).day) {
+        const report = await this.pipeline.propose();
+        this.options.onProposeReport?.(report);
+      }
+      this.nextSweepMs += SWEEP_INTERVAL_MS;
+    }
+    this.clockMs = toMs;
+  }
+
+  /** Adds one delivery (moving the clock to its time first); flushes when the batch is full or would hold a repeat. */
+  async offer(arrival: Arrival): Promise<void> {
+    if (arrival.timeMs !== undefined && arrival.timeMs > this.clockMs) await this.advanceClock(arrival.timeMs);
+    if ((arrival.key !== undefined && this.keys.has(arrival.key)) || this.batch.length >= (this.options.batchSize ?? 100)) await this.flush();
+    if (arrival.key !== undefined) this.keys.add(arrival.key);
+    this.batch.push({ ...arrival.message, sentAtMs: this.clockMs });
+  }
+
+  /** Delivers the batch to ingest (with SQS's redelivery) and runs aggregation over the stream. */
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    this.pipeline.nowMs = this.clockMs;
+    const report = await this.pipeline.ingest(this.batch);
+    this.batch = [];
+    this.keys = new Set();
+    if (report.deadLettered.length > 0) {
+      const ids = report.deadLettered.map((m) => m.messageId);
+      if (this.options.onDeadLetter) this.options.onDeadLetter(ids);
+      else throw new Error(`ingest failed repeatedly for ${ids.join(', ')}; see the log above`);
+    }
+    await this.pipeline.aggregate();
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The long-running local mode (`npm start`): DynamoDB Local on a persistent data directory, the deployed handlers
+ * (signed webhooks, finance API, console read API) served on 127.0.0.1, the scheduled jobs on the wall clock (or on
+ * the events' own clock for history), and the web console. Everything below `/api` needs a login token.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { makeHandler as makeConsoleHandler } from '../functions/console/console.ts';
+import { makeHandler as makeWebhookHandler, MAX_WEBHOOK_BYTES } from '../functions/webhook/webhook.ts';
+import { budgetedConfigSource } from '../shared/adapters/budget-store.ts';
+import { dynamoConfigSource } from '../shared/adapters/config-store.ts';
+import type { EventPublisher } from '../shared/adapters/publisher.ts';
+import { staticWebhookSecrets } from '../shared/adapters/webhook-secrets.ts';
+import { parseInstant } from '../shared/domain/time.ts';
+import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
+import { localContext } from './lambda-context.ts';
+import type { DeliveredEvent } from './local-publisher.ts';
+import { FINANCE_ROLE, LocalPipeline, READER_ROLES } from './pipeline.ts';
+import { ScheduledRunner } from './runner.ts';
+
+export type ClockMode = 'wall' | 'events';
+
+/** Login tokens and the dev webhook secret, kept beside the database so a restart keeps them. */
+export interface LocalCredentials {
+  readonly tokens: { readonly finance: string; readonly ops: string };
+  readonly webhook: { readonly producer: string; readonly secret: string };
+}
+
+export const CREDENTIALS_FILE = 'sentinel-local.json';
+const PRINCIPALS = { finance: { principal: 'finance@local', roles: [FINANCE_ROLE] }, ops: { principal: 'ops@local', roles: [...READER_ROLES] } } as const;
+
+export function loadOrCreateCredentials(dataDir: string): LocalCredentials {
+  const path = join(dataDir, CREDENTIALS_FILE);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as LocalCredentials;
+  const token = () => randomBytes(24).toString('base64url');
+  const credentials: LocalCredentials = { tokens: { finance: token(), ops: token() }, webhook: { producer: 'local', secret: token() } };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return credentials;
+}
+
+export interface LocalServerOptions {
+  readonly dataDir: string;
+  /** Configuration document to store; `undefined` keeps the stored one. */
+  readonly config: unknown;
+  readonly port?: number;
+  readonly clock?: ClockMode;
+  /** Where alerts, proposals and decisions are reported as they happen. */
+  readonly log?: (line: string) => void;
+}
+
+const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'console');
+const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: join(CONSOLE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/index.html': { file: join(CONSOLE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: join(CONSOLE_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/styles.css': { file: join(CONSOLE_DIR, 'styles.css'), type: 'text/css; charset=utf-8' },
+  '/vendor/uPlot.iife.min.js': { file: join(UPLOT_DIR, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  '/vendor/uPlot.min.css': { file: join(UPLOT_DIR, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
+};
+
+/** One line per outbound event, for the terminal. */
+export function describeDelivered(e: DeliveredEvent): string {
+  const d = e.detail as Record<string, string | undefined>;
+  switch (e['detail-type']) {
+    case 'Alert Raised':
+      return `ALERT    ${d.severity} ${d.rule} ${d.channelId}: ${d.summary}`;
+    case 'Alert Resolved':
+      return `RESOLVED ${d.rule} ${d.channelId}: ${d.reason}`;
+    case 'Alert Reminder Sent':
+      return `REMINDER ${d.rule} ${d.channelId}: ${d.summary}`;
+    case 'Budget Reallocation Proposed':
+      return `PROPOSAL ${d.proposalId}: ${d.summary}`;
+    default:
+      return `${e['detail-type'].toUpperCase()} ${d.proposalId ?? ''} ${d.reviewer ? `by ${d.reviewer}` : ''} ${d.reason ?? ''}`.trim();
+  }
+}
+
+export class LocalServer {
+  private readonly queue: { line: string; timeMs: number; key?: string }[] = [];
+  private working: Promise<void> = Promise.resolve();
+  private draining = false;
+  private timer: NodeJS.Timeout | undefined;
+  private processed = 0;
+
+  private constructor(
+    readonly pipeline: LocalPipeline,
+    readonly runner: ScheduledRunner,
+    readonly server: Server,
+    readonly credentials: LocalCredentials,
+    readonly clock: ClockMode,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  static async start(options: LocalServerOptions): Promise<LocalServer> {
+    const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+    const credentials = loadOrCreateCredentials(options.dataDir);
+    const pipeline = await LocalPipeline.start({ config: options.config, dataDir: options.dataDir, deliver: (e) => log(describeDelivered(e)) });
+    const clock = options.clock ?? 'wall';
+    const runner = new ScheduledRunner(pipeline, {
+      onDeadLetter: (ids) => log(`DEAD-LETTERED after repeated ingest failures: ${ids.join(', ')}`),
+      onProposeReport: (report) => {
+        for (const s of report.skipped) log(`NO PROPOSAL after ${report.closedDay} (${s.currency}): ${s.reason}`);
+      },
+    });
+    const server = createServer();
+    const self = new LocalServer(pipeline, runner, server, credentials, clock, log);
+    server.on('request', (req, res) => {
+      self.handle(req, res).catch((error: unknown) => {
+        log(`request failed: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal', message: (error as Error).message }));
+      });
+    });
+    // Loopback only: nothing on this machine's other interfaces can reach the server.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
+    });
+    if (clock === 'wall') {
+      runner.clockMs = Date.now();
+      pipeline.nowMs = runner.clockMs;
+      self.timer = setInterval(() => void self.serially(() => runner.advanceClock(Date.now())), 5_000);
+    }
+    return self;
+  }
+
+  /** Runs `work` after everything queued before it: one writer at a time, like one poller per queue. */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const next = this.working.then(work, work);
+    this.working = next.catch((error: unknown) => this.log(`background work failed: ${(error as Error).stack ?? String(error)}`));
+    return next;
+  }
+
+  /** The local bus: what the webhook puts is routed by the stack's patterns and queued for ingest. */
+  private bus(): EventPublisher {
+    return {
+      putEvents: async (entries) => {
+        for (const e of entries) {
+          const line = JSON.stringify({ source: e.source, 'detail-type': e.detailType, time: new Date(e.timeMs).toISOString(), detail: e.detail });
+          const detail = e.detail as { channelId?: unknown; eventId?: unknown };
+          this.queue.push({ line, timeMs: e.timeMs, key: `${String(detail.channelId)}\u0000${String(detail.eventId)}` });
+        }
+        this.kick();
+        return [];
+      },
+    };
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = true;
+    void this.serially(async () => {
+      try {
+        while (this.queue.length > 0) {
+          const item = this.queue.shift() as { line: string; timeMs: number; key?: string };
+          if (!this.pipeline.routesToIngest(JSON.parse(item.line))) {
+            await this.pipeline.intake.quarantine({ messageId: randomUUID(), reason: 'unknown_detail_type', message: 'no rule on the bus routes this event to ingest', payload: item.line, atMs: item.timeMs });
+          } else {
+            await this.runner.offer({ message: { messageId: randomUUID(), body: item.line, sentAtMs: item.timeMs }, ...(this.clock === 'events' ? { timeMs: item.timeMs } : {}), ...(item.key ? { key: item.key } : {}) });
+          }
+          this.processed += 1;
+        }
+        await this.runner.flush();
+      } finally {
+        this.draining = false;
+      }
+    });
+  }
+
+  /** Runs a scheduled job now, at the server's clock. */
+  async runJob(job: 'sweep' | 'propose'): Promise<void> {
+    await this.serially(async () => {
+      await this.runner.flush();
+      if (this.clock === 'wall') this.runner.clockMs = Math.max(this.runner.clockMs, Date.now());
+      this.pipeline.nowMs = this.runner.clockMs;
+      if (job === 'sweep') await this.pipeline.sweep();
+      else await this.pipeline.propose();
+    });
+  }
+
+  /** Waits until every queued event is ingested and aggregated. */
+  async idle(): Promise<void> {
+    while (this.queue.length > 0 || this.draining) await this.working;
+  }
+
+  status() {
+    return { clock: new Date(this.runner.clockMs || this.pipeline.nowMs).toISOString(), clockMode: this.clock, queued: this.queue.length + this.runner.pending, processed: this.processed, busy: this.draining };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await this.idle();
+    await this.pipeline.stop();
+  }
+
+  private callerOf(req: IncomingMessage) {
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!match) return undefined;
+    if (match[1] === this.credentials.tokens.finance) return PRINCIPALS.finance;
+    if (match[1] === this.credentials.tokens.ops) return PRINCIPALS.ops;
+    return undefined;
+  }
+
+  private readonly logger = new Logger({ serviceName: 'sentinel-local' });
+  private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sentinel-local', logger: this.logger });
+
+  private webhookHandler?: ReturnType<typeof makeWebhookHandler>;
+  private consoleHandler?: ReturnType<typeof makeConsoleHandler>;
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const send = (result: APIGatewayProxyStructuredResultV2) => {
+      res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json; charset=utf-8', ...(result.headers as Record<string, string>) });
+      res.end(result.body ?? '');
+    };
+    const json = (statusCode: number, body: unknown) => send({ statusCode, body: JSON.stringify(body) });
+
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const asset = method === 'GET' ? STATIC[url.pathname] : undefined;
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+      res.end(readFileSync(asset.file));
+      return;
+    }
+
+    const raw = await readBody(req, MAX_WEBHOOK_BYTES + 1);
+    if (raw === undefined) return json(413, { error: 'payload_too_large', message: `request bodies are limited to ${MAX_WEBHOOK_BYTES} bytes` });
+    const event = (path: string, caller?: { principal: string; roles: readonly string[] }): APIGatewayProxyEventV2 =>
+      ({
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: path,
+        rawQueryString: url.search.slice(1),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')])),
+        queryStringParameters: Object.fromEntries(url.searchParams),
+        body: raw,
+        isBase64Encoded: false,
+        requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' }, ...(caller ? { authorizer: { lambda: { principal: caller.principal, roles: [...caller.roles] } } } : {}) },
+      }) as unknown as APIGatewayProxyEventV2;
+
+    if (url.pathname === '/events') {
+      if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST signed events here' });
+      this.webhookHandler ??= makeWebhookHandler({
+        secrets: staticWebhookSecrets({ [this.credentials.webhook.producer]: [this.credentials.webhook.secret] }),
+        bus: this.bus(),
+        clock: Date.now,
+        ...(this.clock === 'events' ? { arrivalOf: (time: string | undefined, now: number) => (time ? (parseInstant(time) ?? now) : now) } : {}),
+        logger: this.logger,
+        metrics: this.metrics,
+      });
+      return send(await this.webhookHandler(event('/events'), localContext('webhook')));
+    }
+
+    if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not_found', message: `no route ${method} ${url.pathname}` });
+    const caller = this.callerOf(req);
+    if (!caller) return json(401, { error: 'unauthenticated', message: 'send Authorization: Bearer <token> (printed by npm start)' });
+    const path = url.pathname.slice(4);
+    if (path === '/status') return json(200, this.status());
+    if (path === '/jobs/sweep' || path === '/jobs/propose') {
+      if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST to run the job now' });
+      await this.runJob(path === '/jobs/sweep' ? 'sweep' : 'propose');
+      return json(200, { ran: path.slice(6), at: new Date(this.pipeline.nowMs).toISOString() });
+    }
+    if (path === '/me' || path === '/overview' || path === '/alerts') {
+      this.consoleHandler ??= makeConsoleHandler({
+        aggregates: this.pipeline.aggregates,
+        alerts: this.pipeline.alerts,
+        // Read fresh: the console shows the configuration and budgets in force at this moment.
+        config: budgetedConfigSource(dynamoConfigSource(this.pipeline.db.dynamo, this.pipeline.tables.state, 0), this.pipeline.budgets, 0),
+        readerRoles: [FINANCE_ROLE, ...READER_ROLES],
+        clock: () => (this.clock === 'wall' ? Date.now() : this.runner.clockMs),
+        logger: this.logger,
+        metrics: this.metrics,
+      });
+      return send(await this.consoleHandler(event(path, caller), localContext('console')));
+    }
+    // Finance routes: reviews happen at the server's clock (the wall clock, or the replayed history's).
+    if (this.clock === 'wall') this.pipeline.nowMs = Date.now();
+    else this.pipeline.nowMs = this.runner.clockMs;
+    const response = await this.pipeline.finance({ method, path, query: Object.fromEntries(url.searchParams), body: raw, caller });
+    return send(response);
+  }
+}
+
+/** The request body, or `undefined` when it exceeds `limit` bytes (the rest is drained, not buffered). */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) tooLarge = true;
+    if (!tooLarge) chunks.push(chunk as Buffer);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,40 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+
+/** Port: a producer's active webhook secrets (the current one, and the previous one while a rotation is under way). */
+export interface WebhookSecrets {
+  activeSecrets(producerId: string): Promise<string[] | undefined>;
+}
+
+/** The secret's value: `{"current": "…", "previous": "…"}` — rotate by moving current to previous, then replacing it. */
+export const WebhookSecretValue = z.object({ current: z.string().min(16), previous: z.string().min(16).optional() });
+
+/** Producer ids become secret names: only a safe alphabet. */
+export const PRODUCER_ID = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+
+/**
+ * Secrets Manager through Powertools' SecretsProvider, which caches each secret for `maxAgeSeconds` per execution
+ * environment (a rotation reaches every function within that time; the previous secret stays valid meanwhile).
+ * An unknown producer (no such secret) is `undefined`, never an error.
+ */
+export function secretsManagerWebhookSecrets(prefix: string, maxAgeSeconds = 300): WebhookSecrets {
+  const provider = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  return {
+    async activeSecrets(producerId) {
+      try {
+        const value = WebhookSecretValue.parse(await provider.get(`${prefix}${producerId}`, { maxAge: maxAgeSeconds, transform: 'json' }));
+        return [value.current, ...(value.previous ? [value.previous] : [])];
+      } catch (error) {
+        const cause = (error as { cause?: { name?: string } }).cause;
+        if ((error as Error).name === 'ResourceNotFoundException' || cause?.name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/** Fixed secrets (the local server's dev secret, tests). */
+export function staticWebhookSecrets(secrets: Readonly<Record<string, readonly string[]>>): WebhookSecrets {
+  return { activeSecrets: async (producerId) => (Object.hasOwn(secrets, producerId) ? [...(secrets[producerId] ?? [])] : undefined) };
+}

@@ -1,0 +1,172 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushLines } from '../../cli/local-commands.ts';
+import { generateDemo } from '../../local/demo-scenario.ts';
+import { replay, type ReplaySummary } from '../../local/replay.ts';
+import { LocalServer } from '../../local/server.ts';
+import { storeConfig } from '../../shared/adapters/config-store.ts';
+import '../integration/harness.ts';
+
+/**
+ * The console end to end, in Debian's Chromium driven by Playwright: the local server on a free loopback port, the
+ * demo scenario pushed through the signed webhook, the figures compared with `sentinel replay`'s summary of the same
+ * lines, then the finance review — reject, approve, and a conflict — clicked through. Screenshots land in
+ * test-artifacts/screenshots/.
+ */
+const SHOTS = join('test-artifacts', 'screenshots');
+// Four days at a tenth of the demo's volume, with proposals from three days of data: the whole review in ~1 minute.
+const scenario = generateDemo({ days: 4, volume: 0.1 });
+scenario.config.reallocation = { ...(scenario.config.reallocation as object), minDays: 3, expiresAfterHours: 36, minGainPct: 0.5 };
+const LAST_DAY = '2025-11-04'; // the scenario starts on 1 November
+const serverLog: string[] = [];
+let server: LocalServer;
+let browser: Browser;
+let summary: ReplaySummary;
+
+const money = (text: string | number) => Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const line = (detailType: string, time: string, detail: Record<string, unknown>) => JSON.stringify({ source: 'e2e.shop', 'detail-type': detailType, time: new Date(Date.parse(time)).toISOString(), detail });
+const api = async (path: string, token?: string) => fetch(`${server.url}/api${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+async function signIn(page: Page, token: string, tab: string) {
+  await page.goto(`${server.url}/#${tab}`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.reload();
+  await page.fill('#token', token);
+  await page.click('#login-form button');
+  await page.waitForSelector(`body[data-ready="${tab}"]`);
+}
+async function open(page: Page, tab: string) {
+  await page.evaluate("document.body.dataset.ready = ''");
+  await page.goto(`${server.url}/#${tab}`);
+  await page.evaluate("window.dispatchEvent(new HashChangeEvent('hashchange'))");
+  await page.waitForSelector(`body[data-ready="${tab}"]`);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-server-'));
+  server = await LocalServer.start({ dataDir, config: scenario.config, port: 0, clock: 'events', log: (l) => serverLog.push(l) });
+  // The same lines through replay (in memory) and through the server's webhook, side by side.
+  const [replayed, pushed] = await Promise.all([replay({ config: scenario.config, lines: scenario.lines }), pushLines(server.url, server.credentials, scenario.lines)]);
+  summary = replayed;
+  expect(pushed.accepted + pushed.refused.length).toBe(scenario.lines.length);
+  // The only refusals are lines the webhook cannot take as events at all (the scenario's malformed JSON).
+  expect(pushed.refused.every((r) => r.status === 400)).toBe(true);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('the local server and console', () => {
+  it('binds to loopback only and refuses unauthenticated calls', async () => {
+    expect((server.server.address() as { address: string }).address).toBe('127.0.0.1');
+    for (const path of ['/overview', '/alerts', '/proposals', '/budgets', '/status']) {
+      expect((await api(path)).status, path).toBe(401);
+      expect((await api(path, 'not-a-token')).status, path).toBe(401);
+    }
+    expect((await fetch(`${server.url}/api/jobs/propose`, { method: 'POST' })).status).toBe(401);
+    const unsigned = await fetch(`${server.url}/events`, { method: 'POST', body: scenario.lines[0] });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('shows each channel with the figures of the replay summary', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await signIn(page, server.credentials.tokens.ops, 'channels');
+    const overview = (await (await api('/overview', server.credentials.tokens.ops)).json()) as { today: string };
+    for (const [channelId, { days }] of Object.entries(summary.channels)) {
+      const day = days[overview.today];
+      const card = page.locator(`[data-testid="channel-${channelId}"]`);
+      expect(await card.locator('[data-field="gmv"]').innerText(), channelId).toBe(money(day?.gmv ?? 0));
+      expect(await card.locator('[data-field="orders"]').innerText(), channelId).toBe(String(day?.orders ?? 0));
+      expect(await card.locator('[data-field="spend"]').innerText(), channelId).toBe(money(day?.spend ?? 0));
+    }
+    expect(await page.locator('.spark canvas').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'channels.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('lists firing alerts first, with rule, subject, summary and evidence', async () => {
+    // A store dumping below the price floor right now: a firing alert the page must show.
+    const at = server.status().clock;
+    await pushLines(server.url, server.credentials, [line('Sale Recorded', at, { eventId: 'e2e-dump', occurredAt: at, channelId: 'jd', storeId: 'jd-pop', orderId: 'e2e-o1', currency: 'CNY', lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '99.00' }] })]);
+    const alerts = (await (await api('/alerts', server.credentials.tokens.ops)).json()) as { firing: { alertId: string; rule: string }[]; resolved: unknown[] };
+    expect(alerts.firing.some((a) => a.rule === 'price_violation')).toBe(true);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, server.credentials.tokens.ops, 'alerts');
+    const statuses = await Promise.all((await page.locator('[data-testid="alerts-table"] tbody tr').all()).map((row) => row.getAttribute('data-status')));
+    expect(statuses.slice(0, alerts.firing.length).every((s) => s === 'firing')).toBe(true);
+    expect(statuses.length).toBe(alerts.firing.length + alerts.resolved.length);
+    await expect.poll(() => page.locator('#alerts h2').innerText()).toBe(`Alerts — ${alerts.firing.length} firing`);
+    expect(await page.locator(`[data-testid="alert-${alerts.firing.find((a) => a.rule === 'price_violation')?.alertId}"]`).innerText()).toMatch(/jd-pop.*SERUM-30ML[\s\S]*99\.00/);
+    await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
+    // Ops can read proposals but has no buttons to decide them.
+    await open(page, 'proposals');
+    expect(await page.locator('button.approve').count()).toBe(0);
+    await page.close();
+  });
+
+  it('lets finance reject, approve (budgets change) and see a conflict explained', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    await signIn(page, server.credentials.tokens.finance, 'proposals');
+    const pendingCard = () => page.locator('article.proposal[data-status="pending"]');
+    expect(await pendingCard().count(), serverLog.filter((l) => /PROPOSAL|BUDGET/.test(l)).join('\n')).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'proposals.png'), fullPage: true });
+
+    // Reject: reason recorded, outcome shown.
+    const first = (await pendingCard().getAttribute('data-testid'))?.replace('proposal-', '') as string;
+    await pendingCard().locator('[data-testid="reason"]').fill('Hold until the Double 11 results are in');
+    await pendingCard().locator('button.reject').click();
+    await page.waitForSelector('[data-testid="flash"]');
+    expect(await page.locator('[data-testid="flash"]').innerText()).toContain(`${first} rejected`);
+    expect(await page.locator(`[data-testid="proposal-${first}"]`).innerText()).toMatch(/rejected by finance@local[\s\S]*Hold until/);
+
+    // The next business day closes: a new proposal — and the configured budgets are edited underneath before finance
+    // clicks Approve: a conflict, explained, nothing changed.
+    // Closing a day: every feed reports late in the evening (a silent feed is left out of proposals), then the clock
+    // passes midnight.
+    const at = (n: number, time: string) => new Date(Date.parse(`${LAST_DAY}T${time}+08:00`) + n * 86_400_000).toISOString();
+    const channelIds = (scenario.config.channels as { id: string }[]).map((c) => c.id);
+    const closeDay = (n: number) =>
+      pushLines(server.url, server.credentials, [
+        ...channelIds.map((channelId) => line('Traffic Recorded', at(n - 1, '23:30:00'), { eventId: `e2e-late-${n}`, occurredAt: at(n - 1, '23:30:00'), channelId, visits: 1 })),
+        line('Traffic Recorded', at(n, '00:30:00'), { eventId: `e2e-tick-${n}`, occurredAt: at(n, '00:30:00'), channelId: 'tmall', visits: 1 }),
+      ]);
+    await closeDay(1);
+    await open(page, 'proposals');
+    expect(await pendingCard().count()).toBe(1);
+    const second = (await pendingCard().getAttribute('data-testid'))?.replace('proposal-', '') as string;
+    expect(second).not.toBe(first);
+    const edited = structuredClone(scenario.config) as { channels: { budget: { daily: string } }[] };
+    (edited.channels[0] as { budget: { daily: string } }).budget.daily = '16000.00';
+    await storeConfig(server.pipeline.db.dynamo, server.pipeline.tables.state, edited, Date.now());
+    await pendingCard().locator('button.approve').click();
+    await page.waitForSelector('.outcome.conflict');
+    expect(await page.locator('.outcome.conflict').innerText()).toMatch(/Not approved: budgets changed since the proposal was computed/);
+    await page.screenshot({ path: join(SHOTS, 'conflict.png'), fullPage: true });
+    expect(((await (await api('/budgets', server.credentials.tokens.finance)).json()) as { version: string }).version).toMatch(/^v0-/);
+
+    // Another day: a proposal on the edited budgets; approve it and see the budgets in force change everywhere.
+    await closeDay(2);
+    await open(page, 'proposals');
+    expect(await pendingCard().count(), serverLog.filter((l) => /PROPOSAL|BUDGET|feed_stale/.test(l)).join('\n')).toBe(1);
+    const third = (await pendingCard().getAttribute('data-testid'))?.replace('proposal-', '') as string;
+    expect(await page.locator(`[data-testid="proposal-${second}"]`).innerText(), serverLog.filter((l) => /PROPOSAL|BUDGET/.test(l)).join('\n')).toMatch(/superseded by/);
+    const proposal = (await (await api(`/proposals/${third}`, server.credentials.tokens.finance)).json()) as { budgets: { channelId: string; after: string }[] };
+    await pendingCard().locator('[data-testid="reason"]').fill('Marginal ROI case is clear');
+    await pendingCard().locator('button.approve').click();
+    await page.waitForSelector('[data-testid="flash"]');
+    expect(await page.locator('[data-testid="flash"]').innerText()).toContain(`${third} approved`);
+    for (const b of proposal.budgets) expect(await page.locator(`[data-testid="budget-${b.channelId}"] [data-field="daily"]`).innerText()).toBe(`${money(b.after)} CNY`);
+    await page.screenshot({ path: join(SHOTS, 'approved.png'), fullPage: true });
+    await open(page, 'channels');
+    const changed = proposal.budgets[0] as { channelId: string; after: string };
+    expect(await page.locator(`[data-testid="channel-${changed.channelId}"] [data-field="daily-budget"]`).innerText()).toBe(money(changed.after));
+    await page.close();
+  });
+});

@@ -1,0 +1,190 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { inboundEvents } from '../../events/inbound.ts';
+import { patternFor } from '../../events/define-event.ts';
+import { CONSOLE_ROUTES, FINANCE_ROUTES } from '../../infra/constructs/api.ts';
+import { contextOf } from '../../infra/context.ts';
+import { SentinelStack } from '../../infra/sentinel-stack.ts';
+
+/** A synthesizable app with bundling skipped (no esbuild in unit tests) and cdk-nag attached, as infra/app.ts does. */
+function appWith(context: Record<string, unknown> = {}) {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-')), context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new SentinelStack(app, 'Test', contextOf(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+/** The template (synthesizing the app once, cdk-nag included). */
+const build = (context: Record<string, unknown> = {}) => ({ template: Template.fromStack(appWith(context).stack) });
+
+const { template } = build();
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string[]>> };
+const resources = (type: string, t: Template = template) => Object.entries(t.findResources(type)) as [string, Resource][];
+const refId = (value: unknown): string | undefined => {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+};
+
+/** Every statement of each function's role, by the function's logical id. */
+function statementsByFunction(): Map<string, Statement[]> {
+  const roleOfFunction = new Map(resources('AWS::Lambda::Function').map(([id, r]) => [refId(r.Properties.Role) as string, id]));
+  const out = new Map<string, Statement[]>();
+  for (const [, policy] of resources('AWS::IAM::Policy')) {
+    for (const role of policy.Properties.Roles as unknown[]) {
+      const fn = roleOfFunction.get(refId(role) as string);
+      if (fn) out.set(fn, [...(out.get(fn) ?? []), ...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement]);
+    }
+  }
+  return out;
+}
+const functionId = (prefix: string) => {
+  const id = resources('AWS::Lambda::Function').map(([id]) => id).find((id) => id.startsWith(prefix));
+  if (!id) throw new Error(`no function ${prefix}`);
+  return id;
+};
+const leadingKeys = (s: Statement) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['<any key>'];
+
+describe('the CDK stack', () => {
+  it('synthesizes with zero unacknowledged cdk-nag AwsSolutions findings', () => {
+    const { app } = appWith();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synth on a new unacknowledged finding (a queue without DLQ or TLS)', () => {
+    const { app, stack } = appWith();
+    new sqs.Queue(stack, 'Careless', { enforceSSL: false });
+    expect(() => app.synth()).toThrow(/ERROR The SQS queue/);
+  });
+
+  it('builds both tables on demand with point-in-time recovery, the stream and TTL from the shared definitions', () => {
+    const tables = resources('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(2);
+    for (const [, t] of tables) expect(t.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+  });
+
+  it('protects production tables from deletion and keeps them', () => {
+    const prod = build({ stage: 'prod' }).template;
+    for (const [, t] of Object.entries(prod.findResources('AWS::DynamoDB::Table')) as [string, Resource & { DeletionPolicy?: string }][]) {
+      expect(t.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(t.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('routes exactly the inbound detail-types to the ingest queue, with the pattern built from events/', () => {
+    const ingestRule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern) === JSON.stringify(patternFor(inboundEvents)));
+    expect(ingestRule).toBeDefined();
+    expect((ingestRule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual(['Ad Spend Recorded', 'Refund Recorded', 'Sale Recorded', 'Traffic Recorded']);
+    expect(JSON.stringify(ingestRule?.[1].Properties.Targets)).toContain('DeadLetterConfig');
+    template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 14 });
+  });
+
+  it('gives the ingest queue a redrive DLQ, makes every other queue a DLQ, and alarms on every DLQ', () => {
+    const queues = resources('AWS::SQS::Queue');
+    const text = JSON.stringify(template.toJSON());
+    const isDlq = (id: string) =>
+      queues.some(([, q]) => refId((q.Properties.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn) === id) ||
+      text.includes(`"DeadLetterConfig":{"Arn":{"Fn::GetAtt":["${id}","Arn"]}}`) ||
+      text.includes(`"Destination":{"Fn::GetAtt":["${id}","Arn"]}`);
+    const notDlq = queues.filter(([id]) => !isDlq(id));
+    expect(notDlq).toHaveLength(1);
+    expect(notDlq[0]?.[1].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+    const dlqs = queues.filter(([id]) => isDlq(id)).map(([id]) => id);
+    expect(dlqs).toHaveLength(4);
+    const alarmed = new Set(resources('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible').map(([, a]) => refId((a.Properties.Dimensions as { Value: unknown }[])[0]?.Value)));
+    for (const id of dlqs) expect(alarmed.has(id), `DLQ ${id} has no depth alarm`).toBe(true);
+    for (const [, q] of queues) expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+  });
+
+  it('reads the events stream with a tumbling window, one batch per shard, bisect-on-error and an on-failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      TumblingWindowInSeconds: 30,
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      StartingPosition: 'TRIM_HORIZON',
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('runs every function on the newest Node runtime, arm64, with Powertools configured, its own log group, no managed policy', () => {
+    const functions = resources('AWS::Lambda::Function');
+    expect(functions).toHaveLength(7);
+    for (const [, f] of functions) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'ChannelSentinel' });
+    }
+    for (const [, g] of resources('AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(14);
+    expect(resources('AWS::IAM::Role').flatMap(([, r]) => (r.Properties.ManagedPolicyArns as unknown[] | undefined) ?? [])).toEqual([]);
+  });
+
+  it('grants each function exactly the actions it needs, on exact resources, limited by partition key', () => {
+    const byFunction = statementsByFunction();
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    const read = ['dynamodb:GetItem', 'dynamodb:Query'];
+    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+    const expected: Record<string, string[]> = {
+      IngestFunction: [...logs, 'dynamodb:PutItem', 'dynamodb:GetItem', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      AggregationAggregate: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents', 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      JobsSweep: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
+      JobsPropose: [...logs, ...read, ...write, 'events:PutEvents'],
+      ApiWebhook: [...logs, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      ApiFinance: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
+      ApiConsole: [...logs, ...read],
+    };
+    for (const [prefix, actions] of Object.entries(expected)) {
+      const granted = new Set((byFunction.get(functionId(prefix)) ?? []).flatMap((s) => [s.Action].flat()));
+      expect([...granted].sort(), prefix).toEqual([...new Set(actions)].sort());
+    }
+    // The only `*` resource is the stream grant's ListStreams.
+    for (const [fn, statements] of byFunction) for (const s of statements) if (s.Resource === '*') expect([s.Action].flat(), fn).toEqual(['dynamodb:ListStreams']);
+    const writeKeys = (prefix: string) => (byFunction.get(functionId(prefix)) ?? []).filter((s) => [s.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem')).flatMap(leadingKeys);
+    // The finance API cannot write aggregates (nor alerts); ingest writes events and its intake log, nothing else.
+    expect(writeKeys('ApiFinance')).toEqual(['BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
+    expect(writeKeys('IngestFunction')).toEqual(['<any key>', 'QUARANTINE#*', 'DUPLICATE#*']);
+    expect(JSON.stringify(byFunction.get(functionId('IngestFunction')))).not.toContain('BUDGETS');
+    // Only finance may check the configuration item inside a transaction, and it cannot write it.
+    expect(writeKeys('ApiFinance')).not.toContain('CONFIG');
+    // The console reads; it writes nothing.
+    expect(writeKeys('ApiConsole')).toEqual([]);
+  });
+
+  it('exposes POST /events without a gateway authoriser (HMAC in the function) and the finance routes behind IAM or JWT', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /events', AuthorizationType: 'NONE' });
+    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'AWS_IAM' });
+    const jwt = build({ jwtIssuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/pool', jwtAudience: 'sentinel-console' }).template;
+    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
+    expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }, AccessLogSettings: Match.anyValue() });
+  });
+
+  it('runs the sweep every 15 minutes and the proposal at midnight in the business timezone, passing the scheduled time', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 0 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    for (const [, s] of resources('AWS::Scheduler::Schedule')) expect(JSON.stringify(s.Properties.Target)).toContain('<aws.scheduler.scheduled-time>');
+  });
+
+  it('sends alerts to the ops topic and alarms on errors, throttles, backlog, stream lag and quarantine growth', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Alert Raised', 'Alert Reminder Sent'], source: ['channel-sentinel'] } });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Alert Resolved'], source: ['channel-sentinel'] } });
+    const metrics = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(7);
+    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(7);
+    expect(metrics).toEqual(expect.arrayContaining(['ApproximateAgeOfOldestMessage', 'IteratorAge', 'EventsQuarantined']));
+    for (const [, a] of resources('AWS::CloudWatch::Alarm')) expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('refuses bad context with the reason', () => {
+    expect(() => build({ stage: 'prdo' })).toThrow(/stage/);
+    expect(() => build({ timezone: 'Mars/Olympus' })).toThrow(/timezone/);
+  });
+});
