@@ -17,12 +17,14 @@ const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed
 const ratio = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(2));
 const time = (iso, tz) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: tz, dateStyle: 'short', timeStyle: 'short' }) : '—');
 
+// Where the API is, relative to this page: `api` on the local server, `..` behind the stack's API (/console/).
+const API_BASE = document.querySelector('meta[name="sentinel-api"]')?.getAttribute('content') ?? 'api';
 let me = null;
 let timezone = 'UTC';
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem('sentinel-token');
-  const response = await fetch(`api${path}`, { ...options, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const response = await fetch(`${API_BASE}${path}`, { ...options, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) {
     sessionStorage.removeItem('sentinel-token');

@@ -13,7 +13,18 @@ import { formatMoney } from '../../shared/domain/money.ts';
 import { addDays, bucketOf } from '../../shared/domain/time.ts';
 import { callerOf } from '../finance/finance.ts';
 
+/** A static file of the web console. */
+export interface ConsoleAsset {
+  readonly body: string;
+  readonly contentType: string;
+}
+
 export interface ConsoleDeps {
+  /**
+   * The console's static files by path below `/console/` (`index.html`, `app.js`, …); on AWS the function serves
+   * them itself (public: they hold no data). Absent where something else serves them (the local server).
+   */
+  readonly assets?: (file: string) => ConsoleAsset | undefined;
   readonly aggregates: AggregateReader;
   readonly alerts: Pick<AlertStore, 'list'>;
   /** The configuration with the budgets in force. */
@@ -51,6 +62,14 @@ function kpiView(t: Totals, currency: string) {
  */
 export function makeHandler(deps: ConsoleDeps) {
   const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const staticPath = /^\/console(\/.*)?$/.exec(event.rawPath || '/');
+    if (staticPath && deps.assets) {
+      if (!staticPath[1]) return { statusCode: 308, headers: { location: '/console/' }, body: '' };
+      const file = staticPath[1] === '/' ? 'index.html' : staticPath[1].slice(1);
+      const asset = /^[\w./-]+$/.test(file) && !file.includes('..') ? deps.assets(file) : undefined;
+      if (!asset) return json(404, { error: 'not_found', message: `no console file ${file}` });
+      return { statusCode: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache' }, body: asset.body };
+    }
     const caller = callerOf(event);
     if (!caller) return json(401, { error: 'unauthenticated', message: 'no authenticated caller' });
     if (!caller.roles.some((r) => deps.readerRoles.includes(r))) return json(403, { error: 'forbidden', message: `the console needs one of the roles ${deps.readerRoles.join(', ')}` });

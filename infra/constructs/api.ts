@@ -96,9 +96,27 @@ export class SentinelApi extends Construct {
     for (const route of FINANCE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
 
     // The console's read model: reads only, no bus.
-    this.console = new SentinelFunction(this, 'Console', { name: 'console', settings, timeout: Duration.seconds(15), environment: { STATE_TABLE: props.tables.state.tableName, READER_ROLES: [context.financeRole, ...context.readerRoles].join(',') } });
+    this.console = new SentinelFunction(this, 'Console', {
+      name: 'console',
+      settings,
+      timeout: Duration.seconds(15),
+      environment: { STATE_TABLE: props.tables.state.tableName, READER_ROLES: [context.financeRole, ...context.readerRoles].join(',') },
+      // The web console's static files travel with the function that serves them (no build step, no bucket).
+      copyIntoBundle: [
+        { from: 'console/index.html', to: 'console' },
+        { from: 'console/app.js', to: 'console' },
+        { from: 'console/styles.css', to: 'console' },
+        { from: 'node_modules/uplot/dist/uPlot.iife.min.js', to: 'console/vendor' },
+        { from: 'node_modules/uplot/dist/uPlot.min.css', to: 'console/vendor' },
+      ],
+    });
     props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*']);
     const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', this.console.fn);
     for (const route of CONSOLE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration: consoleIntegration, authorizer });
+    for (const path of ['/console', '/console/{file+}']) {
+      for (const route of this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration: consoleIntegration })) {
+        Validations.of(route).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'The console\'s static files hold no data; every data route it calls is behind the authoriser.' });
+      }
+    }
   }
 }

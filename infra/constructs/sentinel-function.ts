@@ -18,6 +18,8 @@ export interface SentinelFunctionProps<N extends FunctionName> {
   readonly settings: StageSettings;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** Files copied next to the bundle (paths relative to the project root → to the bundle root). */
+  readonly copyIntoBundle?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /**
@@ -63,6 +65,15 @@ export class SentinelFunction<N extends FunctionName> extends Construct {
         // Some dependencies are CommonJS: give the ESM bundle a `require`.
         banner: "import { createRequire as __sentinelRequire } from 'node:module'; const require = __sentinelRequire(import.meta.url);",
         forceDockerBundling: false,
+        ...(props.copyIntoBundle
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => props.copyIntoBundle!.flatMap(({ from, to }) => [`mkdir -p "${outputDir}/${to}"`, `cp -R "${inputDir}/${from}" "${outputDir}/${to}"`]),
+              },
+            }
+          : {}),
       },
     });
     // The role's log-group statement must exist before the function can log its first line.

@@ -162,7 +162,9 @@ describe('the CDK stack', () => {
     for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'AWS_IAM' });
     const jwt = build({ jwtIssuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/pool', jwtAudience: 'sentinel-console' }).template;
     for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
-    expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 1);
+    // The console's static files are public (no data); everything else is authorised.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{file+}', AuthorizationType: 'NONE' });
+    expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }, AccessLogSettings: Match.anyValue() });
   });
 
