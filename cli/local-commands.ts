@@ -40,7 +40,7 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
       `    finance token ${tokens.finance}   (can approve and reject)`,
       `    ops token     ${tokens.ops}`,
       `  webhooks:       POST ${server.url}/events  producer "${webhook.producer}", dev secret ${webhook.secret}`,
-      `  push events:    npx sentinel push FILE.ndjson${values.demo ? ' --demo' : ''}${values.data ? ` --data ${dataDir}` : ''}   (or --demo to push the demo scenario)`,
+      `  push events:    npx sentinel push ${values.demo ? '--demo' : 'FILE.ndjson'}${values.data ? ` --data ${dataDir}` : ''}${port !== DEFAULT_PORT ? ` --url ${server.url}` : ''}${values.demo ? '' : '   (or --demo for the demo scenario)'}`,
       `  jobs now:       curl -X POST -H "authorization: Bearer ${tokens.ops}" ${server.url}/api/jobs/sweep   (or /api/jobs/propose)`,
       '  Ctrl-C stops everything; a restart keeps the data.',
       '',

@@ -130,6 +130,12 @@ export class LocalServer {
       server.once('error', reject);
       server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
     });
+    if (clock === 'events') {
+      // A restart resumes the events' clock where the stored events left it (the freshest one received).
+      const latest = await Promise.all(pipeline.config.channels.map(async (c) => (await pipeline.alerts.list(c.id)).lastEventAtMs ?? 0));
+      runner.clockMs = Math.max(0, ...latest);
+      pipeline.nowMs = runner.clockMs;
+    }
     if (clock === 'wall') {
       runner.clockMs = Date.now();
       pipeline.nowMs = runner.clockMs;
