@@ -10,6 +10,8 @@ const name = z.string().min(1);
 const STATE_TABLE = name;
 const EVENTS_TABLE = name;
 const EVENT_BUS_NAME = name;
+/** A comma-separated list of role names. */
+const READER_ROLES = z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean));
 
 export const FUNCTION_CATALOG = {
   ingest: {
@@ -34,15 +36,12 @@ export const FUNCTION_CATALOG = {
       STATE_TABLE,
       EVENT_BUS_NAME,
       FINANCE_ROLE: name,
-      READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
+      READER_ROLES,
     }),
   },
   console: {
     description: "The console's read API: who am I, the channel overview, the alert list.",
-    env: z.object({
-      STATE_TABLE,
-      READER_ROLES: z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
-    }),
+    env: z.object({ STATE_TABLE, READER_ROLES }),
   },
   webhook: {
     description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',

@@ -12,6 +12,7 @@ import { RULE_DEFAULTS } from '../../shared/domain/alerts/rules.ts';
 import { formatMoney } from '../../shared/domain/money.ts';
 import { addDays, bucketOf } from '../../shared/domain/time.ts';
 import { callerOf } from '../finance/finance.ts';
+import { json } from '../http.ts';
 
 /** A static file of the web console. */
 export interface ConsoleAsset {
@@ -38,7 +39,6 @@ export interface ConsoleDeps {
 /** Days the console's sparklines cover. */
 export const SERIES_DAYS = 14;
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
 const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
 
 function kpiView(t: Totals, currency: string) {

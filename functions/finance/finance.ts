@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PROPOSAL_STATUSES, type ProposalRecord } from '../../shared/domain/budgets/proposal.ts';
 import { formatMoney } from '../../shared/domain/money.ts';
 import type { Budgeting, Caller } from '../../shared/app/budgeting.ts';
+import { json, rawBody } from '../http.ts';
 
 export interface FinanceDeps {
   readonly budgeting: Budgeting;
@@ -56,7 +57,6 @@ export function callerOf(event: APIGatewayProxyEventV2): Caller | undefined {
   return undefined;
 }
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
 const problem = (statusCode: number, error: string, message: string, extra: Record<string, unknown> = {}) => json(statusCode, { error, message, ...extra });
 
 /** A proposal as the API shows it: the published detail, its status and (once decided) the decision. */
@@ -87,7 +87,7 @@ export function makeHandler(deps: FinanceDeps) {
     if (decide) {
       if (method !== 'POST') return problem(405, 'method_not_allowed', `${method} ${path}: use POST`);
       if (!isFinance) return problem(403, 'forbidden', `only the ${deps.financeRole} role may ${decide[2]} proposals; ${caller.principal} has ${caller.roles.join(', ') || 'no role'}`);
-      const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const raw = rawBody(event);
       if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return problem(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
       let document: unknown = {};
       if (raw.trim() !== '') {

@@ -9,6 +9,7 @@ import { SENTINEL_SOURCE } from '../../events/routes.ts';
 import type { EventPublisher, OutboundEntry } from '../../shared/adapters/publisher.ts';
 import { PRODUCER_ID, type WebhookSecrets } from '../../shared/adapters/webhook-secrets.ts';
 import { verifySignature } from '../../shared/security/signature.ts';
+import { json, rawBody } from '../http.ts';
 
 export interface WebhookDeps {
   readonly secrets: WebhookSecrets;
@@ -41,7 +42,6 @@ const ProducerEvent = z.object({
 });
 const Body = z.union([ProducerEvent, z.array(ProducerEvent).min(1).max(MAX_EVENTS_PER_REQUEST)]);
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
 
 /**
  * `POST /events`: producers' signed webhooks. Order of checks: size (413), producer and signature (401 — the
@@ -55,7 +55,7 @@ export function makeHandler(deps: WebhookDeps) {
     return json(statusCode, { error, message });
   };
   return middy(async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const raw = rawBody(event);
     if (Buffer.byteLength(raw) > MAX_WEBHOOK_BYTES) return refuse(413, 'payload_too_large', `a request carries at most ${MAX_WEBHOOK_BYTES} bytes`);
     const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const producer = headers[HEADERS.producer];
