@@ -132,10 +132,13 @@ function spendAt(m: ResponseModel, lambda: number, lo: number, hi: number, budge
   return Math.min(hi, Math.max(lo, x));
 }
 
+/** What a channel's assessment says whatever the plan: its data and averages, with its budget as before and after. */
+type AssessmentBase = Omit<ChannelAssessment, 'decision' | 'why' | 'model' | 'marginalRoi' | 'marginalRoiAfter'>;
+
 interface Eligible {
   readonly input: ChannelInput;
+  readonly base: AssessmentBase;
   readonly model: ResponseModel;
-  readonly days: number;
   readonly lo: bigint;
   readonly hi: bigint;
 }
@@ -154,7 +157,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
     const usable = input.days.filter((d) => d.spend > 0n && d.gmv > 0n);
     const meanSpend = usable.length ? usable.reduce((s, d) => s + d.spend, 0n) / BigInt(usable.length) : 0n;
     const meanGmv = usable.length ? usable.reduce((s, d) => s + d.gmv, 0n) / BigInt(usable.length) : 0n;
-    const base = {
+    const base: AssessmentBase = {
       channelId: input.channelId,
       days: usable.length,
       meanSpend,
@@ -175,7 +178,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
     else {
       const shift = (input.budget * BigInt(Math.round(settings.maxShiftPct * 100))) / 10_000n;
       const floor = input.budget - shift > settings.minDailyBudget ? input.budget - shift : settings.minDailyBudget;
-      eligible.push({ input, model, days: usable.length, lo: floor < input.budget ? floor : input.budget, hi: input.budget + shift });
+      eligible.push({ input, base, model, lo: floor < input.budget ? floor : input.budget, hi: input.budget + shift });
     }
   }
 
@@ -195,20 +198,12 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   for (const [i, e] of eligible.entries()) {
     const delta = noProposal ? 0n : (deltas[i] as bigint);
     const next = e.input.budget + delta;
-    const usable = e.input.days.filter((d) => d.spend > 0n && d.gmv > 0n);
-    const meanSpend = usable.reduce((s, d) => s + d.spend, 0n) / BigInt(usable.length);
-    const meanGmv = usable.reduce((s, d) => s + d.gmv, 0n) / BigInt(usable.length);
     assessments.set(e.input.channelId, {
-      channelId: e.input.channelId,
+      ...e.base,
       decision: delta < 0n ? 'gives' : delta > 0n ? 'receives' : 'unchanged',
-      days: e.days,
       model: e.model,
-      meanSpend,
-      meanGmv,
-      averageRoi: Number(meanGmv) / Number(meanSpend),
       marginalRoi: marginalAt(e.model, Number(e.input.budget)),
       marginalRoiAfter: marginalAt(e.model, Number(next)),
-      before: e.input.budget,
       after: next,
       lowerBound: e.lo,
       upperBound: e.hi,
