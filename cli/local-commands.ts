@@ -112,6 +112,13 @@ export async function pushCommand(args: string[]): Promise<void> {
   else if (positionals[0]) lines = readFileSync(positionals[0], 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
   else throw new LocalCommandError('push needs FILE.ndjson or --demo');
   const url = values.url ?? `http://127.0.0.1:${DEFAULT_PORT}`;
+  try {
+    const status = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } });
+    if (status.status === 401) throw new LocalCommandError(`the server at ${url} does not know the tokens in ${credentialsPath}: is it running on another --data directory?`);
+  } catch (error) {
+    if (error instanceof LocalCommandError) throw error;
+    throw new LocalCommandError(`cannot reach the local server at ${url} (${(error as Error).message}): start it with npm start${values.demo ? ' -- --demo' : ''}, or pass --url`);
+  }
   const progress = progressPrinter('pushing');
   const started = Date.now();
   const result = await pushLines(url, credentials, lines, (done, total) => progress({ linesDone: done, linesTotal: total, elapsedMs: Date.now() - started }));
