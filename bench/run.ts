@@ -13,8 +13,8 @@ import { LocalPipeline } from '../local/pipeline.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
 import { admit, type Accepted } from '../shared/domain/admission.ts';
 import { parseConfig } from '../shared/domain/config.ts';
-import { bucketKey, deltaOf, preAggregate, TOTAL_FIELDS } from '../shared/domain/aggregation.ts';
-import { aggregateKey } from '../shared/adapters/aggregate-store.ts';
+import { deltaOf, preAggregate, TOTAL_FIELDS } from '../shared/domain/aggregation.ts';
+import { aggregateKey, hourKey } from '../shared/adapters/aggregate-store.ts';
 import { eventKey } from '../shared/adapters/event-store.ts';
 import { itemSize } from '../shared/adapters/item-size.ts';
 import { EVENT_ITEM, MAX_TRANSACTION_ITEMS } from '../shared/adapters/tables.ts';
@@ -150,7 +150,7 @@ function runNaive(db: DynamoLocal, stream: Stream, withDayItems: boolean): Promi
       await Promise.all(
         events.slice(i, i + 16).map((a) => {
           const delta = deltaOf(a.event);
-          const items = [markerPut(tables.events, a), addUpdate(tables.state, a.event.channelId, bucketKey(a.bucket), delta)];
+          const items = [markerPut(tables.events, a), addUpdate(tables.state, a.event.channelId, hourKey(a.bucket.hour), delta)];
           if (withDayItems) items.push(addUpdate(tables.state, a.event.channelId, `D#${a.bucket.day}`, delta));
           return sendWithRetry(db.dynamo, items);
         }),
@@ -168,7 +168,7 @@ function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Pr
       const flush = async () => {
         if (group.length === 0) return;
         const deltas = preAggregate(group);
-        await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, d.bucket, d.totals))]);
+        await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, hourKey(d.hour), d.totals))]);
         group = [];
       };
       for (const a of events.slice(i, i + batch)) {

@@ -4,7 +4,7 @@ import { generateDemo, type Incident, matchIncidents } from '../local/demo-scena
 import type { DeliveredEvent } from '../local/local-publisher.ts';
 import { type ReplaySummary, replay, SUMMARY_DAY_FIELDS } from '../local/replay.ts';
 import { MONEY_FIELDS } from '../shared/domain/aggregation.ts';
-import { formatMoney, parseMoney } from '../shared/domain/money.ts';
+import { formatMoney, parseMoney } from '../shared/kernel/money.ts';
 import { progressPrinter } from './progress.ts';
 import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
 import { FINANCE_ROLE, type LocalPipeline } from '../local/pipeline.ts';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { storeConfig } from '../shared/adapters/config-store.ts';
-import { HEADERS } from '../functions/webhook/webhook.ts';
+import { HEADERS } from '../events/webhook.ts';
 import { signatureOf } from '../shared/security/signature.ts';
 
 export class CommandError extends Error {}

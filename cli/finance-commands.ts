@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FINANCE_ROLE, LocalPipeline } from '../local/pipeline.ts';
-import { parseInstant } from '../shared/domain/time.ts';
+import { parseInstant } from '../shared/kernel/time.ts';
 import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
 
 export const DEFAULT_DATA_DIR = '.sentinel/data';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../functions/webhook/webhook.ts';
+import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../events/webhook.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
 import { type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
 import { signatureOf } from '../shared/security/signature.ts';

@@ -3,7 +3,7 @@
  * API's JSON (the same view the console shows), so the CLI and the demo say exactly what the API says.
  */
 import type { proposalView } from '../functions/finance/finance.ts';
-import { bucketOf } from '../shared/domain/time.ts';
+import { bucketOf } from '../shared/kernel/time.ts';
 
 export type ProposalView = ReturnType<typeof proposalView>;
 

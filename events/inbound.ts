@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import { isKnownCurrency, MAX_MAJOR_DIGITS, parseMoney } from '../shared/domain/money.ts';
-import { parseInstant } from '../shared/domain/time.ts';
-import {
-  AD_SPEND,
-  type AdSpendRecorded,
-  REFUND,
-  type RefundRecorded,
-  SALE,
-  type SaleRecorded,
-  TRAFFIC,
-  type TrafficRecorded,
-  withoutUndefined,
-} from '../shared/domain/inbound-event.ts';
+import { MAX_MAJOR_DIGITS, parseMoney } from '../shared/kernel/money.ts';
+import { parseInstant } from '../shared/kernel/time.ts';
+import { withoutUndefined } from '../shared/kernel/objects.ts';
+import { AD_SPEND, type AdSpendRecorded, REFUND, type RefundRecorded, SALE, type SaleRecorded, TRAFFIC, type TrafficRecorded } from './normalised.ts';
 import { defineEvent, type EventDefinition } from './define-event.ts';
+import { currency, identifier, instant, region } from './fields.ts';
 
 /** Largest count (visits, impressions, clicks, conversions) one event may carry. */
 export const MAX_COUNT = 1_000_000_000_000;
@@ -21,22 +13,12 @@ export const MAX_QUANTITY = 1_000_000;
 /** Most lines one sale may carry (keeps a stored event within a few DynamoDB write units). */
 export const MAX_LINES = 100;
 
-const identifier = z.string().min(1).max(128);
-const instant = z
-  .string()
-  .refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset, e.g. 2025-01-15T18:00:00+08:00')
-  .meta({ format: 'date-time' });
-const currency = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code')
-  .refine(isKnownCurrency, 'is not a known ISO 4217 currency');
 const count = z.number().int().nonnegative().max(MAX_COUNT);
 const moneyText = new RegExp(`^\\d{1,${MAX_MAJOR_DIGITS}}(\\.\\d+)?$`);
 /** A major-unit amount; its digits are checked against the event's currency when the detail is normalised. */
 const money = z
   .union([z.string().regex(moneyText, 'must be a non-negative decimal like "1520.50"'), z.number().nonnegative()])
   .meta({ description: 'Amount in major units, non-negative, with at most the currency\'s minor digits (CNY 2, JPY 0).' });
-const region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code like CN-31');
 
 /** Converts an amount into minor units or records an issue at `path`; `undefined` means "already reported". */
 function toMinor(value: string | number, cur: string, ctx: z.RefinementCtx, path: string[]): bigint | undefined {

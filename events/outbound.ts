@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineEvent } from './define-event.ts';
+import { businessDay, instant } from './fields.ts';
 import { SENTINEL_SOURCE } from './routes.ts';
 
 export const RULES = ['price_violation', 'unauthorized_region', 'budget_overrun', 'roi_drop', 'feed_stale', 'conversion_mismatch'] as const;
 export type RuleName = (typeof RULES)[number];
 
-const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be ISO 8601 with an offset');
 /**
  * What a rule measured or what broke it: money as a decimal string in the channel currency, ratios and counts as
  * numbers, a region code for a territory breach.
@@ -60,7 +60,6 @@ export const AlertReminderSentEvent = defineEvent({
 
 const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string in major units');
 const signedAmount = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string in major units');
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a business day YYYY-MM-DD');
 const budgetChange = z.strictObject({ channelId: z.string().min(1), before: amount, after: amount });
 
 /** Why each channel's figure is what it is: the model, the data behind it and the decision (SPEC §5). */
@@ -88,7 +87,7 @@ export const BudgetReallocationProposedEvent = defineEvent({
     proposalId: z.string().min(1),
     createdAt: instant,
     expiresAt: instant,
-    basis: z.strictObject({ from: day, to: day, days: z.number().int().positive(), timezone: z.string().min(1) }),
+    basis: z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive(), timezone: z.string().min(1) }),
     budgetsVersion: z.string().min(1),
     currency: z.string().length(3),
     moves: z.array(z.strictObject({ fromChannelId: z.string().min(1), toChannelId: z.string().min(1), amount })).min(1),
@@ -133,7 +132,7 @@ export const BudgetReallocationExpiredEvent = defineEvent({
   }),
 });
 
-export const budgetEvents = [BudgetReallocationProposedEvent, BudgetReallocationApprovedEvent, BudgetReallocationRejectedEvent, BudgetReallocationExpiredEvent] as const;
+const budgetEvents = [BudgetReallocationProposedEvent, BudgetReallocationApprovedEvent, BudgetReallocationRejectedEvent, BudgetReallocationExpiredEvent] as const;
 
 /** Every event Channel Sentinel publishes. */
 export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;

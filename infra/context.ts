@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { isValidTimeZone } from '../shared/domain/time.ts';
-import { PRODUCER_ID } from '../shared/adapters/webhook-secrets.ts';
+import { isValidTimeZone } from '../shared/kernel/time.ts';
+import { PRODUCER_ID } from '../events/webhook.ts';
 import { DEFAULT_PRODUCERS, type SentinelContext } from './settings.ts';
 
 const list = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);

@@ -4,7 +4,6 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition, type TableNames } from '../shared/adapters/tables.ts';
 
@@ -25,11 +24,8 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
     const tableName = names[definition.id];
     try {
       await client.send(new CreateTableCommand(createInput(definition, tableName)));
-      // DynamoDB Local deletes expired items within seconds, so TTL is only switched on where items carry
-      // real-clock expiry times (nothing written by a replay of history does).
-      if (definition.timeToLiveAttribute) {
-        await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true } }));
-      }
+      // TTL stays off: the embedded runtime's clock is often history's (a replay of last year), and DynamoDB Local
+      // deletes expired items within seconds — a replayed event gone could be admitted twice. Locally nothing expires.
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }

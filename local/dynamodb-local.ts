@@ -49,7 +49,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Credentials and region DynamoDB Local accepts (it namespaces data by access key, so all clients share one). */
-export const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'sentinel', secretAccessKey: 'local' } } as const;
+const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'sentinel', secretAccessKey: 'local' } } as const;
 
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const dir = jarDirectory();

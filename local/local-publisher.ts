@@ -1,4 +1,4 @@
-import type { EventPublisher } from '../shared/adapters/publisher.ts';
+import type { EventPublisher } from '../shared/app/ports.ts';
 
 /** An outbound event in the delivered shape SPEC §1 shows (and replay writes as NDJSON). */
 export interface DeliveredEvent {

@@ -1,33 +1,26 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
-import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
-import { makeHandler as makeSweepHandler } from '../functions/sweep/sweep.ts';
-import { makeHandler as makeProposeHandler } from '../functions/propose/propose.ts';
-import { makeHandler as makeFinanceHandler } from '../functions/finance/finance.ts';
-import { budgetedConfigSource, type BudgetStore, dynamoBudgetStore } from '../shared/adapters/budget-store.ts';
-import { dynamoOutbox } from '../shared/adapters/outbox.ts';
-import { type Budgeting, type ProposeReport, makeBudgeting } from '../shared/app/budgeting.ts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { routes } from '../events/routes.ts';
-import { type AggregateReader, type AggregateStore, dynamoAggregateStore } from '../shared/adapters/aggregate-store.ts';
-import { type ConfigSource, dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
-import { dynamoEventStore, type EventStore } from '../shared/adapters/event-store.ts';
-import { dynamoIntakeLog, type IntakeLog, type IntakeReader } from '../shared/adapters/intake-log.ts';
+import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
+import { makeHandler as makeFinanceHandler } from '../functions/finance/finance.ts';
+import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
+import { makeHandler as makeProposeHandler } from '../functions/propose/propose.ts';
+import { makeHandler as makeSweepHandler } from '../functions/sweep/sweep.ts';
+import { dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
 import type { TableNames } from '../shared/adapters/tables.ts';
-import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
+import type { ProposeReport } from '../shared/app/budgeting.ts';
+import type { EventPublisher } from '../shared/app/ports.ts';
 import type { SentinelConfig } from '../shared/domain/config.ts';
+import { aggregatesOf, alertingOf, alertsOf, budgetedConfigOf, budgetingOf, budgetsOf, configOf, eventsOf, freshConfigOf, intakeOf, type Wiring } from '../shared/runtime/compose.ts';
+import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
 import { createTables } from './create-tables.ts';
 import { type DynamoLocal, type DynamoLocalOptions, startDynamoLocal } from './dynamodb-local.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { localContext } from './lambda-context.ts';
+import { type DeliveredEvent, localPublisher } from './local-publisher.ts';
 import { type DeliveryReport, deliverBatch, type QueuedMessage, type SqsBatchInvoker } from './local-queue.ts';
 import { StreamRunner, type StreamRunnerOptions } from './stream-runner.ts';
-import { type DeliveredEvent, localPublisher } from './local-publisher.ts';
-import { type AlertStore, dynamoAlertStore } from '../shared/adapters/alert-store.ts';
-import type { EventPublisher } from '../shared/adapters/publisher.ts';
-import { type Alerting, makeAlerting } from '../shared/app/alerting.ts';
 
 export const LOCAL_TABLES: TableNames = { events: 'sentinel-events', state: 'sentinel-state' };
 /** The roles the local finance API knows (the stack sets the same through FINANCE_ROLE / READER_ROLES). */
@@ -45,7 +38,7 @@ export interface PipelineOptions extends DynamoLocalOptions {
   readonly tables?: TableNames;
   readonly stream?: StreamRunnerOptions;
   /** Wraps the adapters, for tests that inject faults at the storage boundary. */
-  readonly wrap?: { events?(store: EventStore): EventStore; intake?(log: IntakeLog): IntakeLog; aggregates?(store: AggregateStore): AggregateStore };
+  readonly wrap?: Wiring['wrap'];
   /** Receives every outbound event the pipeline publishes (alerts), in the delivered shape. */
   readonly deliver?: (event: DeliveredEvent) => void;
   /** Wraps the publisher, for tests that inject PutEvents failures. */
@@ -62,13 +55,8 @@ export interface PipelineOptions extends DynamoLocalOptions {
  * stream event source mapping.
  */
 export class LocalPipeline {
-  readonly aggregates: AggregateStore & AggregateReader;
-  readonly intake: IntakeLog & IntakeReader;
-  readonly configSource: ConfigSource;
-  readonly alerts: AlertStore;
-  readonly alerting: Alerting;
-  readonly budgets: BudgetStore;
-  readonly budgeting: Budgeting;
+  /** The wiring of this pipeline's services, composed as a deployed function composes them (`shared/runtime/compose.ts`). */
+  readonly wiring: Wiring;
   /** The pipeline's clock: real time by default; replay sets it to the simulated time. */
   nowMs = Date.now();
   private readonly invokeIngest: SqsBatchInvoker;
@@ -86,57 +74,54 @@ export class LocalPipeline {
     private readonly streamArn: string,
     options: PipelineOptions,
   ) {
-    const client: DynamoDBClient = db.dynamo;
     const logger = new Logger({ serviceName: 'sentinel-local' });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sentinel-local', logger });
-    this.aggregates = dynamoAggregateStore(client, tables.state);
-    this.intake = dynamoIntakeLog(client, tables.state);
-    this.configSource = dynamoConfigSource(client, tables.state);
-    const events = dynamoEventStore(client, tables.events);
-    const ingestHandler = makeIngestHandler({
-      config: this.configSource,
-      events: options.wrap?.events?.(events) ?? events,
-      intake: options.wrap?.intake?.(this.intake) ?? this.intake,
-      logger,
-      metrics,
-    });
+    const publisher = localPublisher((event) => options.deliver?.(event));
+    // Locally every configuration change is a restart and every approval goes through this process (which sees it
+    // at once), so nothing needs re-reading on a timer.
+    const wiring: Wiring = {
+      dynamo: () => db.dynamo,
+      tables,
+      publisher: () => options.wrapPublisher?.(publisher) ?? publisher,
+      cacheMs: Number.POSITIVE_INFINITY,
+      ...(options.wrap ? { wrap: options.wrap } : {}),
+    };
+    this.wiring = wiring;
+    const ingestHandler = makeIngestHandler({ config: configOf(wiring), events: eventsOf(wiring), intake: intakeOf(wiring), logger, metrics });
     const invokeIngest: SqsBatchInvoker = (event) => ingestHandler(event, localContext('ingest'));
     this.invokeIngest = options.wrapIngest?.(invokeIngest) ?? invokeIngest;
-    this.alerts = dynamoAlertStore(client, tables.state);
-    const publisher = localPublisher((event) => options.deliver?.(event));
-    this.alerting = makeAlerting({ alerts: this.alerts, aggregates: this.aggregates, publisher: options.wrapPublisher?.(publisher) ?? publisher });
-    // Pacing judges the budgets in force. Locally every approval goes through this process, so the book is cached
-    // until one commits (instead of re-read per batch and per sweep).
-    const budgets = dynamoBudgetStore(client, tables.state);
-    const budgetedConfig = budgetedConfigSource(this.configSource, budgets, Number.POSITIVE_INFINITY);
-    this.budgets = {
-      ...budgets,
-      async decide(...args) {
-        const result = await budgets.decide(...args);
-        budgetedConfig.invalidate();
-        return result;
-      },
-    };
-    this.sweepHandler = makeSweepHandler({ alerting: this.alerting, config: budgetedConfig, clock: (event) => Date.parse(event.time), logger, metrics });
-    this.budgeting = makeBudgeting({
-      aggregates: this.aggregates,
-      alerts: this.alerts,
-      budgets: this.budgets,
-      outbox: dynamoOutbox(client, tables.state),
-      publisher: options.wrapPublisher?.(publisher) ?? publisher,
-      config: dynamoConfigSource(client, tables.state, 0),
-    });
-    this.proposeHandler = makeProposeHandler({ budgeting: this.budgeting, config: dynamoConfigSource(client, tables.state, 0), clock: (event) => Date.parse(event.time), logger, metrics });
-    this.financeHandler = makeFinanceHandler({ budgeting: this.budgeting, financeRole: FINANCE_ROLE, readerRoles: READER_ROLES, clock: () => this.nowMs, logger, metrics });
+    const scheduledAt = (event: { time: string }) => Date.parse(event.time);
+    this.sweepHandler = makeSweepHandler({ alerting: alertingOf(wiring), config: budgetedConfigOf(wiring), clock: scheduledAt, logger, metrics });
+    this.proposeHandler = makeProposeHandler({ budgeting: budgetingOf(wiring), config: freshConfigOf(wiring), clock: scheduledAt, logger, metrics });
+    this.financeHandler = makeFinanceHandler({ budgeting: budgetingOf(wiring), financeRole: FINANCE_ROLE, readerRoles: READER_ROLES, clock: () => this.nowMs, logger, metrics });
     const aggregateHandler = makeAggregateHandler({
-      aggregates: options.wrap?.aggregates?.(this.aggregates) ?? this.aggregates,
-      alerting: { service: this.alerting, config: budgetedConfig, clock: () => this.nowMs },
+      aggregates: aggregatesOf(wiring),
+      alerting: { service: alertingOf(wiring), config: budgetedConfigOf(wiring), clock: () => this.nowMs },
       logger,
       metrics,
     });
     const invokeAggregate = (event: ShardBatchEvent) => aggregateHandler(event, localContext('aggregate'));
     this.invokeAggregate = options.wrapAggregate?.(invokeAggregate) ?? invokeAggregate;
     this.streamRunner = this.streamConsumer(options.stream);
+  }
+
+  get aggregates() {
+    return aggregatesOf(this.wiring);
+  }
+  get alerts() {
+    return alertsOf(this.wiring);
+  }
+  get alerting() {
+    return alertingOf(this.wiring);
+  }
+  get budgets() {
+    return budgetsOf(this.wiring);
+  }
+  get budgeting() {
+    return budgetingOf(this.wiring);
+  }
+  get intake() {
+    return intakeOf(this.wiring);
   }
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {

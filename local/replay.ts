@@ -1,6 +1,7 @@
-import { formatMoney } from '../shared/domain/money.ts';
+import { formatMoney } from '../shared/kernel/money.ts';
 import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
-import { parseInstant } from '../shared/domain/time.ts';
+import { retainUntilMs } from '../shared/domain/config.ts';
+import { parseInstant } from '../shared/kernel/time.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
 import { ScheduledRunner } from './runner.ts';
 
@@ -49,7 +50,7 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
 }
 
 
-export const messageIdOfLine = (line: number) => `line-${line}`;
+const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
 
 /**
@@ -83,6 +84,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
           message: 'no rule on the bus routes this event to ingest',
           payload: line,
           atMs: runner.clockMs,
+          retainUntilMs: retainUntilMs(pipeline.config, 'logs', runner.clockMs),
           ...(typeof eventId === 'string' ? { eventId } : {}),
         });
         continue;

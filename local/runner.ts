@@ -1,4 +1,4 @@
-import { bucketOf } from '../shared/domain/time.ts';
+import { bucketOf } from '../shared/kernel/time.ts';
 import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
 import type { QueuedMessage } from './local-queue.ts';
 import type { LocalPipeline } from './pipeline.ts';

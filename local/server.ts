@@ -14,17 +14,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { makeHandler as makeConsoleHandler } from '../functions/console/console.ts';
-import { makeHandler as makeWebhookHandler, MAX_WEBHOOK_BYTES } from '../functions/webhook/webhook.ts';
-import { budgetedConfigSource } from '../shared/adapters/budget-store.ts';
-import { dynamoConfigSource } from '../shared/adapters/config-store.ts';
-import type { EventPublisher } from '../shared/adapters/publisher.ts';
+import { CONSOLE_ROUTES, matchesTemplate } from '../functions/routes.ts';
+import { MAX_WEBHOOK_BYTES } from '../events/webhook.ts';
+import { makeHandler as makeWebhookHandler } from '../functions/webhook/webhook.ts';
+import { budgetedConfigOf } from '../shared/runtime/compose.ts';
 import { staticWebhookSecrets } from '../shared/adapters/webhook-secrets.ts';
-import { parseInstant } from '../shared/domain/time.ts';
+import { parseInstant } from '../shared/kernel/time.ts';
+import { retainUntilMs } from '../shared/domain/config.ts';
 import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
 import { localContext } from './lambda-context.ts';
 import type { DeliveredEvent } from './local-publisher.ts';
 import { FINANCE_ROLE, LocalPipeline, READER_ROLES } from './pipeline.ts';
 import { ScheduledRunner } from './runner.ts';
+import type { EventPublisher } from '../shared/app/ports.ts';
 
 export type ClockMode = 'wall' | 'events';
 
@@ -37,7 +39,7 @@ export interface LocalCredentials {
 export const CREDENTIALS_FILE = 'sentinel-local.json';
 const PRINCIPALS = { finance: { principal: 'finance@local', roles: [FINANCE_ROLE] }, ops: { principal: 'ops@local', roles: [...READER_ROLES] } } as const;
 
-export function loadOrCreateCredentials(dataDir: string): LocalCredentials {
+function loadOrCreateCredentials(dataDir: string): LocalCredentials {
   const path = join(dataDir, CREDENTIALS_FILE);
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as LocalCredentials;
   const token = () => randomBytes(24).toString('base64url');
@@ -69,7 +71,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
 };
 
 /** One line per outbound event, for the terminal. */
-export function describeDelivered(e: DeliveredEvent): string {
+function describeDelivered(e: DeliveredEvent): string {
   const d = e.detail as Record<string, string | undefined>;
   switch (e['detail-type']) {
     case 'Alert Raised':
@@ -174,7 +176,7 @@ export class LocalServer {
         while (this.queue.length > 0) {
           const item = this.queue.shift() as { line: string; timeMs: number; key?: string };
           if (!this.pipeline.routesToIngest(JSON.parse(item.line))) {
-            await this.pipeline.intake.quarantine({ messageId: randomUUID(), reason: 'unknown_detail_type', message: 'no rule on the bus routes this event to ingest', payload: item.line, atMs: item.timeMs });
+            await this.pipeline.intake.quarantine({ messageId: randomUUID(), reason: 'unknown_detail_type', message: 'no rule on the bus routes this event to ingest', payload: item.line, atMs: item.timeMs, retainUntilMs: retainUntilMs(this.pipeline.config, 'logs', item.timeMs) });
           } else {
             await this.runner.offer({ message: { messageId: randomUUID(), body: item.line, sentAtMs: item.timeMs }, ...(this.clock === 'events' ? { timeMs: item.timeMs } : {}), ...(item.key ? { key: item.key } : {}) });
           }
@@ -288,12 +290,12 @@ export class LocalServer {
       await this.runJob(path === '/jobs/sweep' ? 'sweep' : 'propose');
       return json(200, { ran: path.slice(6), at: new Date(this.pipeline.nowMs).toISOString() });
     }
-    if (path === '/me' || path === '/overview' || path === '/alerts') {
+    if (CONSOLE_ROUTES.some((route) => matchesTemplate(route.path, path))) {
       this.consoleHandler ??= makeConsoleHandler({
         aggregates: this.pipeline.aggregates,
         alerts: this.pipeline.alerts,
         // Read fresh: the console shows the configuration and budgets in force at this moment.
-        config: budgetedConfigSource(dynamoConfigSource(this.pipeline.db.dynamo, this.pipeline.tables.state, 0), this.pipeline.budgets, 0),
+        config: budgetedConfigOf({ ...this.pipeline.wiring, cacheMs: 0 }),
         readerRoles: [FINANCE_ROLE, ...READER_ROLES],
         clock: () => (this.clock === 'wall' ? Date.now() : this.runner.clockMs),
         logger: this.logger,

@@ -1,8 +1,5 @@
-import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
-import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
-import { budgetedConfigSource, dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
-import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
-import { dynamoClient } from '../../shared/runtime/clients.ts';
+import { aggregatesOf, alertsOf, budgetedConfigOf } from '../../shared/runtime/compose.ts';
+import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { FUNCTION_CATALOG } from '../catalog.ts';
@@ -10,13 +7,14 @@ import { directoryAssets } from './assets.ts';
 import { makeHandler } from './console.ts';
 
 const env = parseEnv(FUNCTION_CATALOG.console.env);
+const wiring = deployedWiring(env);
 
 export const handler = makeHandler({
   // Copied next to the bundle at deploy (infra/constructs/api.ts); served at /console/, the API one level up.
   assets: directoryAssets(new URL('./console/', import.meta.url).pathname, '..'),
-  aggregates: dynamoAggregateStore(dynamoClient, env.STATE_TABLE),
-  alerts: dynamoAlertStore(dynamoClient, env.STATE_TABLE),
-  config: budgetedConfigSource(dynamoConfigSource(dynamoClient, env.STATE_TABLE), dynamoBudgetStore(dynamoClient, env.STATE_TABLE)),
+  aggregates: aggregatesOf(wiring),
+  alerts: alertsOf(wiring),
+  config: budgetedConfigOf(wiring),
   readerRoles: env.READER_ROLES,
   clock: Date.now,
   ...observability('console'),

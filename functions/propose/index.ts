@@ -1,32 +1,12 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { dynamoAggregateStore } from '../../shared/adapters/aggregate-store.ts';
-import { dynamoAlertStore } from '../../shared/adapters/alert-store.ts';
-import { dynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
-import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
-import { dynamoOutbox } from '../../shared/adapters/outbox.ts';
-import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
-import { makeBudgeting } from '../../shared/app/budgeting.ts';
-import { dynamoClient } from '../../shared/runtime/clients.ts';
+import { budgetingOf, freshConfigOf } from '../../shared/runtime/compose.ts';
+import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
+import { observability } from '../../shared/runtime/observability.ts';
 import { scheduledTime } from '../../shared/runtime/scheduled-time.ts';
 import { FUNCTION_CATALOG } from '../catalog.ts';
-import { observability } from '../../shared/runtime/observability.ts';
 import { makeHandler } from './propose.ts';
 
-const env = parseEnv(FUNCTION_CATALOG.propose.env);
-const configSource = dynamoConfigSource(dynamoClient, env.STATE_TABLE, 0);
-const budgets = dynamoBudgetStore(dynamoClient, env.STATE_TABLE);
+const wiring = deployedWiring(parseEnv(FUNCTION_CATALOG.propose.env));
 
-export const handler = makeHandler({
-  budgeting: makeBudgeting({
-    aggregates: dynamoAggregateStore(dynamoClient, env.STATE_TABLE),
-    alerts: dynamoAlertStore(dynamoClient, env.STATE_TABLE),
-    budgets,
-    outbox: dynamoOutbox(dynamoClient, env.STATE_TABLE),
-    publisher: eventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
-    config: configSource,
-  }),
-  config: configSource,
-  clock: scheduledTime,
-  ...observability('propose'),
-});
+// The daily job judges the configuration as stored now (no cache): a retry proposes from the same plan.
+export const handler = makeHandler({ budgeting: budgetingOf(wiring), config: freshConfigOf(wiring), clock: scheduledTime, ...observability('propose') });

@@ -4,8 +4,8 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { ConfigSource } from '../../shared/adapters/config-store.ts';
 import type { Budgeting, ProposeReport } from '../../shared/app/budgeting.ts';
+import type { ConfigSource } from '../../shared/app/ports.ts';
 
 export interface ProposeDeps {
   readonly budgeting: Budgeting;

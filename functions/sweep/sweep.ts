@@ -4,9 +4,9 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { ConfigSource } from '../../shared/adapters/config-store.ts';
 import type { Alerting } from '../../shared/app/alerting.ts';
-import { formatMoney } from '../../shared/domain/money.ts';
+import { formatMoney } from '../../shared/kernel/money.ts';
+import type { ConfigSource } from '../../shared/app/ports.ts';
 
 export interface SweepDeps {
   readonly alerting: Alerting;

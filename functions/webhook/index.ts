@@ -1,6 +1,6 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { eventBridgePublisher } from '../../shared/adapters/publisher.ts';
 import { secretsManagerWebhookSecrets } from '../../shared/adapters/webhook-secrets.ts';
+import { publisherOf } from '../../shared/runtime/compose.ts';
+import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { FUNCTION_CATALOG } from '../catalog.ts';
@@ -10,7 +10,7 @@ const env = parseEnv(FUNCTION_CATALOG.webhook.env);
 
 export const handler = makeHandler({
   secrets: secretsManagerWebhookSecrets(env.WEBHOOK_SECRET_PREFIX),
-  bus: eventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+  bus: publisherOf(deployedWiring(env)),
   clock: Date.now,
   ...observability('webhook'),
 });

@@ -4,12 +4,10 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
-import { SENTINEL_SOURCE } from '../../events/routes.ts';
-import type { EventPublisher, OutboundEntry } from '../../shared/adapters/publisher.ts';
-import { PRODUCER_ID, type WebhookSecrets } from '../../shared/adapters/webhook-secrets.ts';
+import { HEADERS, MAX_WEBHOOK_BYTES, PRODUCER_ID, WebhookBody } from '../../events/webhook.ts';
 import { verifySignature } from '../../shared/security/signature.ts';
 import { json, rawBody } from '../http.ts';
+import type { EventPublisher, OutboundEntry, WebhookSecrets } from '../../shared/app/ports.ts';
 
 export interface WebhookDeps {
   readonly secrets: WebhookSecrets;
@@ -24,24 +22,6 @@ export interface WebhookDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
-
-/** EventBridge's limit for one PutEvents request; a webhook request is at most one PutEvents. */
-export const MAX_WEBHOOK_BYTES = 256 * 1024;
-export const MAX_EVENTS_PER_REQUEST = 10;
-export const HEADERS = { producer: 'x-sentinel-producer', timestamp: 'x-sentinel-timestamp', signature: 'x-sentinel-signature' } as const;
-
-const ProducerEvent = z.object({
-  source: z
-    .string()
-    .min(1)
-    .max(256)
-    .refine((s) => s !== SENTINEL_SOURCE && !s.startsWith('aws.'), 'is reserved'),
-  'detail-type': z.string().min(1).max(128),
-  detail: z.record(z.string(), z.unknown()),
-  time: z.string().optional(),
-});
-const Body = z.union([ProducerEvent, z.array(ProducerEvent).min(1).max(MAX_EVENTS_PER_REQUEST)]);
-
 
 /**
  * `POST /events`: producers' signed webhooks. Order of checks: size (413), producer and signature (401 — the
@@ -73,7 +53,7 @@ export function makeHandler(deps: WebhookDeps) {
     } catch {
       return refuse(400, 'invalid_json', 'the body is not valid JSON');
     }
-    const parsed = Body.safeParse(document);
+    const parsed = WebhookBody.safeParse(document);
     if (!parsed.success) return refuse(400, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const nowMs = deps.clock();

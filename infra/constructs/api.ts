@@ -7,26 +7,10 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SentinelContext, StageSettings } from '../settings.ts';
+import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES, FINANCE_ROUTES, type RouteSpec, WEBHOOK_ROUTES } from '../../functions/routes.ts';
 import { SentinelFunction } from './sentinel-function.ts';
-import type { SentinelTables} from './storage.ts';
+import type { SentinelTables } from './storage.ts';
 import { READ, WRITE } from './storage.ts';
-
-/** The finance routes (SPEC §5) and their methods: one list for the stack, its tests and the README. */
-export const FINANCE_ROUTES = [
-  { method: apigw.HttpMethod.GET, path: '/budgets' },
-  { method: apigw.HttpMethod.GET, path: '/proposals' },
-  { method: apigw.HttpMethod.GET, path: '/proposals/{proposalId}' },
-  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/approve' },
-  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/reject' },
-  { method: apigw.HttpMethod.GET, path: '/audit' },
-] as const;
-
-/** The console's read API (the web console's data), behind the same authoriser. */
-export const CONSOLE_ROUTES = [
-  { method: apigw.HttpMethod.GET, path: '/me' },
-  { method: apigw.HttpMethod.GET, path: '/overview' },
-  { method: apigw.HttpMethod.GET, path: '/alerts' },
-] as const;
 
 export const webhookSecretPrefix = (stage: string) => `sentinel/${stage}/webhook/`;
 
@@ -72,8 +56,9 @@ export class SentinelApi extends Construct {
       secret.grantRead(this.webhook.role);
       Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'Rotation needs the producer to switch too: the two-secret procedure in the README (current → previous, new current), not a rotation Lambda.' });
     }
-    const [webhookRoute] = this.api.addRoutes({ path: '/events', methods: [apigw.HttpMethod.POST], integration: new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn) });
-    if (webhookRoute) Validations.of(webhookRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.' });
+    for (const webhookRoute of this.addRoutes(WEBHOOK_ROUTES, new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn))) {
+      Validations.of(webhookRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.' });
+    }
 
     // Finance review.
     this.finance = new SentinelFunction(this, 'Finance', {
@@ -92,8 +77,7 @@ export class SentinelApi extends Construct {
       context.jwtIssuer && context.jwtAudience?.length
         ? new HttpJwtAuthorizer('FinanceJwt', context.jwtIssuer, { jwtAudience: [...context.jwtAudience] })
         : new HttpIamAuthorizer();
-    const integration = new HttpLambdaIntegration('FinanceIntegration', this.finance.fn);
-    for (const route of FINANCE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
+    this.addRoutes(FINANCE_ROUTES, new HttpLambdaIntegration('FinanceIntegration', this.finance.fn), authorizer);
 
     // The console's read model: reads only, no bus.
     this.console = new SentinelFunction(this, 'Console', {
@@ -112,11 +96,14 @@ export class SentinelApi extends Construct {
     });
     props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*']);
     const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', this.console.fn);
-    for (const route of CONSOLE_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration: consoleIntegration, authorizer });
-    for (const path of ['/console', '/console/{file+}']) {
-      for (const route of this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration: consoleIntegration })) {
-        Validations.of(route).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'The console\'s static files hold no data; every data route it calls is behind the authoriser.' });
-      }
+    this.addRoutes(CONSOLE_ROUTES, consoleIntegration, authorizer);
+    for (const route of this.addRoutes(CONSOLE_STATIC_ROUTES, consoleIntegration)) {
+      Validations.of(route).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'The console\'s static files hold no data; every data route it calls is behind the authoriser.' });
     }
+  }
+
+  /** The API Gateway routes of `functions/routes.ts`, one per entry, to one integration. */
+  private addRoutes(routes: readonly RouteSpec[], integration: apigw.HttpRouteIntegration, authorizer?: apigw.IHttpRouteAuthorizer): apigw.HttpRoute[] {
+    return routes.flatMap((route) => this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration, ...(authorizer ? { authorizer } : {}) }));
   }
 }

@@ -1,7 +1,7 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { STATE_PARTITIONS} from '../../shared/adapters/tables.ts';
+import type { STATE_PARTITIONS } from '../../shared/adapters/tables.ts';
 import { TABLES, type TableDefinition } from '../../shared/adapters/tables.ts';
 import type { StageSettings } from '../settings.ts';
 

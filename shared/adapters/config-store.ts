@@ -1,17 +1,10 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { budgetsHashOf } from '../domain/budgets/book.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../domain/config.ts';
-
-/** Port: the configuration in force. */
-export interface ConfigSource {
-  current(): Promise<SentinelConfig>;
-}
+import { ConfigUnavailableError, type ConfigSource } from '../app/ports.ts';
 
 /** The configuration item; it also carries `budgetsHash`, which budget approvals check in their transaction. */
 export const CONFIG_KEY = { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' } };
-
-/** Raised when the stored configuration is missing or does not validate: the function cannot do its job. */
-export class ConfigUnavailableError extends Error {}
 
 /**
  * Configuration stored in the state table as one validated document with a version. Readers cache it for

@@ -1,23 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { EVENT_ITEM } from './tables.ts';
-
-export interface StoredEvent {
-  readonly channelId: string;
-  readonly eventId: string;
-  /** Canonical content (see `encodeEvent`). */
-  readonly encoded: string;
-  /** Business hour bucket `YYYY-MM-DDTHH`; the day is its first ten characters. */
-  readonly hour: string;
-  readonly arrivedAtMs: number;
-}
-
-export type PutOutcome = { readonly kind: 'stored' } | { readonly kind: 'exists'; readonly encoded: string };
-
-/** Port: the event store, where each accepted event is written exactly once. */
-export interface EventStore {
-  /** Stores the event unless `(channelId, eventId)` is already stored; then returns what is stored. */
-  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
-}
+import { EVENT_ITEM, ttlSeconds } from './tables.ts';
+import type { EventStore } from '../app/ports.ts';
 
 export function eventKey(channelId: string, eventId: string): string {
   return `${channelId}#${eventId}`;
@@ -40,6 +23,7 @@ export function dynamoEventStore(client: DynamoDBClient, tableName: string): Eve
               [EVENT_ITEM.body]: { S: event.encoded },
               [EVENT_ITEM.hour]: { S: event.hour },
               [EVENT_ITEM.arrivedAt]: { N: String(event.arrivedAtMs) },
+              [EVENT_ITEM.expiresAt]: { N: ttlSeconds(event.retainUntilMs) },
             },
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': EVENT_ITEM.key },

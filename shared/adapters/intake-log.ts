@@ -1,35 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
-
-export interface Quarantined {
-  /** The delivery's message id: redeliveries of one message overwrite one entry, so nothing is counted twice. */
-  readonly messageId: string;
-  readonly reason: RejectionReason;
-  readonly message: string;
-  readonly eventId?: string;
-  readonly channelId?: string;
-  /** The original payload, byte for byte. */
-  readonly payload: string;
-  readonly atMs: number;
-}
-
-export interface Duplicate {
-  readonly messageId: string;
-  readonly eventId: string;
-  readonly channelId: string;
-  readonly atMs: number;
-}
-
-/** Port: what happened to the deliveries that did not become new events. */
-export interface IntakeLog {
-  quarantine(entry: Quarantined): Promise<void>;
-  duplicate(entry: Duplicate): Promise<void>;
-}
-
-export interface IntakeReader {
-  quarantined(): Promise<Quarantined[]>;
-  duplicates(): Promise<Duplicate[]>;
-}
+import type { IntakeLog, IntakeReader } from '../app/ports.ts';
+import { STATE_TTL_ATTRIBUTE, ttlSeconds } from './tables.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const QUARANTINE = 'QUARANTINE#';
@@ -59,6 +31,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
             message: { S: entry.message },
             payload: { S: entry.payload },
             at: { N: String(entry.atMs) },
+            [STATE_TTL_ATTRIBUTE]: { N: ttlSeconds(entry.retainUntilMs) },
             ...optional('eventId', entry.eventId),
             ...optional('channelId', entry.channelId),
           },
@@ -75,6 +48,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
             eventId: { S: entry.eventId },
             channelId: { S: entry.channelId },
             at: { N: String(entry.atMs) },
+            [STATE_TTL_ATTRIBUTE]: { N: ttlSeconds(entry.retainUntilMs) },
           },
         }),
       );
@@ -86,6 +60,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
         message: item.message?.S ?? '',
         payload: item.payload?.S ?? '',
         atMs: Number(item.at?.N),
+        retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
         ...(item.eventId?.S === undefined ? {} : { eventId: item.eventId.S }),
         ...(item.channelId?.S === undefined ? {} : { channelId: item.channelId.S }),
       }));
@@ -96,6 +71,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
         eventId: item.eventId?.S ?? '',
         channelId: item.channelId?.S ?? '',
         atMs: Number(item.at?.N),
+        retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
       }));
     },
   };

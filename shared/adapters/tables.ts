@@ -6,6 +6,9 @@
  *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation.
  * - `state`: everything derived or configured, keyed `pk`/`sk` — hour aggregates (`AGG#channel` / `H#2025-01-15T18`),
  *   stream checkpoints, configuration, quarantine and duplicate logs. No stream, so aggregate writes never loop.
+ *
+ * Retention is DynamoDB TTL, in epoch seconds: events after `retention.eventsDays`, the intake logs after
+ * `retention.logsDays` (configuration). Deployed only: the embedded runtime keeps everything (see local/create-tables.ts).
  */
 export interface TableDefinition {
   readonly id: 'events' | 'state';
@@ -15,8 +18,19 @@ export interface TableDefinition {
   readonly timeToLiveAttribute?: string;
 }
 
-export const EVENTS_TABLE: TableDefinition = { id: 'events', partitionKey: 'pk', stream: 'NEW_IMAGE' };
-export const STATE_TABLE: TableDefinition = { id: 'state', partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' };
+/** Attribute names of an event item: short, because attribute names count toward the 1 KB write unit. */
+export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a', expiresAt: 'x' } as const;
+/**
+ * The state table's TTL attribute: epoch **seconds**, as DynamoDB reads it. Only items with a retention carry it
+ * (the quarantine and duplicate logs); a proposal's `expiresAt` is its review deadline, in ms, and never deletes it.
+ */
+export const STATE_TTL_ATTRIBUTE = 'ttl';
+
+export const EVENTS_TABLE: TableDefinition = { id: 'events', partitionKey: 'pk', stream: 'NEW_IMAGE', timeToLiveAttribute: EVENT_ITEM.expiresAt };
+export const STATE_TABLE: TableDefinition = { id: 'state', partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: STATE_TTL_ATTRIBUTE };
+
+/** A TTL attribute's value: epoch seconds (DynamoDB ignores a TTL that is not seconds). */
+export const ttlSeconds = (ms: number): string => String(Math.floor(ms / 1000));
 export const TABLES = [EVENTS_TABLE, STATE_TABLE] as const;
 
 /** Table names the code is given at run time (environment on AWS, chosen by the local runtime otherwise). */
@@ -24,9 +38,6 @@ export interface TableNames {
   readonly events: string;
   readonly state: string;
 }
-
-/** Attribute names of an event item: short, because attribute names count toward the 1 KB write unit. */
-export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a' } as const;
 
 /** Most items one TransactWriteItems may hold (DynamoDB's limit). */
 export const MAX_TRANSACTION_ITEMS = 100;

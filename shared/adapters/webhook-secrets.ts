@@ -1,17 +1,11 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-
-/** Port: a producer's active webhook secrets (the current one, and the previous one while a rotation is under way). */
-export interface WebhookSecrets {
-  activeSecrets(producerId: string): Promise<string[] | undefined>;
-}
+import type { WebhookSecrets } from '../app/ports.ts';
 
 /** The secret's value: `{"current": "…", "previous": "…"}` — rotate by moving current to previous, then replacing it. */
-export const WebhookSecretValue = z.object({ current: z.string().min(16), previous: z.string().min(16).optional() });
+const WebhookSecretValue = z.object({ current: z.string().min(16), previous: z.string().min(16).optional() });
 
-/** Producer ids become secret names: only a safe alphabet. */
-export const PRODUCER_ID = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 
 /**
  * Secrets Manager through Powertools' SecretsProvider, which caches each secret for `maxAgeSeconds` per execution

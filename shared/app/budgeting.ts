@@ -1,24 +1,22 @@
 /**
- * Budgeting, the application service: the daily proposal job (gather each channel's daily points, plan, store and
+ * Budgeting, the use case: the daily proposal job (gather each channel's daily points, plan, store and
  * announce; expire what is outdated) and the finance review (approve applies the budgets atomically, reject
  * records why). Time always comes in; every state change goes out through the outbox in the same transaction.
  */
-import { SENTINEL_SOURCE } from '../../events/routes.ts';
+import type { z } from 'zod';
+import type { EventDefinition } from '../../events/define-event.ts';
+import { BudgetReallocationApprovedEvent, BudgetReallocationExpiredEvent, BudgetReallocationProposedEvent, BudgetReallocationRejectedEvent } from '../../events/outbound.ts';
 import { rollUpDays } from '../domain/aggregation.ts';
 import { type BudgetBook, effectiveBudgets, type EffectiveBudgets } from '../domain/budgets/book.ts';
 import { type Decision, type ProposalRecord, proposalFromPlan, type ProposalStatus, reviewVerdict } from '../domain/budgets/proposal.ts';
 import { type ChannelInput, planReallocation } from '../domain/budgets/reallocation.ts';
 import type { SentinelConfig } from '../domain/config.ts';
-import { minorDigits, parseMoney } from '../domain/money.ts';
-import { addDays, bucketOf } from '../domain/time.ts';
-import type { AggregateReader } from '../adapters/aggregate-store.ts';
-import type { AlertStore } from '../adapters/alert-store.ts';
-import type { BudgetStore } from '../adapters/budget-store.ts';
-import type { ConfigSource } from '../adapters/config-store.ts';
-import { BUDGETS_OUTBOX, type Outbox, type OutboxEntry } from '../adapters/outbox.ts';
-import { type EventPublisher, publishOutbox } from '../adapters/publisher.ts';
-
-const HOUR = 3_600_000;
+import { minorDigits, parseMoney } from '../kernel/money.ts';
+import { promotionDays } from '../domain/promotions.ts';
+import { addDays, bucketOf } from '../kernel/time.ts';
+import { announce } from './outbox-entries.ts';
+import { publishOutbox } from './publishing.ts';
+import { BUDGETS_OUTBOX, type AggregateReader, type AlertStore, type BudgetStore, type ConfigSource, type EventPublisher, type Outbox, type OutboxEntry } from './ports.ts';
 
 export interface BudgetingDeps {
   readonly aggregates: AggregateReader;
@@ -39,27 +37,13 @@ export interface ProposeReport {
   readonly expired: { proposalId: string; reason: 'expired' | 'superseded' }[];
 }
 
-export interface Caller {
-  readonly principal: string;
-  readonly roles: readonly string[];
-}
-
+/** What a review came to: decided now, the same decision repeated, no such proposal, or refused as a conflict. */
 export type ReviewResult =
-  | { readonly status: 200; readonly proposal: ProposalRecord; readonly repeated: boolean }
-  | { readonly status: 404; readonly message: string }
-  | { readonly status: 409; readonly reason: 'already_decided' | 'expired' | 'budgets_changed'; readonly message: string; readonly proposal: ProposalRecord };
+  | { readonly kind: 'decided' | 'repeated'; readonly proposal: ProposalRecord }
+  | { readonly kind: 'not_found'; readonly message: string }
+  | { readonly kind: 'conflict'; readonly reason: 'already_decided' | 'expired' | 'budgets_changed'; readonly message: string; readonly proposal: ProposalRecord };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Business days touched by a channel's promotions: their GMV is the festival's, not the spend's. */
-function promotionDays(config: SentinelConfig, channelId: string): Set<string> {
-  const days = new Set<string>();
-  for (const p of config.promotions.filter((x) => x.channelIds.includes(channelId))) {
-    for (let t = p.fromMs; t < p.toMs; t += HOUR) days.add(bucketOf(t, config.timezone).day);
-    days.add(bucketOf(p.toMs - 1, config.timezone).day);
-  }
-  return days;
-}
 
 /** minDailyBudget in a currency; a floor the currency cannot express exactly is rounded up to its minor unit. */
 function minDailyBudgetIn(config: SentinelConfig, currency: string): bigint {
@@ -69,19 +53,19 @@ function minDailyBudgetIn(config: SentinelConfig, currency: string): bigint {
 }
 
 export function makeBudgeting(deps: BudgetingDeps) {
-  const entry = (detailType: string, proposalId: string, atMs: number, detail: Record<string, unknown>, seq: string): OutboxEntry => ({
+  /** The budgets outbox entry announcing `detail` about one proposal (typed by its outbound definition). */
+  const entry = <D extends z.ZodType>(definition: EventDefinition<D>, proposalId: string, atMs: number, detail: z.input<D>, seq: string): OutboxEntry => ({
     channelId: BUDGETS_OUTBOX,
-    id: `${proposalId}#${detailType}`,
+    id: `${proposalId}#${definition.detailType}`,
     seq: `${seq}#${proposalId}`,
-    detailType,
     timeMs: atMs,
-    detail,
+    ...announce(definition, detail),
   });
 
   async function expire(record: ProposalRecord, atMs: number, reason: 'expired' | 'superseded', supersededBy?: string): Promise<boolean> {
     const decision: Decision = { outcome: 'expired', atMs, by: 'system', reason, ...(supersededBy ? { supersededBy } : {}) };
     const detail = { proposalId: record.id, expiredAt: iso(atMs), reason, ...(supersededBy ? { supersededBy } : {}) };
-    const result = await deps.budgets.decide(record, decision, [entry('Budget Reallocation Expired', record.id, atMs, detail, '0')]);
+    const result = await deps.budgets.decide(record, decision, [entry(BudgetReallocationExpiredEvent, record.id, atMs, detail, '0')]);
     return result.ok; // lost to a concurrent decision: that decision stands
   }
 
@@ -98,7 +82,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
     );
   }
 
-  async function review(proposalId: string, action: 'approve' | 'reject', caller: Caller, reason: string | undefined, atMs: number): Promise<ReviewResult> {
+  async function review(proposalId: string, action: 'approve' | 'reject', reviewer: string, reason: string | undefined, atMs: number): Promise<ReviewResult> {
     for (let attempt = 1; ; attempt++) {
       // The budgets first, the proposal last: a proposal still pending was read after the budgets, so a version
       // mismatch cannot be this very proposal's concurrent approval (that would show as decided, a repeat).
@@ -106,26 +90,26 @@ export function makeBudgeting(deps: BudgetingDeps) {
       const book = await deps.budgets.book();
       const current = effectiveBudgets(config, book);
       const record = await deps.budgets.get(proposalId);
-      if (!record) return { status: 404, message: `no proposal ${proposalId}` };
+      if (!record) return { kind: 'not_found', message: `no proposal ${proposalId}` };
       const verdict = reviewVerdict(record, action, atMs, current.version);
-      if (verdict.kind === 'repeat') return { status: 200, proposal: record, repeated: true };
-      if (verdict.kind === 'conflict') return { status: 409, reason: verdict.reason, message: verdict.message, proposal: record };
-      const result = action === 'approve' ? await applyApproval(record, caller, reason, atMs, config, current, book) : await deps.budgets.decide(record, { outcome: 'rejected', atMs, by: caller.principal, reason: reason as string }, [entry('Budget Reallocation Rejected', record.id, atMs, { proposalId: record.id, rejectedAt: iso(atMs), reviewer: caller.principal, reason: reason as string }, '1')]);
-      if (result.ok) return { status: 200, proposal: (await deps.budgets.get(proposalId)) as ProposalRecord, repeated: false };
+      if (verdict.kind === 'repeat') return { kind: 'repeated', proposal: record };
+      if (verdict.kind === 'conflict') return { kind: 'conflict', reason: verdict.reason, message: verdict.message, proposal: record };
+      const result = action === 'approve' ? await applyApproval(record, reviewer, reason, atMs, config, current, book) : await deps.budgets.decide(record, { outcome: 'rejected', atMs, by: reviewer, reason: reason as string }, [entry(BudgetReallocationRejectedEvent, record.id, atMs, { proposalId: record.id, rejectedAt: iso(atMs), reviewer: reviewer, reason: reason as string }, '1')]);
+      if (result.ok) return { kind: 'decided', proposal: (await deps.budgets.get(proposalId)) as ProposalRecord };
       // Something changed underneath (a concurrent decision, an approval of another proposal, a config edit):
       // read again and answer from what is there now.
       if (attempt >= 3) throw new Error(`proposal ${proposalId} kept changing underneath`);
     }
   }
 
-  async function applyApproval(record: ProposalRecord, caller: Caller, reason: string | undefined, atMs: number, config: SentinelConfig, current: EffectiveBudgets, book: BudgetBook | undefined) {
+  async function applyApproval(record: ProposalRecord, reviewer: string, reason: string | undefined, atMs: number, config: SentinelConfig, current: EffectiveBudgets, book: BudgetBook | undefined) {
     const daily: Record<string, bigint> = Object.fromEntries(current.daily);
     Object.assign(daily, record.after);
-    const next: BudgetBook = { counter: current.counter + 1, basis: current.basis, daily, updatedAtMs: atMs, updatedBy: caller.principal, proposalId: record.id };
+    const next: BudgetBook = { counter: current.counter + 1, basis: current.basis, daily, updatedAtMs: atMs, updatedBy: reviewer, proposalId: record.id };
     const nextVersion = effectiveBudgets(config, next).version;
-    const decision: Decision = { outcome: 'approved', atMs, by: caller.principal, ...(reason ? { reason } : {}), budgetsVersion: nextVersion };
-    const detail = { proposalId: record.id, approvedAt: iso(atMs), reviewer: caller.principal, ...(reason ? { reason } : {}), previousBudgetsVersion: record.budgetsVersion, budgetsVersion: nextVersion, budgets: record.detail.budgets };
-    return deps.budgets.decide(record, decision, [entry('Budget Reallocation Approved', record.id, atMs, detail, '1')], { next, expectedCounter: book?.counter ?? 0 });
+    const decision: Decision = { outcome: 'approved', atMs, by: reviewer, ...(reason ? { reason } : {}), budgetsVersion: nextVersion };
+    const detail = { proposalId: record.id, approvedAt: iso(atMs), reviewer: reviewer, ...(reason ? { reason } : {}), previousBudgetsVersion: record.budgetsVersion, budgetsVersion: nextVersion, budgets: record.detail.budgets };
+    return deps.budgets.decide(record, decision, [entry(BudgetReallocationApprovedEvent, record.id, atMs, detail, '1')], { next, expectedCounter: book?.counter ?? 0 });
   }
 
   return {
@@ -155,7 +139,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
           continue;
         }
         const record = proposalFromPlan(plan, { closedDay, basisFrom: fromDay, basisDays: config.reallocation.lookbackDays, timezone: config.timezone, currency, atMs, expiresAfterHours: config.reallocation.expiresAfterHours, budgetsVersion: budgets.version, counter: budgets.counter, basis: budgets.basis });
-        if ((await deps.budgets.insert(record, [entry('Budget Reallocation Proposed', record.id, atMs, record.detail, '1')])) === 'saved') proposed.push(record);
+        if ((await deps.budgets.insert(record, [entry(BudgetReallocationProposedEvent, record.id, atMs, record.detail, '1')])) === 'saved') proposed.push(record);
         for (const older of await deps.budgets.list('pending')) {
           if (older.currency === currency && older.id !== record.id && older.createdAtMs < record.createdAtMs && (await expire(older, atMs, 'superseded', record.id))) expired.push({ proposalId: older.id, reason: 'superseded' });
         }
@@ -172,11 +156,11 @@ export function makeBudgeting(deps: BudgetingDeps) {
     list: (status?: ProposalStatus) => deps.budgets.list(status),
     get: (proposalId: string) => deps.budgets.get(proposalId),
     audit: () => deps.budgets.audit(),
-    approve: (proposalId: string, caller: Caller, reason: string | undefined, atMs: number) => review(proposalId, 'approve', caller, reason, atMs),
-    reject: (proposalId: string, caller: Caller, reason: string, atMs: number) => review(proposalId, 'reject', caller, reason, atMs),
+    approve: (proposalId: string, reviewer: string, reason: string | undefined, atMs: number) => review(proposalId, 'approve', reviewer, reason, atMs),
+    reject: (proposalId: string, reviewer: string, reason: string, atMs: number) => review(proposalId, 'reject', reviewer, reason, atMs),
 
     /** Publishes whatever the budgets outbox holds. */
-    publish: () => publishOutbox(deps.outbox, deps.publisher, SENTINEL_SOURCE, [BUDGETS_OUTBOX]),
+    publish: () => publishOutbox(deps.outbox, deps.publisher, [BUDGETS_OUTBOX]),
   };
 }
 

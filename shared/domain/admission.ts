@@ -5,8 +5,9 @@
  */
 import { InboundEnvelope, inboundDefinition } from '../../events/inbound.ts';
 import { type ChannelConfig, MAX_FUTURE_SKEW_MS, type SentinelConfig } from './config.ts';
-import { currencyOf, encodeEvent, type InboundEvent } from './inbound-event.ts';
-import { type Bucket, bucketOf, parseInstant } from './time.ts';
+import type { InboundEvent } from '../../events/normalised.ts';
+import { currencyOf, encodeEvent } from './inbound-event.ts';
+import { type Bucket, bucketOf, parseInstant } from '../kernel/time.ts';
 
 /** Why an event was quarantined. Stable codes: producers and dashboards key on them. */
 export const REJECTION_REASONS = [
@@ -46,7 +47,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const channelIndex = new WeakMap<SentinelConfig, Map<string, ChannelConfig>>();
 
 /** The configured channel with this id, if any (indexed once per configuration object). */
-export function channelOf(config: SentinelConfig, channelId: string): ChannelConfig | undefined {
+function channelOf(config: SentinelConfig, channelId: string): ChannelConfig | undefined {
   let index = channelIndex.get(config);
   if (!index) {
     index = new Map(config.channels.map((c) => [c.id, c]));

@@ -6,8 +6,9 @@
  * any order, any batch split and any interleaving of consumers yield the same totals, provided each event is
  * applied once — which is the storage layer's job (see docs/ARCHITECTURE.md).
  */
-import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from './inbound-event.ts';
-import type { Bucket } from './time.ts';
+import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
+import type { Bucket } from '../kernel/time.ts';
+import { compareText } from '../kernel/compare.ts';
 
 export const TOTAL_FIELDS = [
   'events',
@@ -70,20 +71,10 @@ export function deltaOf(event: InboundEvent): Partial<Totals> {
   }
 }
 
-/**
- * Sort key of a channel's aggregate item: `H#2025-01-15T18`, one per business hour. Only hours are stored: a day is
- * exactly the sum of its hours ({@link rollUpDays}), so storing it too would double the writes of every commit for
- * no information (see docs/ARCHITECTURE.md, "Why hours only").
- */
-export type BucketKey = `H#${string}`;
-
-export function bucketKey(bucket: Bucket): BucketKey {
-  return `H#${bucket.hour}`;
-}
-
+/** What a batch adds to one channel's business hour (`YYYY-MM-DDTHH`). */
 export interface BucketDelta {
   readonly channelId: string;
-  readonly bucket: BucketKey;
+  readonly hour: string;
   readonly totals: Totals;
 }
 
@@ -95,16 +86,15 @@ export interface BucketDelta {
 export function preAggregate(items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket }>): BucketDelta[] {
   const sums = new Map<string, BucketDelta>();
   for (const { event, bucket } of items) {
-    const key = bucketKey(bucket);
-    const id = `${event.channelId}\u0000${key}`;
+    const id = `${event.channelId}\u0000${bucket.hour}`;
     let entry = sums.get(id);
     if (!entry) {
-      entry = { channelId: event.channelId, bucket: key, totals: zeroTotals() };
+      entry = { channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() };
       sums.set(id, entry);
     }
     addInto(entry.totals, deltaOf(event));
   }
-  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return [...sums.entries()].sort(([a], [b]) => compareText(a, b)).map(([, v]) => v);
 }
 
 /**

@@ -4,28 +4,36 @@
  * in exact minor units of its channel's currency, so nothing downstream parses money again.
  */
 import { z } from 'zod';
-import { isKnownCurrency, minorDigits, parseMoney } from './money.ts';
-import { isValidTimeZone, parseInstant } from './time.ts';
-import { RULES } from '../../events/outbound.ts';
-import type { Silence } from './alerts/alert.ts';
+import { minorDigits, parseMoney } from '../kernel/money.ts';
+import { isValidTimeZone, parseInstant } from '../kernel/time.ts';
+import { RULES, type RuleName } from '../../events/outbound.ts';
+import { currency, identifier, instant, region } from '../../events/fields.ts';
 
 export const CHANNEL_KINDS = ['marketplace', 'live_stream', 'social_content', 'group_buy', 'own_store', 'offline', 'search_ads', 'other'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /** Default lateness window: events that occurred longer ago than this (relative to arrival) are refused. */
 export const DEFAULT_LATENESS_DAYS = 7;
+/**
+ * Default retention of stored events (days after arrival): a year and more, so last year's festival can be replayed
+ * from the table and compared with this one.
+ */
+export const DEFAULT_EVENTS_RETENTION_DAYS = 400;
+/** Default retention of the quarantine and duplicate logs (days after arrival). */
+export const DEFAULT_LOGS_RETENTION_DAYS = 90;
+
 /** How far in the future (relative to arrival) an event may claim to have occurred: clock skew allowance. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 const decimal = z.union([z.string(), z.number()]);
 const pct = z.number().gt(0).lt(100);
-const id = z.string().min(1).max(128);
+const id = identifier;
 
 const channelSchema = z.strictObject({
   id,
   name: z.string().min(1),
   kind: z.enum(CHANNEL_KINDS),
-  currency: z.string().refine(isKnownCurrency, 'is not a known ISO 4217 currency'),
+  currency,
   budget: z.strictObject({ daily: decimal, monthly: decimal.optional() }),
   rules: z
     .strictObject({
@@ -36,7 +44,7 @@ const channelSchema = z.strictObject({
     })
     .optional(),
   stores: z
-    .array(z.strictObject({ id, authorizedRegions: z.array(z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code like CN-31')).optional() }))
+    .array(z.strictObject({ id, authorizedRegions: z.array(region).optional() }))
     .optional(),
 });
 
@@ -60,11 +68,14 @@ const documentSchema = z.strictObject({
         id,
         channelIds: z.array(id).min(1),
         skus: z.array(id).optional(),
-        from: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
-        to: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        from: instant,
+        to: instant,
         maxDiscountPct: z.number().min(0).lt(100),
       }),
     )
+    .optional(),
+  retention: z
+    .strictObject({ eventsDays: z.number().int().positive().max(3660).optional(), logsDays: z.number().int().positive().max(3660).optional() })
     .optional(),
   alerting: z.strictObject({ repeatIntervalMinutes: z.number().int().positive().optional() }).optional(),
   silences: z
@@ -75,8 +86,8 @@ const documentSchema = z.strictObject({
         storeId: id.optional(),
         sku: id.optional(),
         region: id.optional(),
-        from: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
-        to: z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 timestamp with an offset'),
+        from: instant,
+        to: instant,
         reason: z.string().optional(),
       }),
     )
@@ -92,6 +103,17 @@ const documentSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** Notifications held back for a rule on a channel (optionally one subject) between `fromMs` and `toMs`. */
+export interface Silence {
+  readonly rule: RuleName;
+  readonly channelId: string;
+  readonly storeId?: string;
+  readonly sku?: string;
+  readonly region?: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
 
 export interface ChannelConfig {
   readonly id: string;
@@ -140,8 +162,24 @@ export interface SentinelConfig {
     /** Extension: how long finance has to decide (default 24 h: the next day's proposal takes over). */
     readonly expiresAfterHours: number;
   };
+  /**
+   * How long the deployed tables keep what they store, in days after arrival (DynamoDB TTL). Stored events outlive
+   * the lateness window, so an event can never expire and then be admitted again: a redelivery that late is
+   * `too_late`.
+   */
+  readonly retention: { readonly eventsDays: number; readonly logsDays: number };
   /** The document as given, for storage and display. */
   readonly source: unknown;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Until when something that arrived at `arrivedAtMs` is kept: stored events for `retention.eventsDays`, the
+ * quarantine and duplicate logs for `retention.logsDays`.
+ */
+export function retainUntilMs(config: SentinelConfig, what: 'events' | 'logs', arrivedAtMs: number): number {
+  return arrivedAtMs + (what === 'events' ? config.retention.eventsDays : config.retention.logsDays) * DAY_MS;
 }
 
 export interface ConfigProblem {
@@ -254,18 +292,25 @@ export function parseConfig(document: unknown): ConfigResult {
   }
   inSomeCurrency(reallocation.minDailyBudget, 'reallocation.minDailyBudget');
 
+  const latenessDays = doc.latenessDays ?? DEFAULT_LATENESS_DAYS;
+  const retention = { eventsDays: doc.retention?.eventsDays ?? DEFAULT_EVENTS_RETENTION_DAYS, logsDays: doc.retention?.logsDays ?? DEFAULT_LOGS_RETENTION_DAYS };
+  if (retention.eventsDays <= latenessDays) {
+    problems.push({ path: 'retention.eventsDays', reason: `must exceed latenessDays (${latenessDays}): an event that expired could otherwise be admitted again` });
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
       timezone: doc.timezone,
-      latenessDays: doc.latenessDays ?? DEFAULT_LATENESS_DAYS,
+      latenessDays,
       channels,
       prices: (doc.prices ?? []).map((p) => ({ sku: p.sku, guidePrice: p.guidePrice, maxDiscountPct: p.maxDiscountPct, channels: p.channels ?? {} })),
       promotions,
       silences,
       ...(doc.alerting?.repeatIntervalMinutes === undefined ? {} : { repeatIntervalMs: doc.alerting.repeatIntervalMinutes * 60_000 }),
       reallocation,
+      retention,
       source: document,
     },
   };

@@ -1,69 +1,10 @@
 /**
- * The normalised inbound events: what a producer's detail means once validated, with every amount in exact
- * minor units and every instant parsed. The canonical encoding below is both the stored event body and the
- * identity of its content: two deliveries of one `(channelId, eventId)` are duplicates exactly when their
- * canonical encodings are equal, so `"1520.5"`, `1520.50` and `"1520.50"` are the same spend.
+ * The canonical encoding of a normalised inbound event: both the stored event body and the identity of its content.
+ * Two deliveries of one `(channelId, eventId)` are duplicates exactly when their canonical encodings are equal, so
+ * `"1520.5"`, `1520.50` and `"1520.50"` are the same spend.
  */
-
-export const SALE = 'Sale Recorded';
-export const REFUND = 'Refund Recorded';
-export const AD_SPEND = 'Ad Spend Recorded';
-export const TRAFFIC = 'Traffic Recorded';
-
-export const INBOUND_DETAIL_TYPES = [SALE, REFUND, AD_SPEND, TRAFFIC] as const;
-export type InboundDetailType = (typeof INBOUND_DETAIL_TYPES)[number];
-
-interface Common {
-  readonly eventId: string;
-  readonly channelId: string;
-  /** ISO 8601 text of the instant (the producer's own text on ingest; UTC when read back from storage). */
-  readonly occurredAt: string;
-  /** The same instant in epoch milliseconds. */
-  readonly occurredAtMs: number;
-}
-
-export interface SaleLine {
-  readonly sku: string;
-  readonly quantity: number;
-  readonly unitPrice: bigint;
-}
-
-export interface SaleRecorded extends Common {
-  readonly type: typeof SALE;
-  readonly storeId: string;
-  readonly orderId: string;
-  readonly currency: string;
-  readonly lines: readonly SaleLine[];
-  readonly region?: string;
-  readonly customerId?: string;
-}
-
-export interface RefundRecorded extends Common {
-  readonly type: typeof REFUND;
-  readonly storeId: string;
-  readonly orderId: string;
-  readonly amount: bigint;
-  readonly currency: string;
-}
-
-export interface AdSpendRecorded extends Common {
-  readonly type: typeof AD_SPEND;
-  readonly campaignId: string;
-  readonly spend: bigint;
-  readonly currency: string;
-  readonly impressions?: number;
-  readonly clicks?: number;
-  readonly reportedConversions?: number;
-  readonly reportedRevenue?: bigint;
-}
-
-export interface TrafficRecorded extends Common {
-  readonly type: typeof TRAFFIC;
-  readonly visits: number;
-  readonly storeId?: string;
-}
-
-export type InboundEvent = SaleRecorded | RefundRecorded | AdSpendRecorded | TrafficRecorded;
+import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
+import { withoutUndefined } from '../kernel/objects.ts';
 
 /** The currency an event is denominated in, or `undefined` for events that carry no money (traffic). */
 export function currencyOf(event: InboundEvent): string | undefined {
@@ -149,7 +90,3 @@ export function decodeEvent(text: string): InboundEvent {
   }
 }
 
-/** Drops keys whose value is `undefined`, so optional fields are absent rather than present-and-undefined. */
-export function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}

@@ -8,8 +8,8 @@
  * applied once: before the commit nothing of it is applied; after it, the checkpoint excludes it forever.
  */
 import { type BucketDelta, preAggregate } from './aggregation.ts';
-import type { InboundEvent } from './inbound-event.ts';
-import type { Bucket } from './time.ts';
+import type { InboundEvent } from '../../events/normalised.ts';
+import type { Bucket } from '../kernel/time.ts';
 
 export interface ShardRecord {
   /** The shard's sequence number, a decimal integer string. */

@@ -1,4 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-/** The DynamoDB client, created once per execution environment and reused by every invocation. */
-export const dynamoClient = new DynamoDBClient({});
+let dynamo: DynamoDBClient | undefined;
+
+/** The DynamoDB client, created once per execution environment (on first use) and reused by every invocation. */
+export function dynamoClient(): DynamoDBClient {
+  return (dynamo ??= new DynamoDBClient({}));
+}

@@ -10,7 +10,7 @@ import { dynamoConfigSource } from '../../shared/adapters/config-store.ts';
 import { dynamoEventStore } from '../../shared/adapters/event-store.ts';
 import { dynamoIntakeLog } from '../../shared/adapters/intake-log.ts';
 import { localContext } from '../../local/lambda-context.ts';
-import { body, CONFIG_DOCUMENT, validDetail } from '../fixtures.ts';
+import { ARRIVAL, body, CONFIG_DOCUMENT, validDetail } from '../fixtures.ts';
 import { quietObservability } from './setup.ts';
 
 expect.extend(allCustomMatcher);
@@ -57,6 +57,17 @@ describe('ingest handler', () => {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       Item: expect.objectContaining({ pk: { S: 'tmall#evt-1' }, h: { S: '2025-01-15T18' } }),
     });
+  });
+
+  it('stamps each stored event and each log entry with its retention as a DynamoDB TTL, in epoch seconds', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' }, document: { S: JSON.stringify({ ...CONFIG_DOCUMENT, retention: { eventsDays: 30 } }) } } });
+    const bad = body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, 'bad'), currency: 'USD' });
+    await handler()(sqs(record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'a'))), record('m2', bad)), localContext('ingest'));
+    const arrivalSeconds = Date.parse(ARRIVAL) / 1000;
+    const puts = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts.find((p) => p.TableName === 'events')?.Item?.x).toEqual({ N: String(arrivalSeconds + 30 * 86_400) });
+    // The logs keep the default 90 days; seconds, not milliseconds (DynamoDB ignores a TTL in milliseconds).
+    expect(puts.find((p) => p.TableName === 'state')?.Item?.ttl).toEqual({ N: String(arrivalSeconds + 90 * 86_400) });
   });
 
   it('quarantines a bad event with reason and original payload, and commits the rest of the batch', async () => {

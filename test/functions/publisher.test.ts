@@ -3,8 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
 import { describe, expect, it } from 'vitest';
-import type { AlertStore, OutboxEntry } from '../../shared/adapters/alert-store.ts';
-import { eventBridgePublisher, type EventPublisher, publishOutbox } from '../../shared/adapters/publisher.ts';
+import { eventBridgePublisher } from '../../shared/adapters/event-bridge-publisher.ts';
+import { publishOutbox } from '../../shared/app/publishing.ts';
+import type { AlertStore, EventPublisher, OutboxEntry } from '../../shared/app/ports.ts';
 
 expect.extend(allCustomMatcher);
 
@@ -57,7 +58,7 @@ describe('publishOutbox', () => {
         return [];
       },
     };
-    const report = await publishOutbox(store, publisher, 'channel-sentinel', ['jd']);
+    const report = await publishOutbox(store, publisher, ['jd']);
     expect(calls).toEqual([['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9'], ['a3', 'a7'], ['a10', 'a11']]);
     expect(report).toEqual({ published: 12, left: 0, invalid: [] });
     expect(store.removed.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `a${i}#Alert Resolved`).sort());
@@ -67,7 +68,7 @@ describe('publishOutbox', () => {
     const broken: OutboxEntry = { ...resolved(99), detail: { alertId: 'a99', rule: 'not_a_rule' } };
     const store = fakeStore([resolved(0), broken, resolved(1)]);
     const publisher: EventPublisher = { putEvents: async (entries) => entries.flatMap((e, i) => (e.detail.alertId === 'a1' ? [i] : [])) };
-    const report = await publishOutbox(store, publisher, 'channel-sentinel', ['jd'], 2);
+    const report = await publishOutbox(store, publisher, ['jd'], 2);
     expect(report.published).toBe(1);
     expect(report.left).toBe(1);
     expect(report.invalid).toHaveLength(1);

@@ -8,7 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { inboundEvents } from '../../events/inbound.ts';
 import { patternFor } from '../../events/define-event.ts';
-import { CONSOLE_ROUTES, FINANCE_ROUTES } from '../../infra/constructs/api.ts';
+import { CONSOLE_ROUTES, FINANCE_ROUTES } from '../../functions/routes.ts';
 import { contextOf } from '../../infra/context.ts';
 import { SentinelStack } from '../../infra/sentinel-stack.ts';
 
@@ -67,7 +67,9 @@ describe('the CDK stack', () => {
     expect(tables).toHaveLength(2);
     for (const [, t] of tables) expect(t.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    // Retention: TTL in epoch seconds on both tables (events `x`, the state table's logs `ttl`), never on `expiresAt`.
+    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], TimeToLiveSpecification: { AttributeName: 'x', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } });
   });
 
   it('protects production tables from deletion and keeps them', () => {
@@ -163,7 +165,7 @@ describe('the CDK stack', () => {
     const jwt = build({ jwtIssuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/pool', jwtAudience: 'sentinel-console' }).template;
     for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
     // The console's static files are public (no data); everything else is authorised.
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{file+}', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{proxy+}', AuthorizationType: 'NONE' });
     expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }, AccessLogSettings: Match.anyValue() });
   });

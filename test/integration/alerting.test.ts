@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
 import type { DeliveredEvent } from '../../local/local-publisher.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
-import type { EventPublisher } from '../../shared/adapters/publisher.ts';
-import { decodeEvent, type SaleRecorded } from '../../shared/domain/inbound-event.ts';
+import type { SaleRecorded } from '../../events/normalised.ts';
+import { decodeEvent } from '../../shared/domain/inbound-event.ts';
 import { admit } from '../../shared/domain/admission.ts';
 import { dynamoLocalPerFile } from './harness.ts';
+import type { EventPublisher } from '../../shared/app/ports.ts';
 
 const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
 

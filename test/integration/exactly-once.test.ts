@@ -150,7 +150,7 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
             }),
             // A transaction lands but its answer is lost: the handler reports the batch from that commit as failed.
             aggregates: (store) => ({
-              readCheckpoint: (shard) => store.readCheckpoint(shard),
+              ...store,
               commit: async (shard, expected, next, deltas) => {
                 const result = await store.commit(shard, expected, next, deltas);
                 if (crashCommit(next)) throw new Error('injected: commit answer lost');

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generateDemo } from '../../local/demo-scenario.ts';
 import { SUMMARY_DAY_FIELDS } from '../../local/replay.ts';
-import { formatMoney } from '../../shared/domain/money.ts';
+import { formatMoney } from '../../shared/kernel/money.ts';
 import { REALLOCATION_CONFIG, REALLOCATION_HISTORY } from './harness.ts';
 
 const run = promisify(execFile);

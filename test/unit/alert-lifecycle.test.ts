@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Observation, remind, type Silence } from '../../shared/domain/alerts/alert.ts';
+import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Observation, remind } from '../../shared/domain/alerts/alert.ts';
+import type { Silence } from '../../shared/domain/config.ts';
 
 const subject = { channelId: 'tmall' };
 const breach = (severity: 'warning' | 'critical' = 'warning', observed = 1.5): Observation => ({ kind: 'breach', rule: 'roi_drop', subject, severity, observed, threshold: 2, summary: 'low', evidence: { roi: observed } });

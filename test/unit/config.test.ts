@@ -16,6 +16,13 @@ describe('parseConfig', () => {
     expect(result.config.promotions[0]?.fromMs).toBe(Date.parse('2025-11-10T12:00:00Z'));
   });
 
+  it('keeps events 400 days and the intake logs 90 by default, and refuses a retention inside the lateness window', () => {
+    const defaults = parseConfig(CONFIG_DOCUMENT);
+    expect(defaults.ok && defaults.config.retention).toEqual({ eventsDays: 400, logsDays: 90 });
+    const tooShort = parseConfig({ ...clone(), latenessDays: 10, retention: { eventsDays: 10, logsDays: 1 } });
+    expect(tooShort.ok ? [] : tooShort.problems).toEqual([{ path: 'retention.eventsDays', reason: expect.stringMatching(/exceed latenessDays \(10\)/) }]);
+  });
+
   it('accepts a minimal document', () => {
     expect(parseConfig({ timezone: 'UTC', channels: [{ id: 'a', name: 'A', kind: 'other', currency: 'USD', budget: { daily: 10 } }] }).ok).toBe(true);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMoney, minorDigits, parseMoney } from '../../shared/domain/money.ts';
+import { formatMoney, minorDigits, parseMoney } from '../../shared/kernel/money.ts';
 
 const minor = (input: unknown, currency = 'CNY') => {
   const result = parseMoney(input, currency);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { zeroTotals, type Totals } from '../../shared/domain/aggregation.ts';
 import type { ChannelConfig } from '../../shared/domain/config.ts';
-import { SALE, type SaleRecorded } from '../../shared/domain/inbound-event.ts';
+import { SALE, type SaleRecorded } from '../../events/normalised.ts';
 import { budgetActualRule, budgetForecastRule, mismatchRule, priceFloor, priceRule, regionRule, roiRule, staleRule } from '../../shared/domain/alerts/rules.ts';
 import { config } from '../fixtures.ts';
 

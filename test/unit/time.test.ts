@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, parseInstant } from '../../shared/domain/time.ts';
+import { bucketOf, parseInstant } from '../../shared/kernel/time.ts';
 
 describe('bucketOf', () => {
   it('puts instants on the business day of the timezone, not UTC', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Totals, zeroTotals } from '../../shared/domain/aggregation.ts';
-import { promotionHours, windowFacts } from '../../shared/app/alerting.ts';
+import { windowFacts } from '../../shared/domain/alerts/window-facts.ts';
+import { promotionHours } from '../../shared/domain/promotions.ts';
 import { config } from '../fixtures.ts';
 
 const tz = 'Asia/Shanghai';

@@ -5,6 +5,7 @@
  */
 import { fnv1a64 } from '../hash.ts';
 import type { RuleName } from '../../../events/outbound.ts';
+import type { Silence } from '../config.ts';
 
 export type Severity = 'warning' | 'critical';
 
@@ -75,18 +76,8 @@ export interface AlertState {
   readonly resolveReason?: string;
 }
 
-export interface Silence {
-  readonly rule: RuleName;
-  readonly channelId: string;
-  readonly storeId?: string;
-  readonly sku?: string;
-  readonly region?: string;
-  readonly fromMs: number;
-  readonly toMs: number;
-}
-
 /** Whether a silence covers this alert at `atMs`: rule and channel match, and every subject field it names. */
-export function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subject, atMs: number): boolean {
+function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subject, atMs: number): boolean {
   return silences.some(
     (s) =>
       s.rule === rule &&

@@ -5,8 +5,8 @@
  */
 import type { Totals } from '../aggregation.ts';
 import type { ChannelConfig, SentinelConfig } from '../config.ts';
-import type { SaleRecorded } from '../inbound-event.ts';
-import { formatMoney, parseMoney } from '../money.ts';
+import type { SaleRecorded } from '../../../events/normalised.ts';
+import { formatMoney, parseMoney } from '../../kernel/money.ts';
 import type { Observation } from './alert.ts';
 
 export const RULE_DEFAULTS = {

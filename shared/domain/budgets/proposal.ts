@@ -3,7 +3,7 @@
  * application service brings the data, the time and the stores.
  */
 import type { BudgetReallocationProposedDetail } from '../../../events/outbound.ts';
-import { formatMoney } from '../money.ts';
+import { formatMoney } from '../../kernel/money.ts';
 import type { ChannelAssessment, Plan } from './reallocation.ts';
 
 export const PROPOSAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;

@@ -1,0 +1,199 @@
+/**
+ * The ports of the application layer: what the use cases need from storage, the bus and secrets, and nothing about
+ * how it is done. `shared/adapters/` implements them on DynamoDB, EventBridge and Secrets Manager; `local/` and the
+ * tests implement some of them in memory. Ports speak the domain's types, never storage keys or SDK types.
+ */
+import type { RejectionReason } from '../domain/admission.ts';
+import type { Totals } from '../domain/aggregation.ts';
+import type { AlertState } from '../domain/alerts/alert.ts';
+import type { BudgetBook } from '../domain/budgets/book.ts';
+import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
+import type { SentinelConfig } from '../domain/config.ts';
+import type { BucketDelta } from '../domain/aggregation.ts';
+
+// ── Events and intake ───────────────────────────────────────────────────────────────────────────────────
+
+export interface StoredEvent {
+  readonly channelId: string;
+  readonly eventId: string;
+  /** Canonical content (see `encodeEvent`). */
+  readonly encoded: string;
+  /** Business hour bucket `YYYY-MM-DDTHH`; the day is its first ten characters. */
+  readonly hour: string;
+  readonly arrivedAtMs: number;
+  /** When the stored event may be deleted (the configured retention after arrival). */
+  readonly retainUntilMs: number;
+}
+
+export type PutOutcome = { readonly kind: 'stored' } | { readonly kind: 'exists'; readonly encoded: string };
+
+/** Port: the event store, where each accepted event is written exactly once. */
+export interface EventStore {
+  /** Stores the event unless `(channelId, eventId)` is already stored; then returns what is stored. */
+  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+}
+
+export interface Quarantined {
+  /** The delivery's message id: redeliveries of one message overwrite one entry, so nothing is counted twice. */
+  readonly messageId: string;
+  readonly reason: RejectionReason;
+  readonly message: string;
+  readonly eventId?: string;
+  readonly channelId?: string;
+  /** The original payload, byte for byte. */
+  readonly payload: string;
+  readonly atMs: number;
+  /** When the entry may be deleted (the configured retention after arrival). */
+  readonly retainUntilMs: number;
+}
+
+export interface Duplicate {
+  readonly messageId: string;
+  readonly eventId: string;
+  readonly channelId: string;
+  readonly atMs: number;
+  /** When the entry may be deleted (the configured retention after arrival). */
+  readonly retainUntilMs: number;
+}
+
+/** Port: what happened to the deliveries that did not become new events. */
+export interface IntakeLog {
+  quarantine(entry: Quarantined): Promise<void>;
+  duplicate(entry: Duplicate): Promise<void>;
+}
+
+export interface IntakeReader {
+  quarantined(): Promise<Quarantined[]>;
+  duplicates(): Promise<Duplicate[]>;
+}
+
+// ── Aggregates ──────────────────────────────────────────────────────────────────────────────────────────
+
+export type CommitResult = 'committed' | 'checkpoint_moved';
+
+/** Port: aggregates and the stream checkpoints that guard them. */
+export interface AggregateStore {
+  readCheckpoint(shardKey: string): Promise<string | undefined>;
+  /**
+   * Atomically adds `deltas` and moves the shard's checkpoint from `expected` to `next`. Returns
+   * `checkpoint_moved` (and changes nothing) if another consumer moved the checkpoint first.
+   */
+  commit(shardKey: string, expected: string | undefined, next: string, deltas: readonly BucketDelta[]): Promise<CommitResult>;
+}
+
+export interface AggregateReader {
+  /** A channel's hour totals keyed `YYYY-MM-DDTHH`, optionally only those from `fromHour` to `toHour` inclusive. */
+  hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<Map<string, Totals>>;
+}
+
+// ── Alerts and the outbox ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One outbound event waiting to be published, written in the same transaction as the state change it reports
+ * (an alert transition, a proposal, a finance decision), so "decided" can never be lost before "published".
+ */
+export interface OutboxEntry {
+  /** The outbox partition: a channel's alerts, or {@link BUDGETS_OUTBOX}. */
+  readonly channelId: string;
+  /** Unique per announcement (consumers drop repeats by it): alertId or proposalId + detail-type. */
+  readonly id: string;
+  /**
+   * Order among entries of one instant: e.g. the fingerprint, its state version and the position in the transition,
+   * so a resolution is published before the raise that follows it (an escalation, a new period).
+   */
+  readonly seq: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly timeMs: number;
+}
+
+/** The outbox partition of budget proposals and decisions ("~" keeps it apart from every channel's partition in reading). */
+export const BUDGETS_OUTBOX = '~budgets';
+
+/** Port: what the publisher needs from an outbox. */
+export interface Outbox {
+  pending(partition: string): Promise<OutboxEntry[]>;
+  published(entry: OutboxEntry): Promise<void>;
+}
+
+export type SaveResult = 'saved' | 'conflict';
+
+/** Port: alert states (one current state per fingerprint, versioned) and the outbox. */
+export interface AlertStore extends Outbox {
+  get(channelId: string, fingerprint: string): Promise<{ state: AlertState; version: number } | undefined>;
+  /**
+   * All current states of a channel's fingerprints (firing and last resolved), with their versions, and the
+   * channel's latest arrival — one Query, as they share a partition.
+   */
+  list(channelId: string): Promise<{ alerts: { state: AlertState; version: number }[]; lastEventAtMs: number | undefined }>;
+  /**
+   * Stores the states of one transition and its outbox entries atomically, if the fingerprint's version is still
+   * `expectedVersion` (`0` for a fingerprint never seen); otherwise changes nothing and returns `conflict`.
+   */
+  save(channelId: string, states: readonly AlertState[], expectedVersion: number, outbox: readonly OutboxEntry[]): Promise<SaveResult>;
+  /** Channel bookkeeping for feed_stale: latest arrival seen (only moves forward). */
+  touchChannel(channelId: string, lastEventAtMs: number): Promise<void>;
+}
+
+// ── Publishing ──────────────────────────────────────────────────────────────────────────────────────────
+
+export interface OutboundEntry {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly timeMs: number;
+}
+
+/** Port: puts at most 10 events; returns the indexes of the entries that failed (EventBridge's per-entry errors). */
+export interface EventPublisher {
+  putEvents(entries: readonly OutboundEntry[]): Promise<number[]>;
+}
+
+export const MAX_PUT_EVENTS = 10;
+
+// ── Budgets ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** One line of the budget audit trail: who did what to which proposal, when. */
+export interface AuditEntry {
+  readonly atMs: number;
+  readonly actor: string;
+  readonly action: 'proposed' | 'approved' | 'rejected' | 'expired';
+  readonly proposalId: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** Which condition of a decision transaction failed. */
+export type DecideConflict = 'proposal' | 'budgets' | 'config';
+
+/** Port: the budget book, proposals and the audit trail. */
+export interface BudgetStore {
+  book(): Promise<BudgetBook | undefined>;
+  /** Stores a new proposal with its audit line and outbox entries; `exists` when this id was proposed before. */
+  insert(record: ProposalRecord, outbox: readonly OutboxEntry[]): Promise<'saved' | 'exists'>;
+  get(proposalId: string): Promise<ProposalRecord | undefined>;
+  list(status?: ProposalStatus): Promise<ProposalRecord[]>;
+  /**
+   * Decides a pending proposal, in one transaction: the proposal's status (only if still pending — and, with a new
+   * book, unexpired at `decision.atMs`), the new book (only if the book is still at `expectedCounter` and the stored
+   * configuration's budgets still hash to its basis), the audit line and the outbox entries. All or nothing.
+   */
+  decide(record: ProposalRecord, decision: Decision, outbox: readonly OutboxEntry[], book?: { next: BudgetBook; expectedCounter: number }): Promise<{ ok: true } | { ok: false; failed: DecideConflict[] }>;
+  audit(): Promise<AuditEntry[]>;
+}
+
+// ── Configuration ───────────────────────────────────────────────────────────────────────────────────────
+
+/** Port: the configuration in force. */
+export interface ConfigSource {
+  current(): Promise<SentinelConfig>;
+}
+
+/** Raised when the stored configuration is missing or does not validate: the function cannot do its job. */
+export class ConfigUnavailableError extends Error {}
+
+// ── Webhook secrets ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Port: a producer's active webhook secrets (the current one, and the previous one while a rotation is under way). */
+export interface WebhookSecrets {
+  activeSecrets(producerId: string): Promise<string[] | undefined>;
+}

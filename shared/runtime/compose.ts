@@ -1,0 +1,109 @@
+/**
+ * The composition root: the one place where adapters are chosen and handed to the use cases. Every deployed
+ * function's `index.ts`, the local pipeline and the local server build their services here, so "what runs on AWS"
+ * and "what runs on a laptop" differ only in the wiring passed in (client, tables, publisher, cache age), never in
+ * how the parts fit together.
+ *
+ * Each service is built on first use, once per wiring, by its own function: a bundle holds only the services its
+ * function asks for (esbuild drops the rest), and two services that share a store share one instance.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoAggregateStore } from '../adapters/aggregate-store.ts';
+import { dynamoAlertStore } from '../adapters/alert-store.ts';
+import { dynamoBudgetStore } from '../adapters/budget-store.ts';
+import { dynamoConfigSource } from '../adapters/config-store.ts';
+import { dynamoEventStore } from '../adapters/event-store.ts';
+import { dynamoIntakeLog } from '../adapters/intake-log.ts';
+import { dynamoOutbox } from '../adapters/outbox.ts';
+import type { TableNames } from '../adapters/tables.ts';
+import { makeAlerting } from '../app/alerting.ts';
+import { budgetedConfigSource } from '../app/budgeted-config.ts';
+import { makeBudgeting } from '../app/budgeting.ts';
+import type { AggregateReader, AggregateStore, BudgetStore, EventPublisher, EventStore } from '../app/ports.ts';
+
+export interface Wiring {
+  /** The DynamoDB client, asked for on first use (a function that stores nothing never creates one). */
+  readonly dynamo: () => DynamoDBClient;
+  /** The tables a function was given; a service asking for one it was not given fails at first use. */
+  readonly tables: Partial<TableNames>;
+  /** Where outbound events go: EventBridge on AWS, the local router's stand-in locally. Built on first use. */
+  readonly publisher?: () => EventPublisher;
+  /** Cache age of the configuration and of the budget book behind the budgeted configuration (default a minute). */
+  readonly cacheMs?: number;
+  /** Wraps the storage adapters (fault injection in tests; absent in production). */
+  readonly wrap?: {
+    events?(store: EventStore): EventStore;
+    aggregates?(store: AggregateStore & AggregateReader): AggregateStore & AggregateReader;
+  };
+}
+
+const built = new WeakMap<Wiring, Map<string, unknown>>();
+
+/** The wiring's `name` service, built by `build` the first time it is asked for. */
+function once<T>(wiring: Wiring, name: string, build: () => T): T {
+  let services = built.get(wiring);
+  if (!services) built.set(wiring, (services = new Map()));
+  if (!services.has(name)) services.set(name, build());
+  return services.get(name) as T;
+}
+
+const dynamo = (w: Wiring) => once(w, 'dynamo', w.dynamo);
+const stateTable = (w: Wiring) => tableOf(w, 'state');
+function tableOf(w: Wiring, name: keyof TableNames): string {
+  const value = w.tables[name];
+  if (value === undefined) throw new Error(`this function was not given the ${name} table`);
+  return value;
+}
+const cacheMs = (w: Wiring) => w.cacheMs ?? 60_000;
+
+export const publisherOf = (w: Wiring): EventPublisher =>
+  once(w, 'publisher', () => {
+    if (!w.publisher) throw new Error('this function was given no event publisher');
+    return w.publisher();
+  });
+
+export const aggregatesOf = (w: Wiring): AggregateStore & AggregateReader =>
+  once(w, 'aggregates', () => {
+    const store = dynamoAggregateStore(dynamo(w), stateTable(w));
+    return w.wrap?.aggregates?.(store) ?? store;
+  });
+
+export const alertsOf = (w: Wiring) => once(w, 'alerts', () => dynamoAlertStore(dynamo(w), stateTable(w)));
+
+export const eventsOf = (w: Wiring): EventStore =>
+  once(w, 'events', () => {
+    const store = dynamoEventStore(dynamo(w), tableOf(w, 'events'));
+    return w.wrap?.events?.(store) ?? store;
+  });
+
+export const intakeOf = (w: Wiring) => once(w, 'intake', () => dynamoIntakeLog(dynamo(w), stateTable(w)));
+
+/** The stored configuration (the plan: budgets as configured), cached for the wiring's cache age. */
+export const configOf = (w: Wiring) => once(w, 'config', () => dynamoConfigSource(dynamo(w), stateTable(w), cacheMs(w)));
+
+/** The stored configuration read fresh every time: what a review or the daily job must judge. */
+export const freshConfigOf = (w: Wiring) => once(w, 'freshConfig', () => dynamoConfigSource(dynamo(w), stateTable(w), 0));
+
+export const budgetsOf = (w: Wiring): BudgetStore =>
+  once(w, 'budgets', () => {
+    const store = dynamoBudgetStore(dynamo(w), stateTable(w));
+    return {
+      ...store,
+      // A decision made in this process is in force here at once, whatever the cache age.
+      async decide(...args) {
+        const result = await store.decide(...args);
+        (built.get(w)?.get('budgetedConfig') as ReturnType<typeof budgetedConfigSource> | undefined)?.invalidate();
+        return result;
+      },
+    };
+  });
+
+/** The configuration with the budgets in force overlaid: what pacing and the console judge against. */
+export const budgetedConfigOf = (w: Wiring) => once(w, 'budgetedConfig', () => budgetedConfigSource(configOf(w), budgetsOf(w), cacheMs(w)));
+
+export const alertingOf = (w: Wiring) => once(w, 'alerting', () => makeAlerting({ alerts: alertsOf(w), aggregates: aggregatesOf(w), publisher: publisherOf(w) }));
+
+export const budgetingOf = (w: Wiring) =>
+  once(w, 'budgeting', () =>
+    makeBudgeting({ aggregates: aggregatesOf(w), alerts: alertsOf(w), budgets: budgetsOf(w), outbox: dynamoOutbox(dynamo(w), stateTable(w)), publisher: publisherOf(w), config: freshConfigOf(w) }),
+  );
