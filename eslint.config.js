@@ -53,7 +53,17 @@ export default tseslint.config(
     // Use cases: ports, not adapters; no SDK clients, no environment.
     files: ['shared/app/**/*.{ts,js}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/adapters/**', '**/runtime/**', '**/functions/**', '**/local/**', '**/cli/**', '**/infra/**', '@aws-sdk/*'], message: 'Use cases speak to ports (shared/app/ports.ts); the composition root hands them adapters.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/runtime/**', '**/functions/**', '**/local/**', '**/cli/**', '**/infra/**', '@aws-sdk/*'],
+              message: 'Use cases speak to ports (shared/app/ports.ts); the composition root hands them adapters.',
+            },
+          ],
+        },
+      ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Use cases take configuration as arguments.' }],
     },
   },

@@ -24,7 +24,10 @@ routeLogsToStderr('CRITICAL');
 
 /** An aggregate item with every field at its largest plausible value: the size every update is billed on. */
 function maxAggregateItemBytes(): number {
-  const item: Record<string, { S?: string; N?: string }> = { pk: { S: aggregateKey('a-channel-id-of-forty-characters-long-xx') }, sk: { S: 'H#2025-01-15T18' } };
+  const item: Record<string, { S?: string; N?: string }> = {
+    pk: { S: aggregateKey('a-channel-id-of-forty-characters-long-xx') },
+    sk: { S: 'H#2025-01-15T18' },
+  };
   for (const f of TOTAL_FIELDS) item[f] = { N: '99999999999999999' };
   return itemSize(item as never);
 }
@@ -56,11 +59,27 @@ function mixedStream(days: number): Stream {
 
 /** A festival spike: every event on one live-stream channel, within two hours. */
 function hotStream(count: number): Stream {
-  const config = { timezone: 'Asia/Shanghai', channels: [{ id: 'douyin-live', name: 'Douyin live', kind: 'live_stream', currency: 'CNY', budget: { daily: '100000.00' } }] };
+  const config = {
+    timezone: 'Asia/Shanghai',
+    channels: [{ id: 'douyin-live', name: 'Douyin live', kind: 'live_stream', currency: 'CNY', budget: { daily: '100000.00' } }],
+  };
   const start = Date.parse('2025-11-11T20:00:00+08:00');
   const lines = Array.from({ length: count }, (_, i) => {
     const at = new Date(start + Math.floor((i / count) * 2 * 3_600_000)).toISOString();
-    return JSON.stringify({ source: 'douyin.shop', 'detail-type': 'Sale Recorded', time: at, detail: { eventId: `live-${i}`, occurredAt: at, channelId: 'douyin-live', storeId: 'dy-live-main', orderId: `o-${i}`, currency: 'CNY', lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '139.00' }] } });
+    return JSON.stringify({
+      source: 'douyin.shop',
+      'detail-type': 'Sale Recorded',
+      time: at,
+      detail: {
+        eventId: `live-${i}`,
+        occurredAt: at,
+        channelId: 'douyin-live',
+        storeId: 'dy-live-main',
+        orderId: `o-${i}`,
+        currency: 'CNY',
+        lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '139.00' }],
+      },
+    });
   });
   return { name: `hot: 1 channel, ${count} sales in 2 hours`, config, lines };
 }
@@ -94,7 +113,17 @@ async function runChosen(db: DynamoLocal, stream: Stream, streamBatch: number): 
   const seconds = (performance.now() - started) / 1000;
   detach(db.dynamo);
   await checkItemSizes(db.dynamo, p.tables.state);
-  return { design: 'C: event put + stream commits (chosen)', stream: stream.name, batch: streamBatch, events: stream.lines.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds, alertingUnits: meter.alertingUnits };
+  return {
+    design: 'C: event put + stream commits (chosen)',
+    stream: stream.name,
+    batch: streamBatch,
+    events: stream.lines.length,
+    writeRequests: meter.writeRequests,
+    writeUnits: meter.writeUnits,
+    hottest: meter.hottestAggregateWrites(),
+    seconds,
+    alertingUnits: meter.alertingUnits,
+  };
 }
 
 function accepted(stream: Stream): Accepted[] {
@@ -129,7 +158,13 @@ const addUpdate = (table: string, channelId: string, sk: string, totals: Partial
 };
 
 /** Runs a hand-written baseline on fresh tables with the meter attached, and reports what it sent. */
-async function runBaseline(db: DynamoLocal, stream: Stream, design: string, batch: number | '—', write: (tables: { events: string; state: string }, events: Accepted[]) => Promise<void>): Promise<Result> {
+async function runBaseline(
+  db: DynamoLocal,
+  stream: Stream,
+  design: string,
+  batch: number | '—',
+  write: (tables: { events: string; state: string }, events: Accepted[]) => Promise<void>,
+): Promise<Result> {
   const tables = freshTables();
   await createTables(db.dynamo, tables);
   const meter = new WriteMeter(UPDATE_BYTES);
@@ -139,7 +174,16 @@ async function runBaseline(db: DynamoLocal, stream: Stream, design: string, batc
   await write(tables, events);
   const seconds = (performance.now() - started) / 1000;
   detach(db.dynamo);
-  return { design, stream: stream.name, batch, events: events.length, writeRequests: meter.writeRequests, writeUnits: meter.writeUnits, hottest: meter.hottestAggregateWrites(), seconds };
+  return {
+    design,
+    stream: stream.name,
+    batch,
+    events: events.length,
+    writeRequests: meter.writeRequests,
+    writeUnits: meter.writeUnits,
+    hottest: meter.hottestAggregateWrites(),
+    seconds,
+  };
 }
 
 /** Naive baseline: one transaction per event holding its marker and an update of every bucket it falls in. */
@@ -168,7 +212,10 @@ function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Pr
       const flush = async () => {
         if (group.length === 0) return;
         const deltas = preAggregate(group);
-        await sendWithRetry(db.dynamo, [...group.map((a) => markerPut(tables.events, a)), ...deltas.map((d) => addUpdate(tables.state, d.channelId, hourKey(d.hour), d.totals))]);
+        await sendWithRetry(db.dynamo, [
+          ...group.map((a) => markerPut(tables.events, a)),
+          ...deltas.map((d) => addUpdate(tables.state, d.channelId, hourKey(d.hour), d.totals)),
+        ]);
         group = [];
       };
       for (const a of events.slice(i, i + batch)) {

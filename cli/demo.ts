@@ -33,7 +33,14 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-interface Sums { gmv: bigint; orders: bigint; visits: bigint; spend: bigint; refunds: bigint; refundCount: bigint }
+interface Sums {
+  gmv: bigint;
+  orders: bigint;
+  visits: bigint;
+  spend: bigint;
+  refunds: bigint;
+  refundCount: bigint;
+}
 const sumDays = (days: ReplaySummary['channels'][string]['days'], only?: string): Sums => {
   const s: Sums = { gmv: 0n, orders: 0n, visits: 0n, spend: 0n, refunds: 0n, refundCount: 0n };
   for (const [day, d] of Object.entries(days)) {
@@ -58,7 +65,9 @@ export async function runDemo(run: DemoRun): Promise<void> {
   writeFileSync(configPath, `${JSON.stringify(scenario.config, null, 2)}\n`);
   writeFileSync(eventsPath, scenario.lines.map((l) => `${l}\n`).join(''));
   process.stdout.write(`Demo scenario: ${scenario.lines.length} deliveries over ${run.days} business days, 7 channels (seed ${run.seed})\n`);
-  process.stdout.write(`  written to ${configPath} and ${eventsPath}\n  (replay them yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --summary ${summaryPath})\n\n`);
+  process.stdout.write(
+    `  written to ${configPath} and ${eventsPath}\n  (replay them yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --summary ${summaryPath})\n\n`,
+  );
 
   const outbound: DeliveredEvent[] = [];
   let review = '';
@@ -77,19 +86,56 @@ export async function runDemo(run: DemoRun): Promise<void> {
   const names = new Map((scenario.config.channels as { id: string; name: string }[]).map((c) => [c.id, c.name]));
   const rows = Object.entries(summary.channels).map(([id, { days }]) => {
     const s = sumDays(days);
-    return [`${id}  ${names.get(id) ?? ''}`, money(s.gmv), String(s.orders), money(s.orders === 0n ? 0n : s.gmv / s.orders), pct(div(s.orders, s.visits)), money(s.spend), times(div(s.gmv, s.spend)), `${money(s.refunds)} (${pct(div(s.refunds, s.gmv))})`];
+    return [
+      `${id}  ${names.get(id) ?? ''}`,
+      money(s.gmv),
+      String(s.orders),
+      money(s.orders === 0n ? 0n : s.gmv / s.orders),
+      pct(div(s.orders, s.visits)),
+      money(s.spend),
+      times(div(s.gmv, s.spend)),
+      `${money(s.refunds)} (${pct(div(s.refunds, s.gmv))})`,
+    ];
   });
-  const total = Object.values(summary.channels).reduce<Sums>((acc, { days }) => {
-    const s = sumDays(days);
-    return { gmv: acc.gmv + s.gmv, orders: acc.orders + s.orders, visits: acc.visits + s.visits, spend: acc.spend + s.spend, refunds: acc.refunds + s.refunds, refundCount: acc.refundCount + s.refundCount };
-  }, { gmv: 0n, orders: 0n, visits: 0n, spend: 0n, refunds: 0n, refundCount: 0n });
-  rows.push(['All channels', money(total.gmv), String(total.orders), money(total.orders === 0n ? 0n : total.gmv / total.orders), pct(div(total.orders, total.visits)), money(total.spend), times(div(total.gmv, total.spend)), `${money(total.refunds)} (${pct(div(total.refunds, total.gmv))})`]);
+  const total = Object.values(summary.channels).reduce<Sums>(
+    (acc, { days }) => {
+      const s = sumDays(days);
+      return {
+        gmv: acc.gmv + s.gmv,
+        orders: acc.orders + s.orders,
+        visits: acc.visits + s.visits,
+        spend: acc.spend + s.spend,
+        refunds: acc.refunds + s.refunds,
+        refundCount: acc.refundCount + s.refundCount,
+      };
+    },
+    { gmv: 0n, orders: 0n, visits: 0n, spend: 0n, refunds: 0n, refundCount: 0n },
+  );
+  rows.push([
+    'All channels',
+    money(total.gmv),
+    String(total.orders),
+    money(total.orders === 0n ? 0n : total.gmv / total.orders),
+    pct(div(total.orders, total.visits)),
+    money(total.spend),
+    times(div(total.gmv, total.spend)),
+    `${money(total.refunds)} (${pct(div(total.refunds, total.gmv))})`,
+  ]);
   process.stdout.write(`\nChannel KPIs over ${run.days} business days (Asia/Shanghai)\n`);
   process.stdout.write(`${table(['channel', 'GMV', 'orders', 'AOV', 'conversion', 'ad spend', 'ROI', 'refunds (rate)'], rows)}\n`);
 
   const allDays = [...new Set(Object.values(summary.channels).flatMap((c) => Object.keys(c.days)))].sort();
   const dayRows = allDays.map((day) => {
-    const s = Object.values(summary.channels).map((c) => sumDays(c.days, day)).reduce((a, b) => ({ gmv: a.gmv + b.gmv, orders: a.orders + b.orders, visits: a.visits + b.visits, spend: a.spend + b.spend, refunds: a.refunds + b.refunds, refundCount: a.refundCount + b.refundCount }));
+    const s = Object.values(summary.channels)
+      .map((c) => sumDays(c.days, day))
+      .reduce((a, b) => ({
+        gmv: a.gmv + b.gmv,
+        orders: a.orders + b.orders,
+        visits: a.visits + b.visits,
+        spend: a.spend + b.spend,
+        refunds: a.refunds + b.refunds,
+        refundCount: a.refundCount + b.refundCount,
+      }));
     return [day, money(s.gmv), String(s.orders), money(s.spend), times(div(s.gmv, s.spend))];
   });
   process.stdout.write(`\nBy business day, all channels\n${table(['day', 'GMV', 'orders', 'ad spend', 'ROI'], dayRows)}\n`);
@@ -111,29 +157,42 @@ export async function runDemo(run: DemoRun): Promise<void> {
       }
     }
   }
-  const quarantineOk = summary.quarantine.length === scenario.expectedQuarantine.size && summary.quarantine.every((q) => scenario.expectedQuarantine.get(q.line) === q.reason);
+  const quarantineOk =
+    summary.quarantine.length === scenario.expectedQuarantine.size && summary.quarantine.every((q) => scenario.expectedQuarantine.get(q.line) === q.reason);
   if (mismatches.length > 0 || !quarantineOk || e.duplicates !== scenario.expectedDuplicates) {
     process.stdout.write(`\n✗ The stored aggregates differ from the reference sum:\n${mismatches.slice(0, 20).join('\n')}\n`);
     throw new Error('demo aggregates do not match the reference');
   }
-  process.stdout.write(`✓ Every aggregate equals the reference sum over distinct accepted events, to the fen; every refused delivery is quarantined with its reason.\n`);
-  printAlerts(outbound.filter((e) => e.detail.alertId !== undefined), scenario.incidents);
+  process.stdout.write(
+    `✓ Every aggregate equals the reference sum over distinct accepted events, to the fen; every refused delivery is quarantined with its reason.\n`,
+  );
+  printAlerts(
+    outbound.filter((e) => e.detail.alertId !== undefined),
+    scenario.incidents,
+  );
   process.stdout.write(review);
   process.stdout.write(`\nSummary JSON: ${summaryPath}; outbound events: ${join(run.dir, 'alerts.ndjson')}\n`);
-  process.stdout.write(`To review proposals yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --data .sentinel/data --out /dev/null\n  then: npx sentinel proposals list | show ID | approve ID --at ${new Date(Date.parse('2025-11-14T12:00:00+08:00')).toISOString()} | reject ID --reason TEXT\n`);
+  process.stdout.write(
+    `To review proposals yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --data .sentinel/data --out /dev/null\n  then: npx sentinel proposals list | show ID | approve ID --at ${new Date(Date.parse('2025-11-14T12:00:00+08:00')).toISOString()} | reject ID --reason TEXT\n`,
+  );
 }
 
 /** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */
 async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
   const finance = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
-  const call = async (method: string, path: string, body?: string) => JSON.parse((await pipeline.finance({ method, path, caller: finance, ...(body === undefined ? {} : { body }) })).body ?? '{}') as Record<string, unknown>;
+  const call = async (method: string, path: string, body?: string) =>
+    JSON.parse((await pipeline.finance({ method, path, caller: finance, ...(body === undefined ? {} : { body }) })).body ?? '{}') as Record<string, unknown>;
   const all = (await call('GET', '/proposals')).proposals as ProposalView[];
   const out: string[] = ['', 'Budget reallocation (the daily job after each business day closed)', describeProposalList(all), ''];
   const pending = all.find((p) => p.status === 'pending');
   if (!pending) return [...out, 'No proposal is pending: nothing to approve.', ''].join('\n');
   out.push(describeProposal(pending), '', describeBudgets((await call('GET', '/budgets')) as unknown as BudgetsView), '');
   const approved = await call('POST', `/proposals/${pending.proposalId}/approve`, JSON.stringify({ reason: 'demo: marginal ROI case reviewed' }));
-  out.push(approved.status === 'approved' ? `✓ Approved ${pending.proposalId} as finance-demo; the new budgets apply at once (pacing judges them).` : `✗ Approval refused: ${String(approved.message)}`);
+  out.push(
+    approved.status === 'approved'
+      ? `✓ Approved ${pending.proposalId} as finance-demo; the new budgets apply at once (pacing judges them).`
+      : `✗ Approval refused: ${String(approved.message)}`,
+  );
   out.push('', describeBudgets((await call('GET', '/budgets')) as unknown as BudgetsView), '');
   return out.join('\n');
 }
@@ -148,13 +207,16 @@ function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly In
     const d = e.detail as Record<string, string | number | undefined>;
     if (e['detail-type'] === 'Alert Raised') raisedById.set(String(d.alertId), e);
     const raised = raisedById.get(String(d.alertId))?.detail as Record<string, string | undefined> | undefined;
-    const subject = [d.storeId ?? raised?.storeId, d.sku ?? raised?.sku, d.region ?? raised?.region, d.period ?? raised?.period, d.basis ?? raised?.basis].filter(Boolean).join(' ');
+    const subject = [d.storeId ?? raised?.storeId, d.sku ?? raised?.sku, d.region ?? raised?.region, d.period ?? raised?.period, d.basis ?? raised?.basis]
+      .filter(Boolean)
+      .join(' ');
     const what = e['detail-type'] === 'Alert Raised' ? `RAISED   ${String(d.severity).padEnd(8)}` : 'RESOLVED         ';
     const text = e['detail-type'] === 'Alert Raised' ? String(d.summary) : String(d.reason);
     process.stdout.write(`${shanghaiTime(e.time)}  ${what} ${String(d.rule).padEnd(19)} ${String(d.channelId).padEnd(12)} ${subject.padEnd(22)} ${text}\n`);
   }
   const { caught, unexplained } = matchIncidents(outbound, incidents);
   process.stdout.write(`\nStaged incidents\n`);
-  for (const incident of incidents) process.stdout.write(`  ${(caught.get(incident)?.length ?? 0) > 0 ? '✓ caught' : '✗ MISSED'}  ${incident.description} (${incident.rule})\n`);
+  for (const incident of incidents)
+    process.stdout.write(`  ${(caught.get(incident)?.length ?? 0) > 0 ? '✓ caught' : '✗ MISSED'}  ${incident.description} (${incident.rule})\n`);
   process.stdout.write(unexplained.length === 0 ? '  ✓ nothing else fired\n' : `  ✗ ${unexplained.length} alert(s) fired outside the staged incidents\n`);
 }

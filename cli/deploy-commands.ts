@@ -12,8 +12,14 @@ export class CommandError extends Error {}
 
 /** `sentinel config push --table NAME --config FILE [--region R]`: validated as a whole, stored, or refused. */
 export async function configPushCommand(args: string[], write: (text: string) => void): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { table: { type: 'string' }, config: { type: 'string' }, region: { type: 'string' } }, strict: true, allowPositionals: true });
-  if (positionals[0] !== 'push' || !values.table || !values.config) throw new CommandError('usage: sentinel config push --table STATE_TABLE --config FILE [--region REGION]');
+  const { values, positionals } = parseArgs({
+    args,
+    options: { table: { type: 'string' }, config: { type: 'string' }, region: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals[0] !== 'push' || !values.table || !values.config)
+    throw new CommandError('usage: sentinel config push --table STATE_TABLE --config FILE [--region REGION]');
   const document = JSON.parse(readFileSync(values.config, 'utf8')) as unknown;
   const client = new DynamoDBClient(values.region ? { region: values.region } : {});
   const config = await storeConfig(client, values.table, document, Date.now());
@@ -22,8 +28,14 @@ export async function configPushCommand(args: string[], write: (text: string) =>
 
 /** `sentinel sign --secret S (--body FILE | --data TEXT) [--producer ID]`: the headers a producer sends, for curl. */
 export function signCommand(args: string[], write: (text: string) => void, nowMs = Date.now()): void {
-  const { values } = parseArgs({ args, options: { secret: { type: 'string' }, body: { type: 'string' }, data: { type: 'string' }, producer: { type: 'string' } }, strict: true, allowPositionals: false });
-  if (!values.secret || (values.body === undefined) === (values.data === undefined)) throw new CommandError('usage: sentinel sign --secret SECRET (--body FILE | --data TEXT) [--producer ID]');
+  const { values } = parseArgs({
+    args,
+    options: { secret: { type: 'string' }, body: { type: 'string' }, data: { type: 'string' }, producer: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.secret || (values.body === undefined) === (values.data === undefined))
+    throw new CommandError('usage: sentinel sign --secret SECRET (--body FILE | --data TEXT) [--producer ID]');
   const raw = values.body !== undefined ? readFileSync(values.body, 'utf8') : (values.data as string);
   const timestamp = String(Math.floor(nowMs / 1000));
   if (values.producer) write(`${HEADERS.producer}: ${values.producer}\n`);

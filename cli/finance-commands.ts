@@ -23,7 +23,8 @@ export class ReviewRefused extends Error {
 }
 
 async function withDatabase<T>(dataDir: string, run: (pipeline: LocalPipeline) => Promise<T>): Promise<T> {
-  if (!existsSync(dataDir)) throw new ReviewRefused(`no local database at ${dataDir}: run "sentinel replay --data ${dataDir} …" (or the local server) first`, 2);
+  if (!existsSync(dataDir))
+    throw new ReviewRefused(`no local database at ${dataDir}: run "sentinel replay --data ${dataDir} …" (or the local server) first`, 2);
   const pipeline = await LocalPipeline.start({ config: undefined, dataDir });
   try {
     return await run(pipeline);
@@ -43,7 +44,14 @@ function answer(response: { statusCode?: number; body?: string }): Record<string
 export async function proposalsCommand(args: string[], write: (text: string) => void): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { data: { type: 'string' }, status: { type: 'string' }, reviewer: { type: 'string' }, reason: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      data: { type: 'string' },
+      status: { type: 'string' },
+      reviewer: { type: 'string' },
+      reason: { type: 'string' },
+      at: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -61,7 +69,9 @@ export async function proposalsCommand(args: string[], write: (text: string) => 
     const caller = { principal: reviewer, roles: [FINANCE_ROLE] };
     switch (action) {
       case 'list': {
-        const body = answer(await pipeline.finance({ method: 'GET', path: '/proposals', ...(values.status ? { query: { status: values.status } } : {}), caller }));
+        const body = answer(
+          await pipeline.finance({ method: 'GET', path: '/proposals', ...(values.status ? { query: { status: values.status } } : {}), caller }),
+        );
         print(body, describeProposalList(body.proposals as ProposalView[]));
         return;
       }
@@ -76,7 +86,9 @@ export async function proposalsCommand(args: string[], write: (text: string) => 
           return;
         }
         if (action === 'reject' && !values.reason) throw new ReviewRefused('proposals reject needs --reason TEXT', 2);
-        const body = answer(await pipeline.finance({ method: 'POST', path: `${path}/${action}`, body: JSON.stringify(values.reason ? { reason: values.reason } : {}), caller }));
+        const body = answer(
+          await pipeline.finance({ method: 'POST', path: `${path}/${action}`, body: JSON.stringify(values.reason ? { reason: values.reason } : {}), caller }),
+        );
         print(body, `${body.repeated ? '(already decided this way — the first outcome stands)\n' : ''}${describeProposal(body as unknown as ProposalView)}`);
         return;
       }

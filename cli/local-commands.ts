@@ -19,7 +19,14 @@ export class LocalCommandError extends Error {}
 export async function startCommand(args: string[], loadConfig: (path: string) => unknown): Promise<LocalServer> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, demo: { type: 'boolean' }, clock: { type: 'string' }, fresh: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      data: { type: 'string' },
+      config: { type: 'string' },
+      demo: { type: 'boolean' },
+      clock: { type: 'string' },
+      fresh: { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -50,19 +57,35 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
 }
 
 /** Signs and posts events to a running local server in order, at most 10 per request; waits until it has taken them in. */
-export async function pushLines(url: string, credentials: LocalCredentials, lines: readonly string[], onProgress?: (done: number, total: number) => void): Promise<{ sent: number; accepted: number; refused: { line: number; status: number; message: string }[] }> {
+export async function pushLines(
+  url: string,
+  credentials: LocalCredentials,
+  lines: readonly string[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ sent: number; accepted: number; refused: { line: number; status: number; message: string }[] }> {
   const refused: { line: number; status: number; message: string }[] = [];
   let accepted = 0;
   const post = async (body: string) => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const response = await fetch(`${url}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [HEADERS.producer]: credentials.webhook.producer, [HEADERS.timestamp]: timestamp, [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body) },
+      headers: {
+        'content-type': 'application/json',
+        [HEADERS.producer]: credentials.webhook.producer,
+        [HEADERS.timestamp]: timestamp,
+        [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
+      },
       body,
     });
     return { status: response.status, body: (await response.json().catch(() => ({}))) as { accepted?: number; message?: string } };
   };
-  const isEvent = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, unknown>).source === 'string' && typeof (v as Record<string, unknown>)['detail-type'] === 'string' && typeof (v as Record<string, unknown>).detail === 'object';
+  const isEvent = (v: unknown) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof (v as Record<string, unknown>).source === 'string' &&
+    typeof (v as Record<string, unknown>)['detail-type'] === 'string' &&
+    typeof (v as Record<string, unknown>).detail === 'object';
   let batch: { line: number; value: unknown }[] = [];
   const sendBatch = async () => {
     if (batch.length === 0) return;
@@ -93,7 +116,10 @@ export async function pushLines(url: string, credentials: LocalCredentials, line
   await sendBatch();
   // Wait until the server has ingested and aggregated everything it accepted.
   for (;;) {
-    const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } })).json()) as { queued: number; busy: boolean };
+    const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } })).json()) as {
+      queued: number;
+      busy: boolean;
+    };
     if (status.queued === 0 && !status.busy) break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -102,22 +128,34 @@ export async function pushLines(url: string, credentials: LocalCredentials, line
 }
 
 export async function pushCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' }, data: { type: 'string' }, demo: { type: 'boolean' }, days: { type: 'string' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { url: { type: 'string' }, data: { type: 'string' }, demo: { type: 'boolean' }, days: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
   const dataDir = values.data ?? (values.demo ? DEMO_SERVER_DIR : DEFAULT_DATA_DIR);
   const credentialsPath = join(dataDir, CREDENTIALS_FILE);
-  if (!existsSync(credentialsPath)) throw new LocalCommandError(`no local server credentials in ${dataDir}: start it first (npm start${values.demo ? ' -- --demo' : ''})`);
+  if (!existsSync(credentialsPath))
+    throw new LocalCommandError(`no local server credentials in ${dataDir}: start it first (npm start${values.demo ? ' -- --demo' : ''})`);
   const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8')) as LocalCredentials;
   let lines: string[];
   if (values.demo) lines = generateDemo({ days: values.days ? Number(values.days) : 14 }).lines;
-  else if (positionals[0]) lines = readFileSync(positionals[0], 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  else if (positionals[0])
+    lines = readFileSync(positionals[0], 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '');
   else throw new LocalCommandError('push needs FILE.ndjson or --demo');
   const url = values.url ?? `http://127.0.0.1:${DEFAULT_PORT}`;
   try {
     const status = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } });
-    if (status.status === 401) throw new LocalCommandError(`the server at ${url} does not know the tokens in ${credentialsPath}: is it running on another --data directory?`);
+    if (status.status === 401)
+      throw new LocalCommandError(`the server at ${url} does not know the tokens in ${credentialsPath}: is it running on another --data directory?`);
   } catch (error) {
     if (error instanceof LocalCommandError) throw error;
-    throw new LocalCommandError(`cannot reach the local server at ${url} (${(error as Error).message}): start it with npm start${values.demo ? ' -- --demo' : ''}, or pass --url`);
+    throw new LocalCommandError(
+      `cannot reach the local server at ${url} (${(error as Error).message}): start it with npm start${values.demo ? ' -- --demo' : ''}, or pass --url`,
+    );
   }
   const progress = progressPrinter('pushing');
   const started = Date.now();

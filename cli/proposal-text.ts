@@ -21,7 +21,11 @@ const localTime = (iso: string, timezone: string) => {
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
@@ -35,27 +39,44 @@ export function describeProposal(p: ProposalView): string {
   out.push(`  based on the ${p.basis.days} business days ${p.basis.from} … ${p.basis.to}`);
   out.push('');
   for (const m of p.moves) out.push(`  Move ${grouped(m.amount)} ${cur} of daily budget from ${m.fromChannelId} to ${m.toChannelId}.`);
-  out.push(`  Expected gain: +${grouped(p.expectedGain.amount)} ${cur} GMV a day (90 % range ${grouped(p.expectedGain.low)} to ${grouped(p.expectedGain.high)}).`);
+  out.push(
+    `  Expected gain: +${grouped(p.expectedGain.amount)} ${cur} GMV a day (90 % range ${grouped(p.expectedGain.low)} to ${grouped(p.expectedGain.high)}).`,
+  );
   out.push('');
   const before = new Map(p.budgets.map((b) => [b.channelId, b]));
   const rows = p.channels.map((c) => {
     const b = before.get(c.channelId);
-    const model = c.model === null ? 'none' : c.model === 'log-log' ? `log-log b=${ratio(c.elasticity)} R²=${ratio(c.r2)}` : `fallback b=${ratio(c.elasticity)}`;
-    return [c.channelId, b ? `${grouped(b.before)} → ${grouped(b.after)}` : 'unchanged', ratio(c.marginalRoi), ratio(c.marginalRoiAfter), ratio(c.averageRoi), `${c.days} d`, `${grouped(c.meanDailySpend)}`, model, c.decision.replace('_', ' ')];
+    const model =
+      c.model === null ? 'none' : c.model === 'log-log' ? `log-log b=${ratio(c.elasticity)} R²=${ratio(c.r2)}` : `fallback b=${ratio(c.elasticity)}`;
+    return [
+      c.channelId,
+      b ? `${grouped(b.before)} → ${grouped(b.after)}` : 'unchanged',
+      ratio(c.marginalRoi),
+      ratio(c.marginalRoiAfter),
+      ratio(c.averageRoi),
+      `${c.days} d`,
+      `${grouped(c.meanDailySpend)}`,
+      model,
+      c.decision.replace('_', ' '),
+    ];
   });
-  out.push(...table(['channel', `daily budget (${cur})`, 'marginal ROI', 'after', 'avg ROI', 'data', 'avg spend/day', 'model', 'decision'], rows).map((l) => `  ${l}`));
+  out.push(
+    ...table(['channel', `daily budget (${cur})`, 'marginal ROI', 'after', 'avg ROI', 'data', 'avg spend/day', 'model', 'decision'], rows).map((l) => `  ${l}`),
+  );
   const notes = p.channels.filter((c) => c.why || c.modelNote);
   if (notes.length > 0) {
     out.push('');
     for (const c of notes) out.push(`  ${c.channelId}: ${c.why ?? c.modelNote}`);
   }
   out.push('');
-  out.push('  Marginal ROI is the GMV one more unit of spend brings at today\'s budget, from the channel\'s fitted response');
+  out.push("  Marginal ROI is the GMV one more unit of spend brings at today's budget, from the channel's fitted response");
   out.push('  curve GMV = a·spend^b; budget moves from low to high marginal ROI until they meet or a bound binds.');
   if (p.decision) {
     const d = p.decision;
     out.push('');
-    out.push(`  ${d.outcome.toUpperCase()} by ${d.by} at ${localTime(d.at, tz)}${d.reason ? `: "${d.reason}"` : ''}${d.supersededBy ? ` (superseded by ${d.supersededBy})` : ''}${d.budgetsVersion ? `; budgets now ${d.budgetsVersion}` : ''}`);
+    out.push(
+      `  ${d.outcome.toUpperCase()} by ${d.by} at ${localTime(d.at, tz)}${d.reason ? `: "${d.reason}"` : ''}${d.supersededBy ? ` (superseded by ${d.supersededBy})` : ''}${d.budgetsVersion ? `; budgets now ${d.budgetsVersion}` : ''}`,
+    );
   }
   return out.join('\n');
 }
@@ -67,7 +88,14 @@ export function describeProposalList(list: readonly ProposalView[]): string {
     ['proposal', 'status', 'created', 'moves', 'budget moved/day', 'expected gain/day'],
     list.map((p) => {
       const moved = p.moves.reduce((s, m) => s + Number(m.amount), 0);
-      return [p.proposalId, p.status, localTime(p.createdAt, p.basis.timezone), String(p.moves.length), `${grouped(moved.toFixed(2))} ${p.currency}`, `+${grouped(p.expectedGain.amount)} ${p.currency}`];
+      return [
+        p.proposalId,
+        p.status,
+        localTime(p.createdAt, p.basis.timezone),
+        String(p.moves.length),
+        `${grouped(moved.toFixed(2))} ${p.currency}`,
+        `+${grouped(p.expectedGain.amount)} ${p.currency}`,
+      ];
     }),
   ).join('\n');
 }
@@ -78,5 +106,11 @@ export interface BudgetsView {
 }
 
 export function describeBudgets(b: BudgetsView): string {
-  return [`Daily budgets in force (version ${b.version})`, ...table(['channel', 'daily budget', 'configured', 'source'], b.channels.map((c) => [c.channelId, `${grouped(c.daily)} ${c.currency}`, grouped(c.configured), c.source]))].join('\n');
+  return [
+    `Daily budgets in force (version ${b.version})`,
+    ...table(
+      ['channel', 'daily budget', 'configured', 'source'],
+      b.channels.map((c) => [c.channelId, `${grouped(c.daily)} ${c.currency}`, grouped(c.configured), c.source]),
+    ),
+  ].join('\n');
 }

@@ -185,7 +185,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sentinel: ${error.message}\n`);
       return error.exitCode;
     }
-    const usage = error instanceof UsageError || error instanceof CommandError || error instanceof LocalCommandError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof UsageError ||
+      error instanceof CommandError ||
+      error instanceof LocalCommandError ||
+      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);
     if (!usage && process.env.SENTINEL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return usage ? 2 : 1;

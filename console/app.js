@@ -12,7 +12,8 @@ const el = (tag, attrs = {}, ...children) => {
   for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) node.append(c instanceof Node ? c : String(c));
   return node;
 };
-const money = (text) => (text === null || text === undefined ? '—' : Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 }));
+const money = (text) =>
+  text === null || text === undefined ? '—' : Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const ratio = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(2));
 const time = (iso, tz) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: tz, dateStyle: 'short', timeStyle: 'short' }) : '—');
@@ -24,7 +25,10 @@ let timezone = 'UTC';
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem('sentinel-token');
-  const response = await fetch(`${API_BASE}${path}`, { ...options, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const response = await fetch(`${API_BASE}${path}`, {
+    ...options,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) {
     sessionStorage.removeItem('sentinel-token');
@@ -44,7 +48,20 @@ async function signIn() {
   const { status, body } = await api('/me');
   if (status !== 200) return showLogin(body.message ?? 'Sign-in failed.');
   me = body;
-  $('#who').replaceChildren(`${me.principal} (${me.roles.join(', ')})`, el('button', { type: 'button', onclick: () => { sessionStorage.removeItem('sentinel-token'); showLogin(); } }, 'Sign out'));
+  $('#who').replaceChildren(
+    `${me.principal} (${me.roles.join(', ')})`,
+    el(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          sessionStorage.removeItem('sentinel-token');
+          showLogin();
+        },
+      },
+      'Sign out',
+    ),
+  );
   await route();
 }
 
@@ -56,7 +73,20 @@ function sparkline(values, { color = '#2457c5', width = 120, height = 32 } = {})
   const ys = values.map((v) => (v === null || v === undefined ? null : Number(v)));
   // uPlot needs the element in the document to measure; it is drawn at a fixed size.
   requestAnimationFrame(() => {
-    new uPlot({ width, height, cursor: { show: false }, legend: { show: false }, select: { show: false }, scales: { x: { time: false } }, axes: [{ show: false }, { show: false }], series: [{}, { stroke: color, width: 1.5, points: { show: false } }] }, [xs, ys], holder);
+    new uPlot(
+      {
+        width,
+        height,
+        cursor: { show: false },
+        legend: { show: false },
+        select: { show: false },
+        scales: { x: { time: false } },
+        axes: [{ show: false }, { show: false }],
+        series: [{}, { stroke: color, width: 1.5, points: { show: false } }],
+      },
+      [xs, ys],
+      holder,
+    );
   });
   return holder;
 }
@@ -86,11 +116,25 @@ async function showChannels() {
           ['Conversion', pct(c.today.conversion), 'conversion'],
           ['Ad spend', money(c.today.spend), 'spend'],
           ['Refunds', money(c.today.refunds), 'refunds'],
-        ].map(([label, value, field]) => el('div', { class: 'kpi' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-field': field }, value))),
+        ].map(([label, value, field]) =>
+          el('div', { class: 'kpi' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-field': field }, value)),
+        ),
       ),
-      el('div', { class: 'label muted' }, `Spend vs daily budget: ${money(c.today.spend)} of `, el('span', { 'data-field': 'daily-budget' }, money(c.dailyBudget)), ` (${pct(share)})`),
+      el(
+        'div',
+        { class: 'label muted' },
+        `Spend vs daily budget: ${money(c.today.spend)} of `,
+        el('span', { 'data-field': 'daily-budget' }, money(c.dailyBudget)),
+        ` (${pct(share)})`,
+      ),
       el('div', { class: `bar ${share >= 1 ? 'over' : share >= 0.8 ? 'warn' : ''}` }, el('div', { style: `width:${Math.min(100, share * 100).toFixed(1)}%` })),
-      el('div', {}, 'ROI ', el('span', { class: `roi ${roiBelow ? 'below' : ''}`, 'data-field': 'roi' }, ratio(c.today.roi)), el('span', { class: 'muted' }, ` vs floor ${ratio(c.roiFloor)}`)),
+      el(
+        'div',
+        {},
+        'ROI ',
+        el('span', { class: `roi ${roiBelow ? 'below' : ''}`, 'data-field': 'roi' }, ratio(c.today.roi)),
+        el('span', { class: 'muted' }, ` vs floor ${ratio(c.roiFloor)}`),
+      ),
       el(
         'div',
         { class: 'sparks' },
@@ -123,7 +167,11 @@ async function showAlerts() {
       el('td', { class: 'evidence' }, JSON.stringify(a.evidence)),
       el('td', {}, time(a.since, timezone), a.resolvedAt ? el('div', { class: 'muted' }, `→ ${time(a.resolvedAt, timezone)}`) : ''),
     );
-  const head = el('tr', {}, ['', 'rule', 'channel', 'subject', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)));
+  const head = el(
+    'tr',
+    {},
+    ['', 'rule', 'channel', 'subject', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)),
+  );
   $('#alerts').replaceChildren(
     el('h2', {}, `Alerts — ${body.firing.length} firing`),
     el('table', { 'data-testid': 'alerts-table' }, el('thead', {}, head), el('tbody', {}, body.firing.map(row), body.resolved.map(row))),
@@ -142,22 +190,50 @@ function proposalCard(p) {
       el('td', { class: 'num' }, ratio(c.marginalRoi)),
       el('td', { class: 'num' }, ratio(c.marginalRoiAfter)),
       el('td', { class: 'num' }, ratio(c.averageRoi)),
-      el('td', {}, c.model === null ? 'none' : c.model === 'log-log' ? `log-log, b=${ratio(c.elasticity)}, R²=${ratio(c.r2)}` : `fallback, b=${ratio(c.elasticity)}`),
+      el(
+        'td',
+        {},
+        c.model === null ? 'none' : c.model === 'log-log' ? `log-log, b=${ratio(c.elasticity)}, R²=${ratio(c.r2)}` : `fallback, b=${ratio(c.elasticity)}`,
+      ),
       el('td', { class: 'num' }, `${c.days} days, ${money(c.meanDailySpend)}/day`),
       el('td', {}, c.decision.replace('_', ' '), c.why || c.modelNote ? el('div', { class: 'muted' }, c.why ?? c.modelNote) : ''),
     );
   });
   const outcome = el('div', { 'data-testid': 'outcome' });
-  if (p.decision) outcome.replaceChildren(el('div', { class: 'outcome' }, `${p.decision.outcome} by ${p.decision.by} at ${time(p.decision.at, p.basis.timezone)}`, p.decision.reason ? ` — “${p.decision.reason}”` : '', p.decision.supersededBy ? ` (superseded by ${p.decision.supersededBy})` : ''));
+  if (p.decision)
+    outcome.replaceChildren(
+      el(
+        'div',
+        { class: 'outcome' },
+        `${p.decision.outcome} by ${p.decision.by} at ${time(p.decision.at, p.basis.timezone)}`,
+        p.decision.reason ? ` — “${p.decision.reason}”` : '',
+        p.decision.supersededBy ? ` (superseded by ${p.decision.supersededBy})` : '',
+      ),
+    );
   const reason = el('textarea', { placeholder: 'Reason (required to reject)', 'data-testid': 'reason' });
   const act = async (action) => {
-    const { status, body } = await api(`/proposals/${encodeURIComponent(p.proposalId)}/${action}`, { method: 'POST', body: JSON.stringify(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+    const { status, body } = await api(`/proposals/${encodeURIComponent(p.proposalId)}/${action}`, {
+      method: 'POST',
+      body: JSON.stringify(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+    });
     if (status === 200) return showProposals(`${p.proposalId} ${body.status}${body.repeated ? ' (it already was)' : ''}.`);
-    outcome.replaceChildren(el('div', { class: 'outcome conflict', role: 'alert' }, status === 409 ? `Not ${action === 'approve' ? 'approved' : 'rejected'}: ${body.message}` : body.message ?? `error ${status}`));
+    outcome.replaceChildren(
+      el(
+        'div',
+        { class: 'outcome conflict', role: 'alert' },
+        status === 409 ? `Not ${action === 'approve' ? 'approved' : 'rejected'}: ${body.message}` : (body.message ?? `error ${status}`),
+      ),
+    );
   };
   const review =
     p.status === 'pending' && isFinance()
-      ? el('div', { class: 'review' }, reason, el('button', { class: 'approve', type: 'button', onclick: () => act('approve') }, 'Approve'), el('button', { class: 'reject', type: 'button', onclick: () => act('reject') }, 'Reject'))
+      ? el(
+          'div',
+          { class: 'review' },
+          reason,
+          el('button', { class: 'approve', type: 'button', onclick: () => act('approve') }, 'Approve'),
+          el('button', { class: 'reject', type: 'button', onclick: () => act('reject') }, 'Reject'),
+        )
       : p.status === 'pending'
         ? el('p', { class: 'muted' }, 'Only the finance role can approve or reject.')
         : '';
@@ -165,10 +241,33 @@ function proposalCard(p) {
     'article',
     { class: 'card proposal', 'data-testid': `proposal-${p.proposalId}`, 'data-status': p.status },
     el('h3', {}, p.proposalId, ' ', el('span', { class: `badge ${p.status}` }, p.status)),
-    el('div', { class: 'muted' }, `Created ${time(p.createdAt, p.basis.timezone)}, expires ${time(p.expiresAt, p.basis.timezone)} · based on ${p.basis.from} … ${p.basis.to} · budgets ${p.budgetsVersion}`),
+    el(
+      'div',
+      { class: 'muted' },
+      `Created ${time(p.createdAt, p.basis.timezone)}, expires ${time(p.expiresAt, p.basis.timezone)} · based on ${p.basis.from} … ${p.basis.to} · budgets ${p.budgetsVersion}`,
+    ),
     el('p', { class: 'summary' }, p.summary),
-    el('p', {}, 'Expected gain: ', el('strong', {}, `+${money(p.expectedGain.amount)} ${p.currency} GMV a day`), ` (90 % range ${money(p.expectedGain.low)} to ${money(p.expectedGain.high)})`),
-    el('table', {}, el('thead', {}, el('tr', {}, ['channel', 'daily budget', 'marginal ROI', 'after', 'avg ROI', 'model', 'data', 'decision'].map((h) => el('th', {}, h)))), el('tbody', {}, rows)),
+    el(
+      'p',
+      {},
+      'Expected gain: ',
+      el('strong', {}, `+${money(p.expectedGain.amount)} ${p.currency} GMV a day`),
+      ` (90 % range ${money(p.expectedGain.low)} to ${money(p.expectedGain.high)})`,
+    ),
+    el(
+      'table',
+      {},
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ['channel', 'daily budget', 'marginal ROI', 'after', 'avg ROI', 'model', 'data', 'decision'].map((h) => el('th', {}, h)),
+        ),
+      ),
+      el('tbody', {}, rows),
+    ),
     review,
     outcome,
   );
@@ -178,13 +277,35 @@ async function showProposals(flash = '') {
   const [{ body: list }, { body: budgets }] = await Promise.all([api('/proposals'), api('/budgets')]);
   const pending = list.proposals.filter((p) => p.status === 'pending');
   const others = list.proposals.filter((p) => p.status !== 'pending');
-  const budgetRows = budgets.channels.map((c) => el('tr', { 'data-testid': `budget-${c.channelId}` }, el('td', {}, c.channelId), el('td', { class: 'num', 'data-field': 'daily' }, `${money(c.daily)} ${c.currency}`), el('td', { class: 'num' }, money(c.configured)), el('td', {}, c.source)));
+  const budgetRows = budgets.channels.map((c) =>
+    el(
+      'tr',
+      { 'data-testid': `budget-${c.channelId}` },
+      el('td', {}, c.channelId),
+      el('td', { class: 'num', 'data-field': 'daily' }, `${money(c.daily)} ${c.currency}`),
+      el('td', { class: 'num' }, money(c.configured)),
+      el('td', {}, c.source),
+    ),
+  );
   $('#proposals').replaceChildren(
     el('h2', {}, 'Budget proposals'),
     flash ? el('div', { class: 'outcome', 'data-testid': 'flash' }, flash) : '',
     ...(pending.length === 0 ? [el('p', { class: 'muted' }, 'No proposal is waiting for a decision.')] : pending.map(proposalCard)),
     el('h2', {}, `Daily budgets in force (${budgets.version})`),
-    el('table', { 'data-testid': 'budgets-table' }, el('thead', {}, el('tr', {}, ['channel', 'daily budget', 'configured', 'source'].map((h) => el('th', {}, h)))), el('tbody', {}, budgetRows)),
+    el(
+      'table',
+      { 'data-testid': 'budgets-table' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ['channel', 'daily budget', 'configured', 'source'].map((h) => el('th', {}, h)),
+        ),
+      ),
+      el('tbody', {}, budgetRows),
+    ),
     others.length ? el('h2', {}, 'Earlier proposals') : '',
     ...others.map(proposalCard),
   );

@@ -18,7 +18,7 @@ const moneyText = new RegExp(`^\\d{1,${MAX_MAJOR_DIGITS}}(\\.\\d+)?$`);
 /** A major-unit amount; its digits are checked against the event's currency when the detail is normalised. */
 const money = z
   .union([z.string().regex(moneyText, 'must be a non-negative decimal like "1520.50"'), z.number().nonnegative()])
-  .meta({ description: 'Amount in major units, non-negative, with at most the currency\'s minor digits (CNY 2, JPY 0).' });
+  .meta({ description: "Amount in major units, non-negative, with at most the currency's minor digits (CNY 2, JPY 0)." });
 
 /** Converts an amount into minor units or records an issue at `path`; `undefined` means "already reported". */
 function toMinor(value: string | number, cur: string, ctx: z.RefinementCtx, path: string[]): bigint | undefined {

@@ -59,4 +59,3 @@ export interface TrafficRecorded extends Common {
 }
 
 export type InboundEvent = SaleRecorded | RefundRecorded | AdSpendRecorded | TrafficRecorded;
-

@@ -132,7 +132,12 @@ export const BudgetReallocationExpiredEvent = defineEvent({
   }),
 });
 
-const budgetEvents = [BudgetReallocationProposedEvent, BudgetReallocationApprovedEvent, BudgetReallocationRejectedEvent, BudgetReallocationExpiredEvent] as const;
+const budgetEvents = [
+  BudgetReallocationProposedEvent,
+  BudgetReallocationApprovedEvent,
+  BudgetReallocationRejectedEvent,
+  BudgetReallocationExpiredEvent,
+] as const;
 
 /** Every event Channel Sentinel publishes. */
 export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;

@@ -28,7 +28,7 @@ export const routes: readonly Route[] = [
   {
     id: 'UnknownToQuarantine',
     description:
-      "Any other producer event also goes to the ingest queue, which quarantines it as unknown_detail_type: a misnamed event is kept and counted, never silently dropped by the bus.",
+      'Any other producer event also goes to the ingest queue, which quarantines it as unknown_detail_type: a misnamed event is kept and counted, never silently dropped by the bus.',
     pattern: {
       source: [{ 'anything-but': [SENTINEL_SOURCE] }],
       'detail-type': [{ 'anything-but': inboundDetailTypes }],

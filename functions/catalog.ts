@@ -11,7 +11,12 @@ const STATE_TABLE = name;
 const EVENTS_TABLE = name;
 const EVENT_BUS_NAME = name;
 /** A comma-separated list of role names. */
-const READER_ROLES = z.string().transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean));
+const READER_ROLES = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
 
 export const FUNCTION_CATALOG = {
   ingest: {

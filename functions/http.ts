@@ -11,10 +11,15 @@ import { matchesTemplate, type RouteKey, routeKey, type RouteSpec } from './rout
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 /** A JSON answer of an HTTP API function (never cached: every answer is about now). */
-export const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
+export const json = (statusCode: number, body: unknown): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
 
 /** The request body as text, decoded when API Gateway delivered it base64-encoded; empty when there is none. */
-export const rawBody = (event: APIGatewayProxyEventV2): string => (event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+export const rawBody = (event: APIGatewayProxyEventV2): string =>
+  event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 
 /**
  * A request refused with a reason the caller may read: thrown anywhere below a handler, answered by
@@ -53,7 +58,11 @@ export interface Caller {
 const roleList = (value: unknown): string[] => {
   if (Array.isArray(value)) return value.map(String);
   // API Gateway renders a JWT array claim as "[a b]".
-  if (typeof value === 'string') return value.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .replace(/^\[|\]$/g, '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
   return [];
 };
 

@@ -33,7 +33,15 @@ export class SentinelStack extends Stack {
       ...(context.opsEmail ? { opsEmail: context.opsEmail } : {}),
       ingestQueue: this.ingest.queue,
       deadLetterQueues: { Ingest: this.ingest.dlq, BusDelivery: this.bus.undeliverable, StreamFailures: this.aggregation.onFailure, Schedules: this.jobs.dlq },
-      functions: { Ingest: this.ingest.function, Aggregate: this.aggregation.function, Sweep: this.jobs.sweep, Propose: this.jobs.propose, Webhook: this.api.webhook, Finance: this.api.finance, Console: this.api.console },
+      functions: {
+        Ingest: this.ingest.function,
+        Aggregate: this.aggregation.function,
+        Sweep: this.jobs.sweep,
+        Propose: this.jobs.propose,
+        Webhook: this.api.webhook,
+        Finance: this.api.finance,
+        Console: this.api.console,
+      },
       streamConsumer: this.aggregation.function,
       alertRaisedRule: this.bus.alertRaisedRule,
     });

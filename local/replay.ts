@@ -6,7 +6,18 @@ import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
 import { ScheduledRunner } from './runner.ts';
 
 /** The per-day fields of the replay summary, in the order SPEC §6 lists them. */
-export const SUMMARY_DAY_FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits'] as const;
+export const SUMMARY_DAY_FIELDS = [
+  'gmv',
+  'orders',
+  'units',
+  'refunds',
+  'refundCount',
+  'spend',
+  'impressions',
+  'clicks',
+  'reportedConversions',
+  'visits',
+] as const;
 
 export type SummaryDay = Record<(typeof SUMMARY_DAY_FIELDS)[number], string | number>;
 
@@ -42,13 +53,13 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
     if (typeof parsed !== 'object' || parsed === null) return { parsed };
     const envelope = parsed as { time?: unknown; detail?: { channelId?: unknown; eventId?: unknown } };
     const timeMs = typeof envelope.time === 'string' ? (parseInstant(envelope.time) ?? undefined) : undefined;
-    const key = envelope.detail && typeof envelope.detail === 'object' ? `${String(envelope.detail.channelId)}\u0000${String(envelope.detail.eventId)}` : undefined;
+    const key =
+      envelope.detail && typeof envelope.detail === 'object' ? `${String(envelope.detail.channelId)}\u0000${String(envelope.detail.eventId)}` : undefined;
     return { parsed, ...(key === undefined ? {} : { key }), ...(timeMs === undefined ? {} : { timeMs }) };
   } catch {
     return { parsed: undefined };
   }
 }
-
 
 const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
@@ -90,7 +101,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         continue;
       }
       await runner.offer({ message: { messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: runner.clockMs }, ...(key === undefined ? {} : { key }) });
-      if (options.onProgress && received % 1000 === 0) options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
+      if (options.onProgress && received % 1000 === 0)
+        options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
     }
     await runner.flush();
     await pipeline.aggregate();
@@ -133,4 +145,3 @@ async function summarise(pipeline: LocalPipeline, received: number): Promise<Rep
   }
   return summary;
 }
-

@@ -176,9 +176,20 @@ export class LocalServer {
         while (this.queue.length > 0) {
           const item = this.queue.shift() as { line: string; timeMs: number; key?: string };
           if (!this.pipeline.routesToIngest(JSON.parse(item.line))) {
-            await this.pipeline.intake.quarantine({ messageId: randomUUID(), reason: 'unknown_detail_type', message: 'no rule on the bus routes this event to ingest', payload: item.line, atMs: item.timeMs, retainUntilMs: retainUntilMs(this.pipeline.config, 'logs', item.timeMs) });
+            await this.pipeline.intake.quarantine({
+              messageId: randomUUID(),
+              reason: 'unknown_detail_type',
+              message: 'no rule on the bus routes this event to ingest',
+              payload: item.line,
+              atMs: item.timeMs,
+              retainUntilMs: retainUntilMs(this.pipeline.config, 'logs', item.timeMs),
+            });
           } else {
-            await this.runner.offer({ message: { messageId: randomUUID(), body: item.line, sentAtMs: item.timeMs }, ...(this.clock === 'events' ? { timeMs: item.timeMs } : {}), ...(item.key ? { key: item.key } : {}) });
+            await this.runner.offer({
+              message: { messageId: randomUUID(), body: item.line, sentAtMs: item.timeMs },
+              ...(this.clock === 'events' ? { timeMs: item.timeMs } : {}),
+              ...(item.key ? { key: item.key } : {}),
+            });
           }
           this.processed += 1;
         }
@@ -206,7 +217,13 @@ export class LocalServer {
   }
 
   status() {
-    return { clock: new Date(this.runner.clockMs || this.pipeline.nowMs).toISOString(), clockMode: this.clock, queued: this.queue.length + this.runner.pending, processed: this.processed, busy: this.draining };
+    return {
+      clock: new Date(this.runner.clockMs || this.pipeline.nowMs).toISOString(),
+      clockMode: this.clock,
+      queued: this.queue.length + this.runner.pending,
+      processed: this.processed,
+      busy: this.draining,
+    };
   }
 
   async stop(): Promise<void> {
@@ -264,7 +281,10 @@ export class LocalServer {
         queryStringParameters: Object.fromEntries(url.searchParams),
         body: raw,
         isBase64Encoded: false,
-        requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' }, ...(caller ? { authorizer: { lambda: { principal: caller.principal, roles: [...caller.roles] } } } : {}) },
+        requestContext: {
+          http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+          ...(caller ? { authorizer: { lambda: { principal: caller.principal, roles: [...caller.roles] } } } : {}),
+        },
       }) as unknown as APIGatewayProxyEventV2;
 
     if (url.pathname === '/events') {

@@ -89,7 +89,7 @@ export class StreamRunner {
     if (state.finished || (parent && !parent.finished)) return 0;
 
     let acknowledged = 0;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       state.iterator ??= await this.iteratorFor(shardId, state);
       if (!state.iterator) {
         state.finished = true;

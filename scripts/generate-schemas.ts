@@ -49,7 +49,9 @@ if (process.argv.includes('--check')) {
   }
   const extra = readdirSync(OUT).filter((f) => f.endsWith('.schema.json') && !expected.has(f));
   if (stale.length + extra.length > 0) {
-    console.error(`events/schemas is out of date (${[...stale, ...extra.map((f) => `${f} (no longer defined)`)].join(', ')}): run npm run schemas and commit the result`);
+    console.error(
+      `events/schemas is out of date (${[...stale, ...extra.map((f) => `${f} (no longer defined)`)].join(', ')}): run npm run schemas and commit the result`,
+    );
     process.exit(1);
   }
   console.log(`events/schemas: ${expected.size} schemas up to date`);

@@ -21,7 +21,9 @@ export const CONFIG_DOCUMENT = {
     { id: 'rakuten', name: 'Rakuten Japan', kind: 'marketplace', currency: 'JPY', budget: { daily: '500000' } },
   ],
   prices: [{ sku: 'SKU-1', guidePrice: '199.00', maxDiscountPct: 20, channels: { 'douyin-live': { maxDiscountPct: 30 } } }],
-  promotions: [{ id: 'double-11', channelIds: ['tmall'], skus: ['SKU-1'], from: '2025-11-10T20:00:00+08:00', to: '2025-11-12T00:00:00+08:00', maxDiscountPct: 40 }],
+  promotions: [
+    { id: 'double-11', channelIds: ['tmall'], skus: ['SKU-1'], from: '2025-11-10T20:00:00+08:00', to: '2025-11-12T00:00:00+08:00', maxDiscountPct: 40 },
+  ],
   reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
 };
 
@@ -36,11 +38,28 @@ export function validDetail(definition: EventDefinition, eventId = 'evt-1'): Rec
   const common = { eventId, occurredAt: '2025-01-15T18:00:00+08:00', channelId: 'tmall' };
   switch (definition) {
     case SaleRecordedEvent:
-      return { ...common, storeId: 'store-17', orderId: `order-${eventId}`, currency: 'CNY', lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: '189.00' }], region: 'CN-31', customerId: 'cust-9' };
+      return {
+        ...common,
+        storeId: 'store-17',
+        orderId: `order-${eventId}`,
+        currency: 'CNY',
+        lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: '189.00' }],
+        region: 'CN-31',
+        customerId: 'cust-9',
+      };
     case RefundRecordedEvent:
       return { ...common, storeId: 'store-17', orderId: `order-${eventId}`, amount: '189.00', currency: 'CNY' };
     case AdSpendRecordedEvent:
-      return { ...common, campaignId: 'cmp-3', spend: '1520.50', currency: 'CNY', impressions: 120000, clicks: 3100, reportedConversions: 61, reportedRevenue: '30500.00' };
+      return {
+        ...common,
+        campaignId: 'cmp-3',
+        spend: '1520.50',
+        currency: 'CNY',
+        impressions: 120000,
+        clicks: 3100,
+        reportedConversions: 61,
+        reportedRevenue: '30500.00',
+      };
     case TrafficRecordedEvent:
       return { ...common, visits: 4200, storeId: 'store-17' };
     default:
@@ -53,4 +72,5 @@ export function envelope(definition: EventDefinition | string, detail: Record<st
   return { source: 'test.producer', 'detail-type': typeof definition === 'string' ? definition : definition.detailType, time, detail };
 }
 
-export const body = (definition: EventDefinition | string, detail: Record<string, unknown>, time = ARRIVAL) => JSON.stringify(envelope(definition, detail, time));
+export const body = (definition: EventDefinition | string, detail: Record<string, unknown>, time = ARRIVAL) =>
+  JSON.stringify(envelope(definition, detail, time));

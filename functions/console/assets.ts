@@ -14,6 +14,9 @@ export function directoryAssets(dir: string, apiBase: string): (file: string) =>
     const contentType = TYPES[extname(file)];
     if (!contentType || !existsSync(path)) return undefined;
     const body = readFileSync(path, 'utf8');
-    return { contentType, body: file === 'index.html' ? body.replace('<meta name="sentinel-api" content="api">', `<meta name="sentinel-api" content="${apiBase}">`) : body };
+    return {
+      contentType,
+      body: file === 'index.html' ? body.replace('<meta name="sentinel-api" content="api">', `<meta name="sentinel-api" content="${apiBase}">`) : body,
+    };
   };
 }

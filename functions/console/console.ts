@@ -32,10 +32,13 @@ export function makeHandler(deps: ConsoleDeps) {
   const readModel = makeConsoleReadModel(deps);
   const reader = (event: APIGatewayProxyEventV2) => {
     const caller = requireCaller(event);
-    if (!caller.roles.some((r) => deps.readerRoles.includes(r))) throw new HttpProblem(403, 'forbidden', `the console needs one of the roles ${deps.readerRoles.join(', ')}`);
+    if (!caller.roles.some((r) => deps.readerRoles.includes(r)))
+      throw new HttpProblem(403, 'forbidden', `the console needs one of the roles ${deps.readerRoles.join(', ')}`);
     return caller;
   };
-  const files: RouteHandler = deps.assets ? staticFiles(deps.assets) : async () => json(404, { error: 'not_found', message: 'the console files are served elsewhere' });
+  const files: RouteHandler = deps.assets
+    ? staticFiles(deps.assets)
+    : async () => json(404, { error: 'not_found', message: 'the console files are served elsewhere' });
   const routes = router([...CONSOLE_STATIC_ROUTES, ...CONSOLE_ROUTES], {
     'GET /console': files,
     'GET /console/{proxy+}': files,

@@ -35,7 +35,16 @@ export function proposalView(record: ProposalRecord) {
   return {
     ...record.detail,
     status: record.status,
-    decision: d ? { outcome: d.outcome, at: new Date(d.atMs).toISOString(), by: d.by, ...(d.reason ? { reason: d.reason } : {}), ...(d.supersededBy ? { supersededBy: d.supersededBy } : {}), ...(d.budgetsVersion ? { budgetsVersion: d.budgetsVersion } : {}) } : null,
+    decision: d
+      ? {
+          outcome: d.outcome,
+          at: new Date(d.atMs).toISOString(),
+          by: d.by,
+          ...(d.reason ? { reason: d.reason } : {}),
+          ...(d.supersededBy ? { supersededBy: d.supersededBy } : {}),
+          ...(d.budgetsVersion ? { budgetsVersion: d.budgetsVersion } : {}),
+        }
+      : null,
   };
 }
 
@@ -65,17 +74,26 @@ export function makeHandler(deps: FinanceDeps) {
   const isFinance = (caller: Caller) => caller.roles.includes(deps.financeRole);
   const reader = (event: APIGatewayProxyEventV2) => {
     const caller = requireCaller(event);
-    if (!isFinance(caller) && !caller.roles.some((r) => deps.readerRoles.includes(r))) throw new HttpProblem(403, 'forbidden', `reading needs the ${[deps.financeRole, ...deps.readerRoles].join(' or ')} role`);
+    if (!isFinance(caller) && !caller.roles.some((r) => deps.readerRoles.includes(r)))
+      throw new HttpProblem(403, 'forbidden', `reading needs the ${[deps.financeRole, ...deps.readerRoles].join(' or ')} role`);
     return caller;
   };
 
   const decide = (action: 'approve' | 'reject') => async (event: APIGatewayProxyEventV2) => {
     const caller = requireCaller(event);
-    if (!isFinance(caller)) throw new HttpProblem(403, 'forbidden', `only the ${deps.financeRole} role may ${action} proposals; ${caller.principal} has ${caller.roles.join(', ') || 'no role'}`);
+    if (!isFinance(caller))
+      throw new HttpProblem(
+        403,
+        'forbidden',
+        `only the ${deps.financeRole} role may ${action} proposals; ${caller.principal} has ${caller.roles.join(', ') || 'no role'}`,
+      );
     const { reason } = reviewBody(event, action === 'approve' ? ApproveBody : RejectBody);
     const id = pathParameter(event, 'proposalId');
     const atMs = deps.clock();
-    const result = action === 'approve' ? await deps.budgeting.approve(id, caller.principal, reason, atMs) : await deps.budgeting.reject(id, caller.principal, reason as string, atMs);
+    const result =
+      action === 'approve'
+        ? await deps.budgeting.approve(id, caller.principal, reason, atMs)
+        : await deps.budgeting.reject(id, caller.principal, reason as string, atMs);
     if (result.kind === 'not_found') throw new HttpProblem(404, 'not_found', result.message);
     if (result.kind === 'conflict') {
       deps.metrics.addMetric('ReviewConflicts', MetricUnit.Count, 1);
@@ -96,7 +114,13 @@ export function makeHandler(deps: FinanceDeps) {
       const { budgets, config } = await deps.budgeting.budgets();
       return json(200, {
         version: budgets.version,
-        channels: config.channels.map((c) => ({ channelId: c.id, currency: c.currency, daily: formatMoney(budgets.daily.get(c.id) ?? c.budget.daily, c.currency), configured: formatMoney(c.budget.daily, c.currency), source: budgets.source.get(c.id) ?? 'config' })),
+        channels: config.channels.map((c) => ({
+          channelId: c.id,
+          currency: c.currency,
+          daily: formatMoney(budgets.daily.get(c.id) ?? c.budget.daily, c.currency),
+          configured: formatMoney(c.budget.daily, c.currency),
+          source: budgets.source.get(c.id) ?? 'config',
+        })),
       });
     },
     'GET /proposals': async (event) => {

@@ -9,4 +9,10 @@ const env = parseEnv(FUNCTION_CATALOG.finance.env);
 const wiring = deployedWiring(env);
 
 // A review judges the budgets in force now: budgeting reads the configuration fresh.
-export const handler = makeHandler({ budgeting: budgetingOf(wiring), financeRole: env.FINANCE_ROLE, readerRoles: env.READER_ROLES, clock: Date.now, ...observability('finance') });
+export const handler = makeHandler({
+  budgeting: budgetingOf(wiring),
+  financeRole: env.FINANCE_ROLE,
+  readerRoles: env.READER_ROLES,
+  clock: Date.now,
+  ...observability('finance'),
+});

@@ -14,9 +14,7 @@ export function makeHandler(deps: IngestingDeps) {
   const ingest = makeIngesting(deps);
   const handleRecord = (record: SQSRecord) => ingest({ messageId: record.messageId, body: record.body, sentAtMs: Number(record.attributes.SentTimestamp) });
   const processor = new BatchProcessor(EventType.SQS);
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context }),
-  )
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, handleRecord, processor, { context }))
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics));
 }

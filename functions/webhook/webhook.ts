@@ -44,7 +44,12 @@ export function makeHandler(deps: WebhookDeps) {
     if (!secrets || secrets.length === 0) return refuse(401, 'unauthenticated', 'unknown producer or bad signature', { producer, reason: 'unknown_producer' });
     const verdict = verifySignature({ timestamp: headers[HEADERS.timestamp], signature: headers[HEADERS.signature], rawBody: raw }, secrets, deps.clock());
     if (!verdict.ok) {
-      const message = verdict.reason === 'stale_timestamp' ? 'timestamp outside the 5-minute tolerance' : verdict.reason === 'missing_headers' ? `${HEADERS.timestamp} and ${HEADERS.signature} are required` : 'unknown producer or bad signature';
+      const message =
+        verdict.reason === 'stale_timestamp'
+          ? 'timestamp outside the 5-minute tolerance'
+          : verdict.reason === 'missing_headers'
+            ? `${HEADERS.timestamp} and ${HEADERS.signature} are required`
+            : 'unknown producer or bad signature';
       return refuse(401, 'unauthenticated', message, { producer, reason: verdict.reason });
     }
     let document: unknown;
@@ -58,7 +63,10 @@ export function makeHandler(deps: WebhookDeps) {
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const nowMs = deps.clock();
     const arrival = deps.arrivalOf ?? ((_time: string | undefined, now: number) => now);
-    let pending: { index: number; entry: OutboundEntry }[] = events.map((e, index) => ({ index, entry: { source: e.source, detailType: e['detail-type'], detail: e.detail, timeMs: arrival(e.time, nowMs) } }));
+    let pending: { index: number; entry: OutboundEntry }[] = events.map((e, index) => ({
+      index,
+      entry: { source: e.source, detailType: e['detail-type'], detail: e.detail, timeMs: arrival(e.time, nowMs) },
+    }));
     for (let attempt = 1; attempt <= 3 && pending.length > 0; attempt++) {
       const failed = new Set(await deps.bus.putEvents(pending.map((p) => p.entry)));
       pending = pending.filter((_, i) => failed.has(i));
@@ -67,7 +75,11 @@ export function makeHandler(deps: WebhookDeps) {
     if (pending.length > 0) {
       deps.logger.error('bus refused webhook events after retries', { producer, failed: pending.map((p) => p.index) });
       // Some may have been put: the producer resends the request and ingest drops the repeats by (channel, eventId).
-      return json(502, { error: 'bus_unavailable', message: 'some events could not be put on the bus; resend the request (repeats are dropped)', failed: pending.map((p) => p.index) });
+      return json(502, {
+        error: 'bus_unavailable',
+        message: 'some events could not be put on the bus; resend the request (repeats are dropped)',
+        failed: pending.map((p) => p.index),
+      });
     }
     return json(202, { accepted: events.length });
   })

@@ -41,7 +41,12 @@ export class SentinelApi extends Construct {
 
     // Producers' webhooks: one secret per producer, {"current": …, "previous"?: …}, generated at deploy.
     const prefix = webhookSecretPrefix(settings.stage);
-    this.webhook = new SentinelFunction(this, 'Webhook', { name: 'webhook', settings, timeout: Duration.seconds(10), environment: { EVENT_BUS_NAME: props.bus.eventBusName, WEBHOOK_SECRET_PREFIX: prefix } });
+    this.webhook = new SentinelFunction(this, 'Webhook', {
+      name: 'webhook',
+      settings,
+      timeout: Duration.seconds(10),
+      environment: { EVENT_BUS_NAME: props.bus.eventBusName, WEBHOOK_SECRET_PREFIX: prefix },
+    });
     props.bus.grantPutEventsTo(this.webhook.role);
     this.secrets = context.producers.map(
       (producer) =>
@@ -54,10 +59,16 @@ export class SentinelApi extends Construct {
     );
     for (const secret of this.secrets) {
       secret.grantRead(this.webhook.role);
-      Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'Rotation needs the producer to switch too: the two-secret procedure in the README (current → previous, new current), not a rotation Lambda.' });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'Rotation needs the producer to switch too: the two-secret procedure in the README (current → previous, new current), not a rotation Lambda.',
+      });
     }
     for (const webhookRoute of this.addRoutes(WEBHOOK_ROUTES, new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn))) {
-      Validations.of(webhookRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.' });
+      Validations.of(webhookRoute).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.',
+      });
     }
 
     // Finance review.
@@ -65,7 +76,12 @@ export class SentinelApi extends Construct {
       name: 'finance',
       settings,
       timeout: Duration.seconds(15),
-      environment: { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName, FINANCE_ROLE: context.financeRole, READER_ROLES: context.readerRoles.join(',') },
+      environment: {
+        STATE_TABLE: props.tables.state.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        FINANCE_ROLE: context.financeRole,
+        READER_ROLES: context.readerRoles.join(','),
+      },
     });
     const role = this.finance.role;
     props.tables.grantState(role, READ, ['CONFIG', 'BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
@@ -98,12 +114,17 @@ export class SentinelApi extends Construct {
     const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', this.console.fn);
     this.addRoutes(CONSOLE_ROUTES, consoleIntegration, authorizer);
     for (const route of this.addRoutes(CONSOLE_STATIC_ROUTES, consoleIntegration)) {
-      Validations.of(route).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'The console\'s static files hold no data; every data route it calls is behind the authoriser.' });
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason: "The console's static files hold no data; every data route it calls is behind the authoriser.",
+      });
     }
   }
 
   /** The API Gateway routes of `functions/routes.ts`, one per entry, to one integration. */
   private addRoutes(routes: readonly RouteSpec[], integration: apigw.HttpRouteIntegration, authorizer?: apigw.IHttpRouteAuthorizer): apigw.HttpRoute[] {
-    return routes.flatMap((route) => this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration, ...(authorizer ? { authorizer } : {}) }));
+    return routes.flatMap((route) =>
+      this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration, ...(authorizer ? { authorizer } : {}) }),
+    );
   }
 }

@@ -9,7 +9,7 @@ import { SWEEP_INTERVAL_MS } from '../../shared/app/alerting.ts';
 import type { StageSettings } from '../settings.ts';
 import { deadLetterQueue } from './messaging.ts';
 import { SentinelFunction } from './sentinel-function.ts';
-import type { SentinelTables} from './storage.ts';
+import type { SentinelTables } from './storage.ts';
 import { READ, WRITE } from './storage.ts';
 
 /**
@@ -48,7 +48,10 @@ export class Jobs extends Construct {
     });
     const target = (fn: SentinelFunction<'sweep' | 'propose'>, name: string) => {
       const role = new iam.Role(this, `${name}SchedulerRole`, { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
-      Validations.of(role).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement)}.Arn>:*]`, reason: 'The scheduler target grant covers the function\'s versions (":*"); it invokes nothing else.' });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'The scheduler target grant covers the function\'s versions (":*"); it invokes nothing else.',
+      });
       return new schedulerTargets.LambdaInvoke(fn.fn, { input, role, deadLetterQueue: this.dlq, retryAttempts: 3, maxEventAge: Duration.minutes(30) });
     };
     new scheduler.Schedule(this, 'SweepSchedule', {

@@ -23,7 +23,10 @@ export function secureQueue(scope: Construct, id: string, props: Omit<sqs.QueueP
  */
 export function deadLetterQueue(scope: Construct, id: string, usedBy: string): sqs.Queue {
   const queue = secureQueue(scope, id, { retentionPeriod: Duration.days(14) });
-  Validations.of(queue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: `It is the dead-letter destination of ${usedBy}; a DLQ of a DLQ would only move the problem.` });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason: `It is the dead-letter destination of ${usedBy}; a DLQ of a DLQ would only move the problem.`,
+  });
   return queue;
 }
 
@@ -43,8 +46,12 @@ export class SentinelBus extends Construct {
   constructor(scope: Construct, id: string, props: { settings: StageSettings; ingestQueue: sqs.IQueue; opsEmail?: string }) {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus', { description: 'Channel Sentinel: producer events in, alerts and budget events out' });
-    this.bus.archive('Archive', { eventPattern: { account: [Stack.of(this).account] }, retention: props.settings.archiveRetention, description: 'Every event on the bus, for replays' });
-    this.undeliverable = deadLetterQueue(this, 'UndeliverableDlq', 'the bus rules\' targets (ingest queue, ops topic)');
+    this.bus.archive('Archive', {
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: props.settings.archiveRetention,
+      description: 'Every event on the bus, for replays',
+    });
+    this.undeliverable = deadLetterQueue(this, 'UndeliverableDlq', "the bus rules' targets (ingest queue, ops topic)");
     for (const route of routes) {
       new events.Rule(this, route.id, {
         eventBus: this.bus,
@@ -55,9 +62,15 @@ export class SentinelBus extends Construct {
     }
 
     // Ops notifications: a customer-managed key, because EventBridge and CloudWatch cannot use the AWS-managed SNS key.
-    this.key = new kms.Key(this, 'OpsKey', { enableKeyRotation: true, description: 'Channel Sentinel ops topics', removalPolicy: props.settings.removalPolicy });
+    this.key = new kms.Key(this, 'OpsKey', {
+      enableKeyRotation: true,
+      description: 'Channel Sentinel ops topics',
+      removalPolicy: props.settings.removalPolicy,
+    });
     for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      this.key.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+      );
     }
     this.alertsTopic = new sns.Topic(this, 'AlertsTopic', { displayName: 'Channel Sentinel alerts', masterKey: this.key, enforceSSL: true });
     if (props.opsEmail) this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.opsEmail));

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { StageSettings } from '../settings.ts';
 import { deadLetterQueue, secureQueue } from './messaging.ts';
 import { SentinelFunction } from './sentinel-function.ts';
-import type { SentinelTables} from './storage.ts';
+import type { SentinelTables } from './storage.ts';
 import { READ, WRITE } from './storage.ts';
 
 /** Ingest: the queue the bus rules feed (with its dead-letter queue) and the function that admits each event. */
@@ -22,8 +22,16 @@ export class Ingest extends Construct {
     const timeout = Duration.seconds(30);
     this.dlq = secureQueue(this, 'Dlq', { retentionPeriod: Duration.days(14) });
     // Visibility ≥ 6 × the function timeout (AWS's guidance for SQS event sources); 5 receives before the DLQ.
-    this.queue = secureQueue(this, 'Queue', { visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6), deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 } });
-    this.function = new SentinelFunction(this, 'Ingest', { name: 'ingest', settings: props.settings, timeout, environment: { EVENTS_TABLE: props.tables.events.tableName, STATE_TABLE: props.tables.state.tableName } });
+    this.queue = secureQueue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 },
+    });
+    this.function = new SentinelFunction(this, 'Ingest', {
+      name: 'ingest',
+      settings: props.settings,
+      timeout,
+      environment: { EVENTS_TABLE: props.tables.events.tableName, STATE_TABLE: props.tables.state.tableName },
+    });
     const role = this.function.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.tables.events.tableArn] }));
     props.tables.grantState(role, ['dynamodb:GetItem'], ['CONFIG']);
@@ -44,13 +52,22 @@ export class Aggregation extends Construct {
   constructor(scope: Construct, id: string, props: { settings: StageSettings; tables: SentinelTables; bus: events.IEventBus }) {
     super(scope, id);
     this.onFailure = deadLetterQueue(this, 'StreamFailures', 'the events stream mapping (records that failed every retry)');
-    this.function = new SentinelFunction(this, 'Aggregate', { name: 'aggregate', settings: props.settings, timeout: Duration.minutes(2), memorySize: 1024, environment: { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName } });
+    this.function = new SentinelFunction(this, 'Aggregate', {
+      name: 'aggregate',
+      settings: props.settings,
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
+      environment: { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
+    });
     const role = this.function.role;
     props.tables.grantState(role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'CKPT#*', 'ALERT#*', 'OUTBOX#*']);
     props.tables.grantState(role, [...WRITE, 'dynamodb:ConditionCheckItem'], ['AGG#*', 'CKPT#*', 'ALERT#*', 'OUTBOX#*']);
     props.bus.grantPutEventsTo(role);
     // The event source mapping's stream grant includes dynamodb:ListStreams, which has no resource to scope to.
-    Validations.of(role).acknowledge({ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'dynamodb:ListStreams (granted by the stream event source) cannot be scoped to a resource.' });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams (granted by the stream event source) cannot be scoped to a resource.',
+    });
     this.function.fn.addEventSource(
       new DynamoEventSource(props.tables.events, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

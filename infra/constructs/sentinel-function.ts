@@ -36,7 +36,10 @@ export class SentinelFunction<N extends FunctionName> extends Construct {
   constructor(scope: Construct, id: string, props: SentinelFunctionProps<N>) {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.settings.logRetention, removalPolicy: props.settings.removalPolicy });
-    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Channel Sentinel ${props.name} function` });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Channel Sentinel ${props.name} function`,
+    });
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     this.fn = new NodejsFunction(this, 'Function', {
       entry: entryOf(props.name),
@@ -70,7 +73,8 @@ export class SentinelFunction<N extends FunctionName> extends Construct {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => props.copyIntoBundle!.flatMap(({ from, to }) => [`mkdir -p "${outputDir}/${to}"`, `cp -R "${inputDir}/${from}" "${outputDir}/${to}"`]),
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  props.copyIntoBundle!.flatMap(({ from, to }) => [`mkdir -p "${outputDir}/${to}"`, `cp -R "${inputDir}/${from}" "${outputDir}/${to}"`]),
               },
             }
           : {}),

@@ -1,4 +1,11 @@
-import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { type BucketDelta, type Totals, TOTAL_FIELDS, zeroTotals } from '../domain/aggregation.ts';
 import type { AggregateReader, AggregateStore } from '../app/ports.ts';
 import { DEFAULT_RETRY, type Item, queryAll, type RetryPolicy, transact } from './dynamo.ts';

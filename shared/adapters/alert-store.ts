@@ -35,7 +35,12 @@ export function dynamoAlertStore(client: DynamoDBClient, tableName: string): Ale
         {
           Put: {
             TableName: tableName,
-            Item: { ...alertKey(channelId, last.fingerprint), state: { S: JSON.stringify(last) }, status: { S: last.status }, version: { N: String(expectedVersion + 1) } },
+            Item: {
+              ...alertKey(channelId, last.fingerprint),
+              state: { S: JSON.stringify(last) },
+              status: { S: last.status },
+              version: { N: String(expectedVersion + 1) },
+            },
             ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
             ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
           },

@@ -22,7 +22,11 @@ function auditPut(tableName: string, entry: AuditEntry): TransactWriteItem {
   return {
     Put: {
       TableName: tableName,
-      Item: { pk: { S: AUDIT_PK }, sk: { S: `${String(entry.atMs).padStart(15, '0')}#${entry.proposalId}#${entry.action}` }, entry: { S: JSON.stringify(entry) } },
+      Item: {
+        pk: { S: AUDIT_PK },
+        sk: { S: `${String(entry.atMs).padStart(15, '0')}#${entry.proposalId}#${entry.action}` },
+        entry: { S: JSON.stringify(entry) },
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -51,11 +55,23 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
         {
           Put: {
             TableName: tableName,
-            Item: { ...proposalKey(record.id), status: { S: status }, createdAt: { N: String(record.createdAtMs) }, expiresAt: { N: String(record.expiresAtMs) }, record: { S: jsonWithBigints(stored) } },
+            Item: {
+              ...proposalKey(record.id),
+              status: { S: status },
+              createdAt: { N: String(record.createdAtMs) },
+              expiresAt: { N: String(record.expiresAtMs) },
+              record: { S: jsonWithBigints(stored) },
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        auditPut(tableName, { atMs: record.createdAtMs, actor: 'system', action: 'proposed', proposalId: record.id, details: { budgetsVersion: record.budgetsVersion, moves: record.detail.moves, expectedGain: record.detail.expectedGain } }),
+        auditPut(tableName, {
+          atMs: record.createdAtMs,
+          actor: 'system',
+          action: 'proposed',
+          proposalId: record.id,
+          details: { budgetsVersion: record.budgetsVersion, moves: record.detail.moves, expectedGain: record.detail.expectedGain },
+        }),
         ...outbox.map((entry) => outboxPut(tableName, entry)),
       ];
       const outcome = await transact(client, items);
@@ -110,15 +126,34 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
                 proposalId: { S: book.next.proposalId },
               },
               ConditionExpression: book.expectedCounter === 0 ? 'attribute_not_exists(pk)' : '#counter = :c',
-              ...(book.expectedCounter === 0 ? {} : { ExpressionAttributeNames: { '#counter': 'counter' }, ExpressionAttributeValues: { ':c': { N: String(book.expectedCounter) } } }),
+              ...(book.expectedCounter === 0
+                ? {}
+                : { ExpressionAttributeNames: { '#counter': 'counter' }, ExpressionAttributeValues: { ':c': { N: String(book.expectedCounter) } } }),
             },
           },
           // The configuration must still be the plan the book builds on: an edit in between is a budget change.
-          { ConditionCheck: { TableName: tableName, Key: CONFIG_KEY, ConditionExpression: 'budgetsHash = :h', ExpressionAttributeValues: { ':h': { S: book.next.basis } } } },
+          {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: CONFIG_KEY,
+              ConditionExpression: 'budgetsHash = :h',
+              ExpressionAttributeValues: { ':h': { S: book.next.basis } },
+            },
+          },
         );
       }
       items.push(
-        auditPut(tableName, { atMs: decision.atMs, actor: decision.by, action: decision.outcome, proposalId: record.id, details: { ...(decision.reason ? { reason: decision.reason } : {}), ...(decision.supersededBy ? { supersededBy: decision.supersededBy } : {}), ...(book ? { budgetsVersionBefore: record.budgetsVersion, budgetsVersionAfter: decision.budgetsVersion, budgets: record.detail.budgets } : {}) } }),
+        auditPut(tableName, {
+          atMs: decision.atMs,
+          actor: decision.by,
+          action: decision.outcome,
+          proposalId: record.id,
+          details: {
+            ...(decision.reason ? { reason: decision.reason } : {}),
+            ...(decision.supersededBy ? { supersededBy: decision.supersededBy } : {}),
+            ...(book ? { budgetsVersionBefore: record.budgetsVersion, budgetsVersionAfter: decision.budgetsVersion, budgets: record.detail.budgets } : {}),
+          },
+        }),
         ...outbox.map((entry) => outboxPut(tableName, entry)),
       );
       const outcome = await transact(client, items);

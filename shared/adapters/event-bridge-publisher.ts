@@ -7,7 +7,13 @@ export function eventBridgePublisher(client: EventBridgeClient, busName: string)
     async putEvents(entries) {
       const result = await client.send(
         new PutEventsCommand({
-          Entries: entries.map((e) => ({ EventBusName: busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.timeMs) })),
+          Entries: entries.map((e) => ({
+            EventBusName: busName,
+            Source: e.source,
+            DetailType: e.detailType,
+            Detail: JSON.stringify(e.detail),
+            Time: new Date(e.timeMs),
+          })),
         }),
       );
       if (!result.FailedEntryCount) return [];

@@ -15,7 +15,10 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
   const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: { S: value } });
   const scanPrefix = async (prefix: string) => {
     const items: Record<string, AttributeValue>[] = [];
-    const pages = paginateScan({ client }, { TableName: tableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: prefix } } });
+    const pages = paginateScan(
+      { client },
+      { TableName: tableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: prefix } } },
+    );
     for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };

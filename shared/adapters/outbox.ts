@@ -3,7 +3,10 @@ import type { Outbox, OutboxEntry } from '../app/ports.ts';
 import { queryPartition } from './dynamo.ts';
 
 const outboxPk = (partition: string) => `OUTBOX#${partition}`;
-const outboxKey = (entry: { channelId: string; timeMs: number; seq: string }) => ({ pk: { S: outboxPk(entry.channelId) }, sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.seq}` } });
+const outboxKey = (entry: { channelId: string; timeMs: number; seq: string }) => ({
+  pk: { S: outboxPk(entry.channelId) },
+  sk: { S: `${String(entry.timeMs).padStart(15, '0')}#${entry.seq}` },
+});
 
 /** The transaction item that writes an entry (once: a retried transaction cannot duplicate it). */
 export function outboxPut(tableName: string, entry: OutboxEntry): TransactWriteItem {

@@ -16,6 +16,8 @@ export function toShardRecord(record: DynamoDBRecord): ShardRecord {
   // Events are immutable: only the INSERT of an event changes aggregates. MODIFY and REMOVE (TTL) records,
   // including DynamoDB Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
   if (record.eventName !== 'INSERT' || body === undefined || hour === undefined) return { sequenceNumber, item: undefined };
-  return { sequenceNumber, item: { event: decodeEvent(body), bucket: { day: hour.slice(0, 10), hour }, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) } };
+  return {
+    sequenceNumber,
+    item: { event: decodeEvent(body), bucket: { day: hour.slice(0, 10), hour }, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) },
+  };
 }
-

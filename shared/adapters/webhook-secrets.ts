@@ -6,7 +6,6 @@ import type { WebhookSecrets } from '../app/ports.ts';
 /** The secret's value: `{"current": "…", "previous": "…"}` — rotate by moving current to previous, then replacing it. */
 const WebhookSecretValue = z.object({ current: z.string().min(16), previous: z.string().min(16).optional() });
 
-
 /**
  * Secrets Manager through Powertools' SecretsProvider, which caches each secret for `maxAgeSeconds` per execution
  * environment (a rotation reaches every function within that time; the previous secret stays valid meanwhile).

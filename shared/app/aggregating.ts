@@ -36,7 +36,11 @@ export function makeShardApplier(deps: AggregatingDeps, maxBucketsPerCommit: num
         try {
           result = await deps.aggregates.commit(shardKey, checkpoint, commit.lastSequenceNumber, commit.deltas);
         } catch (error) {
-          deps.logger.error('aggregate commit failed; the shard will be retried from this record', { shardKey, from: commit.firstSequenceNumber, error: error as Error });
+          deps.logger.error('aggregate commit failed; the shard will be retried from this record', {
+            shardKey,
+            from: commit.firstSequenceNumber,
+            error: error as Error,
+          });
           return commit.firstSequenceNumber;
         }
         if (result === 'checkpoint_moved') {
@@ -70,7 +74,11 @@ export function makeShardEvaluator(deps: AggregatingDeps) {
     if (!last) return undefined;
     const config = await alerting.config.current();
     try {
-      await alerting.service.evaluateEvents(config, pending.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])), alerting.clock());
+      await alerting.service.evaluateEvents(
+        config,
+        pending.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])),
+        alerting.clock(),
+      );
       await deps.aggregates.commit(rulesKey, checkpoint, last.sequenceNumber, []);
       const touched = [...new Set(pending.flatMap((r) => (r.item ? [r.item.event.channelId] : [])))];
       const report = await alerting.service.publish(config, touched);
@@ -81,10 +89,13 @@ export function makeShardEvaluator(deps: AggregatingDeps) {
         deps.logger.error('outbox entries violate their schema and were not published', { invalid: report.invalid });
       }
     } catch (error) {
-      deps.logger.error('rule evaluation failed; the shard will be retried from this record', { shardKey, from: pending[0]?.sequenceNumber, error: error as Error });
+      deps.logger.error('rule evaluation failed; the shard will be retried from this record', {
+        shardKey,
+        from: pending[0]?.sequenceNumber,
+        error: error as Error,
+      });
       return pending[0]?.sequenceNumber;
     }
     return undefined;
   };
 }
-

@@ -6,7 +6,17 @@
 import { SALE, type InboundEvent } from '../../events/normalised.ts';
 import { zeroTotals } from '../domain/aggregation.ts';
 import { type AlertState, applyObservation, fingerprintOf, type Notification, type Observation, remind } from '../domain/alerts/alert.ts';
-import { budgetActualRule, budgetForecastRule, HELD_BACK_WHILE_STALE, mismatchRule, priceRule, regionRule, roiRule, RULE_DEFAULTS, staleRule } from '../domain/alerts/rules.ts';
+import {
+  budgetActualRule,
+  budgetForecastRule,
+  HELD_BACK_WHILE_STALE,
+  mismatchRule,
+  priceRule,
+  regionRule,
+  roiRule,
+  RULE_DEFAULTS,
+  staleRule,
+} from '../domain/alerts/rules.ts';
 import { monthToDate, WINDOW_HOURS, type WindowFacts, windowFacts } from '../domain/alerts/window-facts.ts';
 import type { ChannelConfig, SentinelConfig } from '../domain/config.ts';
 import { promotionHours } from '../domain/promotions.ts';
@@ -47,7 +57,10 @@ async function known(deps: AlertingDeps, channelId: string): Promise<{ current: 
 
 /** The facts of a channel's rules at `atMs`: its hour buckets of the window (one Query). */
 async function factsOf(deps: AlertingDeps, config: SentinelConfig, channelId: string, atMs: number): Promise<WindowFacts> {
-  const hours = await deps.aggregates.hours(channelId, { fromHour: bucketOf(atMs - WINDOW_HOURS * HOUR, config.timezone).hour, toHour: bucketOf(atMs, config.timezone).hour });
+  const hours = await deps.aggregates.hours(channelId, {
+    fromHour: bucketOf(atMs - WINDOW_HOURS * HOUR, config.timezone).hour,
+    toHour: bucketOf(atMs, config.timezone).hour,
+  });
   return windowFacts(hours, atMs, config.timezone, promotionHours(config, channelId));
 }
 
@@ -64,7 +77,10 @@ function byFingerprint(observations: readonly Observation[]): Map<string, Observ
   }
   for (const [fp, list] of grouped) {
     const lastBreach = list.map((o) => o.kind).lastIndexOf('breach');
-    grouped.set(fp, list.filter((o, i) => o.kind === 'breach' || i > lastBreach));
+    grouped.set(
+      fp,
+      list.filter((o, i) => o.kind === 'breach' || i > lastBreach),
+    );
   }
   return grouped;
 }
@@ -125,7 +141,9 @@ function endings(config: SentinelConfig, atMs: number, current: Known): Observat
 function channelRules(channel: ChannelConfig, facts: WindowFacts, current: Known, withForecast: boolean): Observation[] {
   const stale = [...current.values()].some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
   return [
-    ...(facts.trailingHours >= RULE_DEFAULTS.minTrailingHours ? roiRule(channel, facts.trailing24h, facts.baselineHours >= RULE_DEFAULTS.minBaselineHours ? facts.baseline7d : zeroTotals()) : []),
+    ...(facts.trailingHours >= RULE_DEFAULTS.minTrailingHours
+      ? roiRule(channel, facts.trailing24h, facts.baselineHours >= RULE_DEFAULTS.minBaselineHours ? facts.baseline7d : zeroTotals())
+      : []),
     ...mismatchRule(channel, facts.trailing24h),
     ...budgetActualRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily),
     ...(withForecast ? budgetForecastRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily, facts.usualDayShare) : []),
@@ -152,18 +170,26 @@ async function remindAll(deps: AlertingDeps, config: SentinelConfig, channelId: 
     if (!t) continue;
     const state = t.states[0] as AlertState;
     // A lost race means another sweep reminded (or the alert changed): the next sweep looks again.
-    if ((await deps.alerts.save(channelId, t.states, entry.version, alertEntries(t.notifications, atMs, entry.version + 1))) === 'saved') current.set(fingerprint, { state, version: entry.version + 1 });
+    if ((await deps.alerts.save(channelId, t.states, entry.version, alertEntries(t.notifications, atMs, entry.version + 1))) === 'saved')
+      current.set(fingerprint, { state, version: entry.version + 1 });
   }
 }
 
 /** Per event (price, region) and per touched channel (ROI, mismatch, budget actual), right after aggregation. */
-async function evaluateEvents(deps: AlertingDeps, config: SentinelConfig, events: readonly { event: InboundEvent; arrivedAtMs: number }[], atMs: number): Promise<void> {
+async function evaluateEvents(
+  deps: AlertingDeps,
+  config: SentinelConfig,
+  events: readonly { event: InboundEvent; arrivedAtMs: number }[],
+  atMs: number,
+): Promise<void> {
   const channels = new Map(config.channels.map((c) => [c.id, c]));
   const perEvent: Observation[] = [];
   const latest = new Map<string, number>();
   // In the order they happened, not the order they reached the stream (concurrent ingest commits in any order): the
   // later of a compliant and a violating sale has the last word, the same way on every delivery.
-  const ordered = [...events].sort((a, b) => a.event.occurredAtMs - b.event.occurredAtMs || compareText(a.event.channelId, b.event.channelId) || compareText(a.event.eventId, b.event.eventId));
+  const ordered = [...events].sort(
+    (a, b) => a.event.occurredAtMs - b.event.occurredAtMs || compareText(a.event.channelId, b.event.channelId) || compareText(a.event.eventId, b.event.eventId),
+  );
   for (const { event, arrivedAtMs } of ordered) {
     const channel = channels.get(event.channelId);
     if (!channel) continue;
@@ -178,7 +204,13 @@ async function evaluateEvents(deps: AlertingDeps, config: SentinelConfig, events
       const channel = channels.get(channelId) as ChannelConfig;
       const [{ current, lastEventAtMs }, facts] = await Promise.all([known(deps, channelId), factsOf(deps, config, channelId, atMs)]);
       if (lastEventAtMs === undefined || lastMs > lastEventAtMs) await deps.alerts.touchChannel(channelId, lastMs);
-      await apply(deps, config, perEvent.filter((o) => o.subject.channelId === channelId), atMs, current);
+      await apply(
+        deps,
+        config,
+        perEvent.filter((o) => o.subject.channelId === channelId),
+        atMs,
+        current,
+      );
       // The rules judge the feed as it stood before this batch: KPI breaches seen while it was stale stay held back.
       const rules = channelRules(channel, facts, current, false);
       const arrived = staleRule(channel, lastMs, true, atMs).filter((o) => o.kind === 'clear');
@@ -207,10 +239,12 @@ async function sweep(deps: AlertingDeps, config: SentinelConfig, atMs: number): 
 
 export function makeAlerting(deps: AlertingDeps) {
   return {
-    evaluateEvents: (config: SentinelConfig, events: readonly { event: InboundEvent; arrivedAtMs: number }[], atMs: number) => evaluateEvents(deps, config, events, atMs),
+    evaluateEvents: (config: SentinelConfig, events: readonly { event: InboundEvent; arrivedAtMs: number }[], atMs: number) =>
+      evaluateEvents(deps, config, events, atMs),
     sweep: (config: SentinelConfig, atMs: number) => sweep(deps, config, atMs),
     /** Publishes whatever the outbox holds for these channels. */
-    publish: (config: SentinelConfig, channelIds: readonly string[] = config.channels.map((c) => c.id)) => publishOutbox(deps.alerts, deps.publisher, channelIds),
+    publish: (config: SentinelConfig, channelIds: readonly string[] = config.channels.map((c) => c.id)) =>
+      publishOutbox(deps.alerts, deps.publisher, channelIds),
   };
 }
 

@@ -5,7 +5,12 @@
  */
 import type { z } from 'zod';
 import type { EventDefinition } from '../../events/define-event.ts';
-import { BudgetReallocationApprovedEvent, BudgetReallocationExpiredEvent, BudgetReallocationProposedEvent, BudgetReallocationRejectedEvent } from '../../events/outbound.ts';
+import {
+  BudgetReallocationApprovedEvent,
+  BudgetReallocationExpiredEvent,
+  BudgetReallocationProposedEvent,
+  BudgetReallocationRejectedEvent,
+} from '../../events/outbound.ts';
 import { rollUpDays } from '../domain/aggregation.ts';
 import { type BudgetBook, effectiveBudgets, type EffectiveBudgets } from '../domain/budgets/book.ts';
 import { type Decision, type ProposalRecord, proposalFromPlan, type ProposalStatus, reviewVerdict } from '../domain/budgets/proposal.ts';
@@ -16,7 +21,16 @@ import { promotionDays } from '../domain/promotions.ts';
 import { addDays, bucketOf } from '../kernel/time.ts';
 import { announce } from './outbox-entries.ts';
 import { publishOutbox } from './publishing.ts';
-import { BUDGETS_OUTBOX, type AggregateReader, type AlertStore, type BudgetStore, type ConfigSource, type EventPublisher, type Outbox, type OutboxEntry } from './ports.ts';
+import {
+  BUDGETS_OUTBOX,
+  type AggregateReader,
+  type AlertStore,
+  type BudgetStore,
+  type ConfigSource,
+  type EventPublisher,
+  type Outbox,
+  type OutboxEntry,
+} from './ports.ts';
 
 export interface BudgetingDeps {
   readonly aggregates: AggregateReader;
@@ -41,7 +55,12 @@ export interface ProposeReport {
 export type ReviewResult =
   | { readonly kind: 'decided' | 'repeated'; readonly proposal: ProposalRecord }
   | { readonly kind: 'not_found'; readonly message: string }
-  | { readonly kind: 'conflict'; readonly reason: 'already_decided' | 'expired' | 'budgets_changed'; readonly message: string; readonly proposal: ProposalRecord };
+  | {
+      readonly kind: 'conflict';
+      readonly reason: 'already_decided' | 'expired' | 'budgets_changed';
+      readonly message: string;
+      readonly proposal: ProposalRecord;
+    };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -73,7 +92,10 @@ export function makeBudgeting(deps: BudgetingDeps) {
   async function inputsOf(config: SentinelConfig, budgets: EffectiveBudgets, fromDay: string, toDay: string): Promise<(ChannelInput & { currency: string })[]> {
     return Promise.all(
       config.channels.map(async (channel) => {
-        const [hours, alerts] = await Promise.all([deps.aggregates.hours(channel.id, { fromHour: `${fromDay}T00`, toHour: `${toDay}T23` }), deps.alerts.list(channel.id)]);
+        const [hours, alerts] = await Promise.all([
+          deps.aggregates.hours(channel.id, { fromHour: `${fromDay}T00`, toHour: `${toDay}T23` }),
+          deps.alerts.list(channel.id),
+        ]);
         const skip = promotionDays(config, channel.id);
         const days = [...rollUpDays(hours)].filter(([day]) => !skip.has(day)).map(([day, t]) => ({ day, spend: t.spend, gmv: t.gmv }));
         const stale = alerts.alerts.some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
@@ -94,7 +116,18 @@ export function makeBudgeting(deps: BudgetingDeps) {
       const verdict = reviewVerdict(record, action, atMs, current.version);
       if (verdict.kind === 'repeat') return { kind: 'repeated', proposal: record };
       if (verdict.kind === 'conflict') return { kind: 'conflict', reason: verdict.reason, message: verdict.message, proposal: record };
-      const result = action === 'approve' ? await applyApproval(record, reviewer, reason, atMs, config, current, book) : await deps.budgets.decide(record, { outcome: 'rejected', atMs, by: reviewer, reason: reason as string }, [entry(BudgetReallocationRejectedEvent, record.id, atMs, { proposalId: record.id, rejectedAt: iso(atMs), reviewer: reviewer, reason: reason as string }, '1')]);
+      const result =
+        action === 'approve'
+          ? await applyApproval(record, reviewer, reason, atMs, config, current, book)
+          : await deps.budgets.decide(record, { outcome: 'rejected', atMs, by: reviewer, reason: reason as string }, [
+              entry(
+                BudgetReallocationRejectedEvent,
+                record.id,
+                atMs,
+                { proposalId: record.id, rejectedAt: iso(atMs), reviewer: reviewer, reason: reason as string },
+                '1',
+              ),
+            ]);
       if (result.ok) return { kind: 'decided', proposal: (await deps.budgets.get(proposalId)) as ProposalRecord };
       // Something changed underneath (a concurrent decision, an approval of another proposal, a config edit):
       // read again and answer from what is there now.
@@ -102,14 +135,33 @@ export function makeBudgeting(deps: BudgetingDeps) {
     }
   }
 
-  async function applyApproval(record: ProposalRecord, reviewer: string, reason: string | undefined, atMs: number, config: SentinelConfig, current: EffectiveBudgets, book: BudgetBook | undefined) {
+  async function applyApproval(
+    record: ProposalRecord,
+    reviewer: string,
+    reason: string | undefined,
+    atMs: number,
+    config: SentinelConfig,
+    current: EffectiveBudgets,
+    book: BudgetBook | undefined,
+  ) {
     const daily: Record<string, bigint> = Object.fromEntries(current.daily);
     Object.assign(daily, record.after);
     const next: BudgetBook = { counter: current.counter + 1, basis: current.basis, daily, updatedAtMs: atMs, updatedBy: reviewer, proposalId: record.id };
     const nextVersion = effectiveBudgets(config, next).version;
     const decision: Decision = { outcome: 'approved', atMs, by: reviewer, ...(reason ? { reason } : {}), budgetsVersion: nextVersion };
-    const detail = { proposalId: record.id, approvedAt: iso(atMs), reviewer: reviewer, ...(reason ? { reason } : {}), previousBudgetsVersion: record.budgetsVersion, budgetsVersion: nextVersion, budgets: record.detail.budgets };
-    return deps.budgets.decide(record, decision, [entry(BudgetReallocationApprovedEvent, record.id, atMs, detail, '1')], { next, expectedCounter: book?.counter ?? 0 });
+    const detail = {
+      proposalId: record.id,
+      approvedAt: iso(atMs),
+      reviewer: reviewer,
+      ...(reason ? { reason } : {}),
+      previousBudgetsVersion: record.budgetsVersion,
+      budgetsVersion: nextVersion,
+      budgets: record.detail.budgets,
+    };
+    return deps.budgets.decide(record, decision, [entry(BudgetReallocationApprovedEvent, record.id, atMs, detail, '1')], {
+      next,
+      expectedCounter: book?.counter ?? 0,
+    });
   }
 
   return {
@@ -132,16 +184,40 @@ export function makeBudgeting(deps: BudgetingDeps) {
       for (const currency of [...new Set(inputs.map((i) => i.currency))].sort()) {
         const plan = planReallocation(
           inputs.filter((i) => i.currency === currency),
-          { minDays: config.reallocation.minDays, maxShiftPct: config.reallocation.maxShiftPct, minDailyBudget: minDailyBudgetIn(config, currency), minGainPct: config.reallocation.minGainPct, quantum: 10n ** BigInt(minorDigits(currency)) },
+          {
+            minDays: config.reallocation.minDays,
+            maxShiftPct: config.reallocation.maxShiftPct,
+            minDailyBudget: minDailyBudgetIn(config, currency),
+            minGainPct: config.reallocation.minGainPct,
+            quantum: 10n ** BigInt(minorDigits(currency)),
+          },
         );
         if (plan.noProposal) {
           skipped.push({ currency, reason: plan.noProposal });
           continue;
         }
-        const record = proposalFromPlan(plan, { closedDay, basisFrom: fromDay, basisDays: config.reallocation.lookbackDays, timezone: config.timezone, currency, atMs, expiresAfterHours: config.reallocation.expiresAfterHours, budgetsVersion: budgets.version, counter: budgets.counter, basis: budgets.basis });
-        if ((await deps.budgets.insert(record, [entry(BudgetReallocationProposedEvent, record.id, atMs, record.detail, '1')])) === 'saved') proposed.push(record);
+        const record = proposalFromPlan(plan, {
+          closedDay,
+          basisFrom: fromDay,
+          basisDays: config.reallocation.lookbackDays,
+          timezone: config.timezone,
+          currency,
+          atMs,
+          expiresAfterHours: config.reallocation.expiresAfterHours,
+          budgetsVersion: budgets.version,
+          counter: budgets.counter,
+          basis: budgets.basis,
+        });
+        if ((await deps.budgets.insert(record, [entry(BudgetReallocationProposedEvent, record.id, atMs, record.detail, '1')])) === 'saved')
+          proposed.push(record);
         for (const older of await deps.budgets.list('pending')) {
-          if (older.currency === currency && older.id !== record.id && older.createdAtMs < record.createdAtMs && (await expire(older, atMs, 'superseded', record.id))) expired.push({ proposalId: older.id, reason: 'superseded' });
+          if (
+            older.currency === currency &&
+            older.id !== record.id &&
+            older.createdAtMs < record.createdAtMs &&
+            (await expire(older, atMs, 'superseded', record.id))
+          )
+            expired.push({ proposalId: older.id, reason: 'superseded' });
         }
       }
       return { closedDay, proposed, skipped, expired };

@@ -61,7 +61,10 @@ export function makeConsoleReadModel(deps: ConsoleReadDeps) {
         config.channels.map(async (c) => {
           const [hours, alerts] = await Promise.all([deps.aggregates.hours(c.id, { fromHour: `${from}T00`, toHour: `${today}T23` }), deps.alerts.list(c.id)]);
           const days = rollUpDays(hours);
-          const series = Array.from({ length: SERIES_DAYS }, (_, i) => addDays(from, i)).map((day) => ({ day, ...kpiView(days.get(day) ?? zeroTotals(), c.currency) }));
+          const series = Array.from({ length: SERIES_DAYS }, (_, i) => addDays(from, i)).map((day) => ({
+            day,
+            ...kpiView(days.get(day) ?? zeroTotals(), c.currency),
+          }));
           return {
             id: c.id,
             name: c.name,
@@ -81,7 +84,9 @@ export function makeConsoleReadModel(deps: ConsoleReadDeps) {
     /** Every channel's alerts: firing (critical first, newest first), then resolved (most recent first). */
     async alerts(config: SentinelConfig) {
       const all = (await Promise.all(config.channels.map((c) => deps.alerts.list(c.id)))).flatMap((l) => l.alerts.map((a) => a.state));
-      const firing = all.filter((a) => a.status === 'firing').sort((x, y) => (x.severity === y.severity ? y.raisedAtMs - x.raisedAtMs : x.severity === 'critical' ? -1 : 1));
+      const firing = all
+        .filter((a) => a.status === 'firing')
+        .sort((x, y) => (x.severity === y.severity ? y.raisedAtMs - x.raisedAtMs : x.severity === 'critical' ? -1 : 1));
       const resolved = all.filter((a) => a.status === 'resolved').sort((x, y) => (y.resolvedAtMs ?? 0) - (x.resolvedAtMs ?? 0));
       return { firing: firing.map(alertView), resolved: resolved.map(alertView) };
     },

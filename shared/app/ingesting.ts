@@ -27,7 +27,13 @@ export interface Delivery {
 export type IngestOutcome = 'accepted' | 'duplicate' | 'quarantined';
 
 export function makeIngesting(deps: IngestingDeps) {
-  const quarantine = async (config: SentinelConfig, delivery: Delivery, reason: RejectionReason, message: string, extra: { eventId?: string; channelId?: string; arrivedAtMs?: number }) => {
+  const quarantine = async (
+    config: SentinelConfig,
+    delivery: Delivery,
+    reason: RejectionReason,
+    message: string,
+    extra: { eventId?: string; channelId?: string; arrivedAtMs?: number },
+  ) => {
     const atMs = extra.arrivedAtMs ?? delivery.sentAtMs;
     await deps.intake.quarantine({
       messageId: delivery.messageId,
@@ -49,20 +55,39 @@ export function makeIngesting(deps: IngestingDeps) {
     const admission = admit(delivery.body, config);
     if (!admission.ok) return quarantine(config, delivery, admission.reason, admission.message, admission);
     const { event, encoded, bucket, arrivedAtMs } = admission;
-    const put = await deps.events.putIfAbsent({ channelId: event.channelId, eventId: event.eventId, encoded, hour: bucket.hour, arrivedAtMs, retainUntilMs: retainUntilMs(config, 'events', arrivedAtMs) });
+    const put = await deps.events.putIfAbsent({
+      channelId: event.channelId,
+      eventId: event.eventId,
+      encoded,
+      hour: bucket.hour,
+      arrivedAtMs,
+      retainUntilMs: retainUntilMs(config, 'events', arrivedAtMs),
+    });
     if (put.kind === 'stored') {
       deps.metrics.addMetric('EventsAccepted', MetricUnit.Count, 1);
       return 'accepted';
     }
     if (put.encoded === encoded) {
-      await deps.intake.duplicate({ messageId: delivery.messageId, eventId: event.eventId, channelId: event.channelId, atMs: arrivedAtMs, retainUntilMs: retainUntilMs(config, 'logs', arrivedAtMs) });
+      await deps.intake.duplicate({
+        messageId: delivery.messageId,
+        eventId: event.eventId,
+        channelId: event.channelId,
+        atMs: arrivedAtMs,
+        retainUntilMs: retainUntilMs(config, 'logs', arrivedAtMs),
+      });
       deps.metrics.addMetric('EventsDuplicate', MetricUnit.Count, 1);
       return 'duplicate';
     }
-    return quarantine(config, delivery, 'conflicting_duplicate', `event ${event.eventId} was already accepted on channel ${event.channelId} with different content; the first one stays`, {
-      eventId: event.eventId,
-      channelId: event.channelId,
-      arrivedAtMs,
-    });
+    return quarantine(
+      config,
+      delivery,
+      'conflicting_duplicate',
+      `event ${event.eventId} was already accepted on channel ${event.channelId} with different content; the first one stays`,
+      {
+        eventId: event.eventId,
+        channelId: event.channelId,
+        arrivedAtMs,
+      },
+    );
   };
 }

@@ -25,17 +25,42 @@ export function alertEntries(notifications: readonly Notification[], atMs: numbe
     const a = n.alert;
     const common = { channelId: a.subject.channelId, seq: `${a.fingerprint}#${String(version).padStart(9, '0')}#${i}`, timeMs: atMs };
     // What every announcement of a firing alert says (the outbound schemas' `firingAlert`).
-    const firing = { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, severity: a.severity, ...a.subject, summary: a.summary, observed: a.observed, threshold: a.threshold, raisedAt: iso(a.raisedAtMs) };
+    const firing = {
+      alertId: a.alertId,
+      fingerprint: a.fingerprint,
+      rule: a.rule,
+      severity: a.severity,
+      ...a.subject,
+      summary: a.summary,
+      observed: a.observed,
+      threshold: a.threshold,
+      raisedAt: iso(a.raisedAtMs),
+    };
     switch (n.type) {
       case 'reminder':
-        return { ...common, id: `${a.alertId}#${AlertReminderSentEvent.detailType}@${atMs}`, ...announce(AlertReminderSentEvent, { ...firing, remindedAt: iso(atMs), count: a.count }) };
+        return {
+          ...common,
+          id: `${a.alertId}#${AlertReminderSentEvent.detailType}@${atMs}`,
+          ...announce(AlertReminderSentEvent, { ...firing, remindedAt: iso(atMs), count: a.count }),
+        };
       case 'raised':
-        return { ...common, id: `${a.alertId}#${AlertRaisedEvent.detailType}`, ...announce(AlertRaisedEvent, { ...firing, evidence: { ...a.evidence, count: a.count } }) };
+        return {
+          ...common,
+          id: `${a.alertId}#${AlertRaisedEvent.detailType}`,
+          ...announce(AlertRaisedEvent, { ...firing, evidence: { ...a.evidence, count: a.count } }),
+        };
       case 'resolved':
         return {
           ...common,
           id: `${a.alertId}#${AlertResolvedEvent.detailType}`,
-          ...announce(AlertResolvedEvent, { alertId: a.alertId, fingerprint: a.fingerprint, rule: a.rule, channelId: a.subject.channelId, resolvedAt: iso(a.resolvedAtMs ?? atMs), reason: a.resolveReason ?? 'resolved' }),
+          ...announce(AlertResolvedEvent, {
+            alertId: a.alertId,
+            fingerprint: a.fingerprint,
+            rule: a.rule,
+            channelId: a.subject.channelId,
+            resolvedAt: iso(a.resolvedAtMs ?? atMs),
+            reason: a.resolveReason ?? 'resolved',
+          }),
         };
     }
   });

@@ -177,7 +177,12 @@ export interface BudgetStore {
    * book, unexpired at `decision.atMs`), the new book (only if the book is still at `expectedCounter` and the stored
    * configuration's budgets still hash to its basis), the audit line and the outbox entries. All or nothing.
    */
-  decide(record: ProposalRecord, decision: Decision, outbox: readonly OutboxEntry[], book?: { next: BudgetBook; expectedCounter: number }): Promise<{ ok: true } | { ok: false; failed: DecideConflict[] }>;
+  decide(
+    record: ProposalRecord,
+    decision: Decision,
+    outbox: readonly OutboxEntry[],
+    book?: { next: BudgetBook; expectedCounter: number },
+  ): Promise<{ ok: true } | { ok: false; failed: DecideConflict[] }>;
   audit(): Promise<AuditEntry[]>;
 }
 

@@ -15,7 +15,8 @@ function validateOutbound(entry: { detailType: string; detail: unknown }): void 
   const definition = definitions.get(entry.detailType);
   if (!definition) throw new Error(`no outbound definition for "${entry.detailType}"`);
   const parsed = definition.detail.safeParse(entry.detail);
-  if (!parsed.success) throw new Error(`outbound ${entry.detailType} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`outbound ${entry.detailType} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 }
 
 export interface PublishReport {
@@ -56,7 +57,9 @@ export async function publishOutbox(store: Outbox, publisher: EventPublisher, pa
   for (let i = 0; i < pending.length; i += MAX_PUT_EVENTS) {
     let batch: OutboxEntry[] = pending.slice(i, i + MAX_PUT_EVENTS);
     for (let attempt = 1; batch.length > 0 && attempt <= attempts; attempt++) {
-      const failed = new Set(await publisher.putEvents(batch.map((e) => ({ source: SENTINEL_SOURCE, detailType: e.detailType, detail: e.detail, timeMs: e.timeMs }))));
+      const failed = new Set(
+        await publisher.putEvents(batch.map((e) => ({ source: SENTINEL_SOURCE, detailType: e.detailType, detail: e.detail, timeMs: e.timeMs }))),
+      );
       for (const [index, entry] of batch.entries()) {
         if (failed.has(index)) continue;
         await store.published(entry);

@@ -88,7 +88,12 @@ export function admit(body: string, config: SentinelConfig): Admission {
 
   const definition = inboundDefinition(envelope.data['detail-type']);
   if (!definition) {
-    return { ok: false, reason: 'unknown_detail_type', message: `detail-type "${envelope.data['detail-type']}" is not one of the inbound events`, ...withArrival };
+    return {
+      ok: false,
+      reason: 'unknown_detail_type',
+      message: `detail-type "${envelope.data['detail-type']}" is not one of the inbound events`,
+      ...withArrival,
+    };
   }
   const detail = definition.detail.safeParse(envelope.data.detail);
   if (!detail.success) return { ok: false, reason: 'schema_error', message: `detail: ${issuesText(detail.error.issues)}`, ...withArrival };
@@ -101,10 +106,20 @@ export function admit(body: string, config: SentinelConfig): Admission {
     return { ok: false, reason: 'wrong_currency', message: `event is in ${currency}; channel "${channel.id}" reports in ${channel.currency}`, ...withArrival };
   }
   if (event.occurredAtMs > arrivedAtMs + MAX_FUTURE_SKEW_MS) {
-    return { ok: false, reason: 'occurred_in_future', message: `occurredAt ${event.occurredAt} is more than 5 minutes after arrival ${envelope.data.time}`, ...withArrival };
+    return {
+      ok: false,
+      reason: 'occurred_in_future',
+      message: `occurredAt ${event.occurredAt} is more than 5 minutes after arrival ${envelope.data.time}`,
+      ...withArrival,
+    };
   }
   if (event.occurredAtMs < arrivedAtMs - config.latenessDays * DAY_MS) {
-    return { ok: false, reason: 'too_late', message: `occurredAt ${event.occurredAt} is older than the ${config.latenessDays}-day lateness window`, ...withArrival };
+    return {
+      ok: false,
+      reason: 'too_late',
+      message: `occurredAt ${event.occurredAt} is older than the ${config.latenessDays}-day lateness window`,
+      ...withArrival,
+    };
   }
   return { ok: true, event, encoded: encodeEvent(event), bucket: bucketOf(event.occurredAtMs, config.timezone), arrivedAtMs };
 }

@@ -43,9 +43,7 @@ const channelSchema = z.strictObject({
       staleAfterMinutes: z.number().int().positive().optional(),
     })
     .optional(),
-  stores: z
-    .array(z.strictObject({ id, authorizedRegions: z.array(region).optional() }))
-    .optional(),
+  stores: z.array(z.strictObject({ id, authorizedRegions: z.array(region).optional() })).optional(),
 });
 
 const documentSchema = z.strictObject({
@@ -99,7 +97,11 @@ const documentSchema = z.strictObject({
       maxShiftPct: z.number().gt(0).max(100).optional(),
       minDailyBudget: decimal.optional(),
       minGainPct: z.number().min(0).max(100).optional(),
-      expiresAfterHours: z.number().gt(0).max(24 * 7).optional(),
+      expiresAfterHours: z
+        .number()
+        .gt(0)
+        .max(24 * 7)
+        .optional(),
     })
     .optional(),
 });
@@ -276,7 +278,15 @@ export function parseConfig(document: unknown): ConfigResult {
     const fromMs = parseInstant(s.from) as number;
     const toMs = parseInstant(s.to) as number;
     if (toMs <= fromMs) problems.push({ path: `silences[${i}].to`, reason: 'must be after from' });
-    return { rule: s.rule, channelId: s.channelId, ...(s.storeId ? { storeId: s.storeId } : {}), ...(s.sku ? { sku: s.sku } : {}), ...(s.region ? { region: s.region } : {}), fromMs, toMs };
+    return {
+      rule: s.rule,
+      channelId: s.channelId,
+      ...(s.storeId ? { storeId: s.storeId } : {}),
+      ...(s.sku ? { sku: s.sku } : {}),
+      ...(s.region ? { region: s.region } : {}),
+      fromMs,
+      toMs,
+    };
   });
 
   const reallocation = {
@@ -293,9 +303,15 @@ export function parseConfig(document: unknown): ConfigResult {
   inSomeCurrency(reallocation.minDailyBudget, 'reallocation.minDailyBudget');
 
   const latenessDays = doc.latenessDays ?? DEFAULT_LATENESS_DAYS;
-  const retention = { eventsDays: doc.retention?.eventsDays ?? DEFAULT_EVENTS_RETENTION_DAYS, logsDays: doc.retention?.logsDays ?? DEFAULT_LOGS_RETENTION_DAYS };
+  const retention = {
+    eventsDays: doc.retention?.eventsDays ?? DEFAULT_EVENTS_RETENTION_DAYS,
+    logsDays: doc.retention?.logsDays ?? DEFAULT_LOGS_RETENTION_DAYS,
+  };
   if (retention.eventsDays <= latenessDays) {
-    problems.push({ path: 'retention.eventsDays', reason: `must exceed latenessDays (${latenessDays}): an event that expired could otherwise be admitted again` });
+    problems.push({
+      path: 'retention.eventsDays',
+      reason: `must exceed latenessDays (${latenessDays}): an event that expired could otherwise be admitted again`,
+    });
   }
 
   if (problems.length > 0) return { ok: false, problems };

@@ -89,4 +89,3 @@ export function decodeEvent(text: string): InboundEvent {
       throw new Error(`stored event has unknown type ${JSON.stringify(o.t)}`);
   }
 }
-

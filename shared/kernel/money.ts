@@ -72,4 +72,3 @@ export function formatMoney(minor: bigint, currency: string): string {
   const body = digits === 0 ? whole : `${whole}.${text.slice(-digits)}`;
   return negative ? `-${body}` : body;
 }
-

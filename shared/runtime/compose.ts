@@ -101,9 +101,17 @@ export const budgetsOf = (w: Wiring): BudgetStore =>
 /** The configuration with the budgets in force overlaid: what pacing and the console judge against. */
 export const budgetedConfigOf = (w: Wiring) => once(w, 'budgetedConfig', () => budgetedConfigSource(configOf(w), budgetsOf(w), cacheMs(w)));
 
-export const alertingOf = (w: Wiring) => once(w, 'alerting', () => makeAlerting({ alerts: alertsOf(w), aggregates: aggregatesOf(w), publisher: publisherOf(w) }));
+export const alertingOf = (w: Wiring) =>
+  once(w, 'alerting', () => makeAlerting({ alerts: alertsOf(w), aggregates: aggregatesOf(w), publisher: publisherOf(w) }));
 
 export const budgetingOf = (w: Wiring) =>
   once(w, 'budgeting', () =>
-    makeBudgeting({ aggregates: aggregatesOf(w), alerts: alertsOf(w), budgets: budgetsOf(w), outbox: dynamoOutbox(dynamo(w), stateTable(w)), publisher: publisherOf(w), config: freshConfigOf(w) }),
+    makeBudgeting({
+      aggregates: aggregatesOf(w),
+      alerts: alertsOf(w),
+      budgets: budgetsOf(w),
+      outbox: dynamoOutbox(dynamo(w), stateTable(w)),
+      publisher: publisherOf(w),
+      config: freshConfigOf(w),
+    }),
   );

@@ -22,7 +22,11 @@ export function signatureOf(secret: string, timestamp: string, rawBody: string):
  * in the signature's content (timingSafeEqual on equal-length digests), so timing reveals nothing about a near miss;
  * any failure says only which check failed, never what was expected.
  */
-export function verifySignature(request: { timestamp: string | undefined; signature: string | undefined; rawBody: string }, secrets: readonly string[], nowMs: number): Verification {
+export function verifySignature(
+  request: { timestamp: string | undefined; signature: string | undefined; rawBody: string },
+  secrets: readonly string[],
+  nowMs: number,
+): Verification {
   const { timestamp, signature, rawBody } = request;
   if (!timestamp || !signature) return { ok: false, reason: 'missing_headers' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'bad_timestamp' };

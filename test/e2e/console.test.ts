@@ -27,7 +27,8 @@ let browser: Browser;
 let summary: ReplaySummary;
 
 const money = (text: string | number) => Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
-const line = (detailType: string, time: string, detail: Record<string, unknown>) => JSON.stringify({ source: 'e2e.shop', 'detail-type': detailType, time: new Date(Date.parse(time)).toISOString(), detail });
+const line = (detailType: string, time: string, detail: Record<string, unknown>) =>
+  JSON.stringify({ source: 'e2e.shop', 'detail-type': detailType, time: new Date(Date.parse(time)).toISOString(), detail });
 const api = async (path: string, token?: string) => fetch(`${server.url}/api${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
 async function signIn(page: Page, token: string, tab: string) {
@@ -50,12 +51,27 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-server-'));
   server = await LocalServer.start({ dataDir, config: scenario.config, port: 0, clock: 'events', log: (l) => serverLog.push(l) });
   // The same lines through replay (in memory) and through the server's webhook, side by side.
-  const [replayed, pushed] = await Promise.all([replay({ config: scenario.config, lines: scenario.lines }), pushLines(server.url, server.credentials, scenario.lines)]);
+  const [replayed, pushed] = await Promise.all([
+    replay({ config: scenario.config, lines: scenario.lines }),
+    pushLines(server.url, server.credentials, scenario.lines),
+  ]);
   summary = replayed;
   expect(pushed.accepted + pushed.refused.length).toBe(scenario.lines.length);
   // The only refusals are lines the webhook cannot take as events at all (the scenario's malformed JSON).
   expect(pushed.refused.every((r) => r.status === 400)).toBe(true);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -94,7 +110,17 @@ describe('the local server and console', () => {
   it('lists firing alerts first, with rule, subject, summary and evidence', async () => {
     // A store dumping below the price floor right now: a firing alert the page must show.
     const at = server.status().clock;
-    await pushLines(server.url, server.credentials, [line('Sale Recorded', at, { eventId: 'e2e-dump', occurredAt: at, channelId: 'jd', storeId: 'jd-pop', orderId: 'e2e-o1', currency: 'CNY', lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '99.00' }] })]);
+    await pushLines(server.url, server.credentials, [
+      line('Sale Recorded', at, {
+        eventId: 'e2e-dump',
+        occurredAt: at,
+        channelId: 'jd',
+        storeId: 'jd-pop',
+        orderId: 'e2e-o1',
+        currency: 'CNY',
+        lines: [{ sku: 'SERUM-30ML', quantity: 1, unitPrice: '99.00' }],
+      }),
+    ]);
     const alerts = (await (await api('/alerts', server.credentials.tokens.ops)).json()) as { firing: { alertId: string; rule: string }[]; resolved: unknown[] };
     expect(alerts.firing.some((a) => a.rule === 'price_violation')).toBe(true);
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -103,7 +129,9 @@ describe('the local server and console', () => {
     expect(statuses.slice(0, alerts.firing.length).every((s) => s === 'firing')).toBe(true);
     expect(statuses.length).toBe(alerts.firing.length + alerts.resolved.length);
     await expect.poll(() => page.locator('#alerts h2').innerText()).toBe(`Alerts — ${alerts.firing.length} firing`);
-    expect(await page.locator(`[data-testid="alert-${alerts.firing.find((a) => a.rule === 'price_violation')?.alertId}"]`).innerText()).toMatch(/jd-pop.*SERUM-30ML[\s\S]*99\.00/);
+    expect(await page.locator(`[data-testid="alert-${alerts.firing.find((a) => a.rule === 'price_violation')?.alertId}"]`).innerText()).toMatch(
+      /jd-pop.*SERUM-30ML[\s\S]*99\.00/,
+    );
     await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
     // Ops can read proposals but has no buttons to decide them.
     await open(page, 'proposals');
@@ -134,7 +162,9 @@ describe('the local server and console', () => {
     const channelIds = (scenario.config.channels as { id: string }[]).map((c) => c.id);
     const closeDay = (n: number) =>
       pushLines(server.url, server.credentials, [
-        ...channelIds.map((channelId) => line('Traffic Recorded', at(n - 1, '23:30:00'), { eventId: `e2e-late-${n}`, occurredAt: at(n - 1, '23:30:00'), channelId, visits: 1 })),
+        ...channelIds.map((channelId) =>
+          line('Traffic Recorded', at(n - 1, '23:30:00'), { eventId: `e2e-late-${n}`, occurredAt: at(n - 1, '23:30:00'), channelId, visits: 1 }),
+        ),
         line('Traffic Recorded', at(n, '00:30:00'), { eventId: `e2e-tick-${n}`, occurredAt: at(n, '00:30:00'), channelId: 'tmall', visits: 1 }),
       ]);
     await closeDay(1);
@@ -156,13 +186,18 @@ describe('the local server and console', () => {
     await open(page, 'proposals');
     expect(await pendingCard().count(), serverLog.filter((l) => /PROPOSAL|BUDGET|feed_stale/.test(l)).join('\n')).toBe(1);
     const third = (await pendingCard().getAttribute('data-testid'))?.replace('proposal-', '') as string;
-    expect(await page.locator(`[data-testid="proposal-${second}"]`).innerText(), serverLog.filter((l) => /PROPOSAL|BUDGET/.test(l)).join('\n')).toMatch(/superseded by/);
-    const proposal = (await (await api(`/proposals/${third}`, server.credentials.tokens.finance)).json()) as { budgets: { channelId: string; after: string }[] };
+    expect(await page.locator(`[data-testid="proposal-${second}"]`).innerText(), serverLog.filter((l) => /PROPOSAL|BUDGET/.test(l)).join('\n')).toMatch(
+      /superseded by/,
+    );
+    const proposal = (await (await api(`/proposals/${third}`, server.credentials.tokens.finance)).json()) as {
+      budgets: { channelId: string; after: string }[];
+    };
     await pendingCard().locator('[data-testid="reason"]').fill('Marginal ROI case is clear');
     await pendingCard().locator('button.approve').click();
     await page.waitForSelector('[data-testid="flash"]');
     expect(await page.locator('[data-testid="flash"]').innerText()).toContain(`${third} approved`);
-    for (const b of proposal.budgets) expect(await page.locator(`[data-testid="budget-${b.channelId}"] [data-field="daily"]`).innerText()).toBe(`${money(b.after)} CNY`);
+    for (const b of proposal.budgets)
+      expect(await page.locator(`[data-testid="budget-${b.channelId}"] [data-field="daily"]`).innerText()).toBe(`${money(b.after)} CNY`);
     await page.screenshot({ path: join(SHOTS, 'approved.png'), fullPage: true });
     await open(page, 'channels');
     const changed = proposal.budgets[0] as { channelId: string; after: string };

@@ -35,7 +35,8 @@ const batch = (records: DynamoDBRecord[], shardId: string | null = 'shardId-0001
   window: { start: '', end: '' },
   state: {},
 });
-const sale = (id: string, price: string) => body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, id), lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: price }] });
+const sale = (id: string, price: string) =>
+  body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, id), lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: price }] });
 
 beforeEach(() => {
   ddb.reset();
@@ -45,37 +46,67 @@ beforeEach(() => {
 
 describe('aggregate handler', () => {
   it('commits the pre-summed deltas and the shard checkpoint in one transaction', async () => {
-    const result = await handler()(batch([streamRecord('100', sale('a', '10.00')), streamRecord('101', sale('b', '2.50')), streamRecord('102', body(TrafficRecordedEvent, validDetail(TrafficRecordedEvent, 'c')))]), localContext('aggregate'));
+    const result = await handler()(
+      batch([
+        streamRecord('100', sale('a', '10.00')),
+        streamRecord('101', sale('b', '2.50')),
+        streamRecord('102', body(TrafficRecordedEvent, validDetail(TrafficRecordedEvent, 'c'))),
+      ]),
+      localContext('aggregate'),
+    );
     expect(result).toEqual({ state: {}, batchItemFailures: [] });
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
     const items = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Put).toMatchObject({ Item: { pk: { S: 'CKPT#2025-01-01T00:00:00.000/shardId-0001' }, seq: { S: '102' } }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[0]?.Put).toMatchObject({
+      Item: { pk: { S: 'CKPT#2025-01-01T00:00:00.000/shardId-0001' }, seq: { S: '102' } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     const day = items.find((i) => i.Update?.Key?.sk?.S === 'H#2025-01-15T18')?.Update;
     expect(day?.UpdateExpression).toMatch(/^ADD /);
-    const values = Object.fromEntries(Object.entries(day?.ExpressionAttributeNames ?? {}).map(([k, name]) => [name, day?.ExpressionAttributeValues?.[k.replace('#f', ':v')]?.N]));
+    const values = Object.fromEntries(
+      Object.entries(day?.ExpressionAttributeNames ?? {}).map(([k, name]) => [name, day?.ExpressionAttributeValues?.[k.replace('#f', ':v')]?.N]),
+    );
     expect(values).toEqual({ events: '3', gmv: '1250', orders: '2', units: '2', visits: '4200' });
     expect(items).toHaveLength(2); // checkpoint, the one hour all three fall in
   });
 
   it('skips records the checkpoint already covers (a redelivered batch)', async () => {
     ddb.on(GetItemCommand).resolves({ Item: { seq: { S: '101' } } });
-    await handler()(batch([streamRecord('100', sale('a', '10.00')), streamRecord('101', sale('b', '2.50')), streamRecord('102', sale('c', '1.00'))]), localContext('aggregate'));
+    await handler()(
+      batch([streamRecord('100', sale('a', '10.00')), streamRecord('101', sale('b', '2.50')), streamRecord('102', sale('c', '1.00'))]),
+      localContext('aggregate'),
+    );
     const items = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Put).toMatchObject({ ConditionExpression: 'seq = :expected', ExpressionAttributeValues: { ':expected': { S: '101' } }, Item: { seq: { S: '102' } } });
+    expect(items[0]?.Put).toMatchObject({
+      ConditionExpression: 'seq = :expected',
+      ExpressionAttributeValues: { ':expected': { S: '101' } },
+      Item: { seq: { S: '102' } },
+    });
     const day = items.find((i) => i.Update?.Key?.sk?.S === 'H#2025-01-15T18')?.Update;
     expect(Object.values(day?.ExpressionAttributeValues ?? {}).map((v) => v.N)).toEqual(['1', '100', '1', '1']);
   });
 
   it('re-reads the checkpoint after losing a race and applies nothing twice', async () => {
-    ddb.on(GetItemCommand).resolvesOnce({}).resolves({ Item: { seq: { S: '102' } } });
-    ddb.on(TransactWriteItemsCommand).rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce({})
+      .resolves({ Item: { seq: { S: '102' } } });
+    ddb
+      .on(TransactWriteItemsCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }),
+      );
     const result = await handler()(batch([streamRecord('100', sale('a', '10.00')), streamRecord('102', sale('c', '1.00'))]), localContext('aggregate'));
     expect(result.batchItemFailures).toEqual([]);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
   });
 
   it('retries transaction conflicts and reports the first unapplied record when they persist', async () => {
-    ddb.on(TransactWriteItemsCommand).rejects(new TransactionCanceledException({ message: 'conflict', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }));
+    ddb
+      .on(TransactWriteItemsCommand)
+      .rejects(
+        new TransactionCanceledException({ message: 'conflict', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
+      );
     const result = await handler()(batch([streamRecord('100', sale('a', '10.00'))]), localContext('aggregate'));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '100' }]);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 3);
@@ -83,10 +114,18 @@ describe('aggregate handler', () => {
 
   it('passes over records that are not event inserts while advancing the checkpoint (one conditional put)', async () => {
     ddb.on(PutItemCommand).resolves({});
-    const remove: DynamoDBRecord = { eventID: 'r', eventName: 'REMOVE', eventSourceARN: STREAM, dynamodb: { SequenceNumber: '103', Keys: { pk: { S: 'tmall#old' } } } };
+    const remove: DynamoDBRecord = {
+      eventID: 'r',
+      eventName: 'REMOVE',
+      eventSourceARN: STREAM,
+      dynamodb: { SequenceNumber: '103', Keys: { pk: { S: 'tmall#old' } } },
+    };
     await handler()(batch([remove]), localContext('aggregate'));
     expect(ddb).not.toHaveReceivedCommand(TransactWriteItemsCommand);
-    expect(ddb).toHaveReceivedCommandWith(PutItemCommand, { Item: { pk: { S: 'CKPT#2025-01-01T00:00:00.000/shardId-0001' }, sk: { S: '-' }, seq: { S: '103' } }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: { pk: { S: 'CKPT#2025-01-01T00:00:00.000/shardId-0001' }, sk: { S: '-' }, seq: { S: '103' } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   });
 
   it('refuses to run without a shard id (no tumbling window on the mapping)', async () => {

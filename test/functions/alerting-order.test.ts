@@ -24,13 +24,21 @@ function memoryAlerts(): AlertStore {
     touchChannel: async () => undefined,
     pending: async (partition) => [...(outbox.get(partition) ?? [])],
     published: async (entry) => {
-      outbox.set(entry.channelId, (outbox.get(entry.channelId) ?? []).filter((e) => e !== entry));
+      outbox.set(
+        entry.channelId,
+        (outbox.get(entry.channelId) ?? []).filter((e) => e !== entry),
+      );
     },
   };
 }
 
 const sale = (eventId: string, channelId: string, occurredAt: string, unitPrice: string): { event: SaleRecorded; arrivedAtMs: number } => {
-  const parsed = SaleRecordedEvent.detail.parse({ ...validDetail(SaleRecordedEvent, eventId), channelId, occurredAt, lines: [{ sku: 'SKU-1', quantity: 1, unitPrice }] });
+  const parsed = SaleRecordedEvent.detail.parse({
+    ...validDetail(SaleRecordedEvent, eventId),
+    channelId,
+    occurredAt,
+    lines: [{ sku: 'SKU-1', quantity: 1, unitPrice }],
+  });
   return { event: parsed, arrivedAtMs: Date.parse('2025-01-15T10:30:00Z') };
 };
 
@@ -38,10 +46,18 @@ const sale = (eventId: string, channelId: string, occurredAt: string, unitPrice:
 async function announced(batch: ReturnType<typeof sale>[]): Promise<string[]> {
   const alerts = memoryAlerts();
   const sent: OutboundEntry[] = [];
-  const alerting = makeAlerting({ alerts, aggregates: { hours: async () => new Map() }, publisher: { putEvents: async (entries) => (sent.push(...entries), []) } });
+  const alerting = makeAlerting({
+    alerts,
+    aggregates: { hours: async () => new Map() },
+    publisher: { putEvents: async (entries) => (sent.push(...entries), []) },
+  });
   const cfg = config();
   await alerting.evaluateEvents(cfg, batch, Date.parse('2025-01-15T10:30:00Z'));
-  await publishOutbox(alerts, { putEvents: async (entries) => (sent.push(...entries), []) }, cfg.channels.map((c) => c.id));
+  await publishOutbox(
+    alerts,
+    { putEvents: async (entries) => (sent.push(...entries), []) },
+    cfg.channels.map((c) => c.id),
+  );
   return sent.map((e) => `${e.detailType} ${(e.detail as { channelId: string }).channelId}`);
 }
 

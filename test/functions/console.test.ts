@@ -11,7 +11,8 @@ const NOW = Date.parse('2025-11-11T12:00:00+08:00');
 const handler = makeHandler({
   assets: directoryAssets('console', '..'),
   aggregates: {
-    hours: async (channelId: string) => (channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map()),
+    hours: async (channelId: string) =>
+      channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map(),
   },
   alerts: { list: async () => ({ alerts: [], lastEventAtMs: undefined }) },
   config: { current: async () => config() },
@@ -20,7 +21,12 @@ const handler = makeHandler({
   ...quietObservability(),
 });
 const get = async (path: string, roles?: string[]) => {
-  const event = { version: '2.0', rawPath: path, headers: {}, requestContext: { http: { method: 'GET', path }, ...(roles ? { authorizer: { lambda: { principal: 'someone', roles } } } : {}) } } as unknown as APIGatewayProxyEventV2;
+  const event = {
+    version: '2.0',
+    rawPath: path,
+    headers: {},
+    requestContext: { http: { method: 'GET', path }, ...(roles ? { authorizer: { lambda: { principal: 'someone', roles } } } : {}) },
+  } as unknown as APIGatewayProxyEventV2;
   return handler(event, localContext('console'));
 };
 
@@ -38,7 +44,10 @@ describe('the console function', () => {
   it('answers data routes only to an authenticated reader', async () => {
     expect((await get('/overview')).statusCode).toBe(401);
     expect((await get('/overview', ['marketing'])).statusCode).toBe(403);
-    const overview = JSON.parse((await get('/overview', ['ops'])).body ?? '{}') as { today: string; channels: { id: string; today: { gmv: string; orders: number; roi: number }; dailyBudget: string; series: unknown[] }[] };
+    const overview = JSON.parse((await get('/overview', ['ops'])).body ?? '{}') as {
+      today: string;
+      channels: { id: string; today: { gmv: string; orders: number; roi: number }; dailyBudget: string; series: unknown[] }[];
+    };
     expect(overview.today).toBe('2025-11-11');
     expect(overview.channels[0]).toMatchObject({ id: 'tmall', today: { gmv: '1234.50', orders: 3, roi: 6.17 }, dailyBudget: '20000.00' });
     expect(overview.channels[0]?.series).toHaveLength(14);

@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -60,7 +66,9 @@ describe('ingest handler', () => {
   });
 
   it('stamps each stored event and each log entry with its retention as a DynamoDB TTL, in epoch seconds', async () => {
-    ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' }, document: { S: JSON.stringify({ ...CONFIG_DOCUMENT, retention: { eventsDays: 30 } }) } } });
+    ddb.on(GetItemCommand).resolves({
+      Item: { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' }, document: { S: JSON.stringify({ ...CONFIG_DOCUMENT, retention: { eventsDays: 30 } }) } },
+    });
     const bad = body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, 'bad'), currency: 'USD' });
     await handler()(sqs(record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'a'))), record('m2', bad)), localContext('ingest'));
     const arrivalSeconds = Date.parse(ARRIVAL) / 1000;
@@ -73,15 +81,30 @@ describe('ingest handler', () => {
   it('quarantines a bad event with reason and original payload, and commits the rest of the batch', async () => {
     const bad = body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, 'bad'), currency: 'USD' });
     const result = await handler()(
-      sqs(record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'a'))), record('m2', bad), record('m3', body(AdSpendRecordedEvent, validDetail(AdSpendRecordedEvent, 'b')))),
+      sqs(
+        record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'a'))),
+        record('m2', bad),
+        record('m3', body(AdSpendRecordedEvent, validDetail(AdSpendRecordedEvent, 'b'))),
+      ),
       localContext('ingest'),
     );
     expect(result.batchItemFailures).toEqual([]);
     const puts = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
-    expect(puts.filter((p) => p.TableName === 'events').map(keyOf).sort()).toEqual(['tmall#a', 'tmall#b']);
+    expect(
+      puts
+        .filter((p) => p.TableName === 'events')
+        .map(keyOf)
+        .sort(),
+    ).toEqual(['tmall#a', 'tmall#b']);
     const quarantined = puts.filter((p) => p.TableName === 'state');
     expect(quarantined).toHaveLength(1);
-    expect(quarantined[0]?.Item).toMatchObject({ pk: { S: 'QUARANTINE#2025-01-15' }, sk: { S: 'm2' }, reason: { S: 'wrong_currency' }, payload: { S: bad }, eventId: { S: 'bad' } });
+    expect(quarantined[0]?.Item).toMatchObject({
+      pk: { S: 'QUARANTINE#2025-01-15' },
+      sk: { S: 'm2' },
+      reason: { S: 'wrong_currency' },
+      payload: { S: bad },
+      eventId: { S: 'bad' },
+    });
   });
 
   it('drops an identical redelivery as a duplicate and quarantines a conflicting one', async () => {
@@ -100,7 +123,10 @@ describe('ingest handler', () => {
     await run(sqs(record('m2', original)), localContext('ingest'));
     const changed = body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, 'x'), lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: '99.00' }] });
     await run(sqs(record('m3', changed)), localContext('ingest'));
-    const state = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input).filter((p) => p.TableName === 'state');
+    const state = ddb
+      .commandCalls(PutItemCommand)
+      .map((c) => c.args[0].input)
+      .filter((p) => p.TableName === 'state');
     expect(state.map((p) => [p.Item?.pk?.S, p.Item?.sk?.S, p.Item?.reason?.S])).toEqual([
       ['DUPLICATE#2025-01-15', 'm2', undefined],
       ['QUARANTINE#2025-01-15', 'm3', 'conflicting_duplicate'],
@@ -113,7 +139,10 @@ describe('ingest handler', () => {
       return {};
     });
     const result = await handler()(
-      sqs(record('ok-1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'fine'))), record('fail-1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'throttled')))),
+      sqs(
+        record('ok-1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'fine'))),
+        record('fail-1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'throttled'))),
+      ),
       localContext('ingest'),
     );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'fail-1' }] });
@@ -121,7 +150,9 @@ describe('ingest handler', () => {
 
   it('fails the whole batch (for SQS to retry, then dead-letter) when no configuration is stored', async () => {
     ddb.on(GetItemCommand).resolves({});
-    await expect(handler()(sqs(record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent)))), localContext('ingest'))).rejects.toThrow(/All records failed/);
+    await expect(handler()(sqs(record('m1', body(SaleRecordedEvent, validDetail(SaleRecordedEvent)))), localContext('ingest'))).rejects.toThrow(
+      /All records failed/,
+    );
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
   });
 });

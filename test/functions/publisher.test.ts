@@ -36,10 +36,17 @@ function fakeStore(entries: OutboxEntry[]): AlertStore & { removed: string[] } {
 describe('eventBridgePublisher', () => {
   it('sends to the bus and reports exactly the entries EventBridge failed', async () => {
     const eb = mockClient(EventBridgeClient);
-    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: '1' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, { EventId: '3' }] });
-    const failed = await eventBridgePublisher(new EventBridgeClient({ region: 'cn-north-1' }), 'sentinel-bus').putEvents([0, 1, 2].map((i) => ({ source: 'channel-sentinel', detailType: 'Alert Resolved', detail: resolved(i).detail, timeMs: 0 })));
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ EventId: '1' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, { EventId: '3' }],
+    });
+    const failed = await eventBridgePublisher(new EventBridgeClient({ region: 'cn-north-1' }), 'sentinel-bus').putEvents(
+      [0, 1, 2].map((i) => ({ source: 'channel-sentinel', detailType: 'Alert Resolved', detail: resolved(i).detail, timeMs: 0 })),
+    );
     expect(failed).toEqual([1]);
-    expect(eb).toHaveReceivedCommandWith(PutEventsCommand, { Entries: expect.arrayContaining([expect.objectContaining({ EventBusName: 'sentinel-bus', Source: 'channel-sentinel', DetailType: 'Alert Resolved' })]) });
+    expect(eb).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: expect.arrayContaining([expect.objectContaining({ EventBusName: 'sentinel-bus', Source: 'channel-sentinel', DetailType: 'Alert Resolved' })]),
+    });
   });
 });
 
@@ -59,7 +66,11 @@ describe('publishOutbox', () => {
       },
     };
     const report = await publishOutbox(store, publisher, ['jd']);
-    expect(calls).toEqual([['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9'], ['a3', 'a7'], ['a10', 'a11']]);
+    expect(calls).toEqual([
+      ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9'],
+      ['a3', 'a7'],
+      ['a10', 'a11'],
+    ]);
     expect(report).toEqual({ published: 12, left: 0, invalid: [] });
     expect(store.removed.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `a${i}#Alert Resolved`).sort());
   });

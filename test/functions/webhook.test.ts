@@ -32,9 +32,21 @@ const payload = body(SaleRecordedEvent, validDetail(SaleRecordedEvent));
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
 function request(raw: string, headers: Record<string, string | undefined>): APIGatewayProxyEventV2 {
-  return { version: '2.0', routeKey: 'POST /events', rawPath: '/events', rawQueryString: '', headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>, body: raw, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/events' } } } as unknown as APIGatewayProxyEventV2;
+  return {
+    version: '2.0',
+    routeKey: 'POST /events',
+    rawPath: '/events',
+    rawQueryString: '',
+    headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    body: raw,
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST', path: '/events' } },
+  } as unknown as APIGatewayProxyEventV2;
 }
-const signed = (raw: string, { secret = CURRENT, producer = 'tmall-shop', atMs = NOW, signature }: { secret?: string; producer?: string; atMs?: number; signature?: string } = {}) =>
+const signed = (
+  raw: string,
+  { secret = CURRENT, producer = 'tmall-shop', atMs = NOW, signature }: { secret?: string; producer?: string; atMs?: number; signature?: string } = {},
+) =>
   request(raw, { [HEADERS.producer]: producer, [HEADERS.timestamp]: seconds(atMs), [HEADERS.signature]: signature ?? signatureOf(secret, seconds(atMs), raw) });
 const call = async (event: APIGatewayProxyEventV2) => {
   const result = await handler(event, localContext('webhook'));
@@ -63,14 +75,24 @@ describe('POST /events (signed webhooks)', () => {
 
   const refusals: [string, () => APIGatewayProxyEventV2, number, RegExp][] = [
     ['a tampered body', () => ({ ...signed(payload), body: payload.replace('189.00', '1.00') }), 401, /bad signature/],
-    ['another producer\'s secret', () => signed(payload, { secret: 'jd-secret-abcdefghijklmnop' }), 401, /bad signature/],
+    ["another producer's secret", () => signed(payload, { secret: 'jd-secret-abcdefghijklmnop' }), 401, /bad signature/],
     ['a secret no longer active', () => signed(payload, { secret: 'retired-secret-000000000000' }), 401, /bad signature/],
     ['an unknown producer', () => signed(payload, { producer: 'nobody' }), 401, /unknown producer/],
     ['a timestamp 6 minutes old', () => signed(payload, { atMs: NOW - 6 * 60_000 }), 401, /tolerance/],
     ['a timestamp 6 minutes ahead', () => signed(payload, { atMs: NOW + 6 * 60_000 }), 401, /tolerance/],
     ['no signature header', () => request(payload, { [HEADERS.producer]: 'tmall-shop', [HEADERS.timestamp]: seconds(NOW) }), 401, /required/],
-    ['no timestamp header', () => request(payload, { [HEADERS.producer]: 'tmall-shop', [HEADERS.signature]: signatureOf(CURRENT, seconds(NOW), payload) }), 401, /required/],
-    ['no producer header', () => request(payload, { [HEADERS.timestamp]: seconds(NOW), [HEADERS.signature]: signatureOf(CURRENT, seconds(NOW), payload) }), 401, /producer/],
+    [
+      'no timestamp header',
+      () => request(payload, { [HEADERS.producer]: 'tmall-shop', [HEADERS.signature]: signatureOf(CURRENT, seconds(NOW), payload) }),
+      401,
+      /required/,
+    ],
+    [
+      'no producer header',
+      () => request(payload, { [HEADERS.timestamp]: seconds(NOW), [HEADERS.signature]: signatureOf(CURRENT, seconds(NOW), payload) }),
+      401,
+      /producer/,
+    ],
     ['a signature over another timestamp', () => signed(payload, { signature: signatureOf(CURRENT, seconds(NOW - 1000), payload) }), 401, /bad signature/],
     ['a truncated signature', () => signed(payload, { signature: signatureOf(CURRENT, seconds(NOW), payload).slice(0, 20) }), 401, /bad signature/],
     ['an oversize body', () => signed('x'.repeat(MAX_WEBHOOK_BYTES + 1)), 413, /at most/],
@@ -103,7 +125,12 @@ describe('sentinel sign', () => {
   it('prints headers the webhook accepts', async () => {
     let out = '';
     signCommand(['--secret', CURRENT, '--data', payload, '--producer', 'tmall-shop'], (t) => (out += t), NOW);
-    const headers = Object.fromEntries(out.trim().split('\n').map((l) => l.split(': ') as [string, string]));
+    const headers = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': ') as [string, string]),
+    );
     expect(await call(request(payload, headers))).toEqual({ status: 202, body: { accepted: 1 } });
   });
 });

@@ -44,7 +44,9 @@ function statementsByFunction(): Map<string, Statement[]> {
   return out;
 }
 const functionId = (prefix: string) => {
-  const id = resources('AWS::Lambda::Function').map(([id]) => id).find((id) => id.startsWith(prefix));
+  const id = resources('AWS::Lambda::Function')
+    .map(([id]) => id)
+    .find((id) => id.startsWith(prefix));
   if (!id) throw new Error(`no function ${prefix}`);
   return id;
 };
@@ -65,11 +67,24 @@ describe('the CDK stack', () => {
   it('builds both tables on demand with point-in-time recovery, the stream and TTL from the shared definitions', () => {
     const tables = resources('AWS::DynamoDB::Table');
     expect(tables).toHaveLength(2);
-    for (const [, t] of tables) expect(t.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] });
+    for (const [, t] of tables)
+      expect(t.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    });
     // Retention: TTL in epoch seconds on both tables (events `x`, the state table's logs `ttl`), never on `expiresAt`.
-    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], TimeToLiveSpecification: { AttributeName: 'x', Enabled: true } });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'x', Enabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
   });
 
   it('protects production tables from deletion and keeps them', () => {
@@ -83,7 +98,12 @@ describe('the CDK stack', () => {
   it('routes exactly the inbound detail-types to the ingest queue, with the pattern built from events/', () => {
     const ingestRule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern) === JSON.stringify(patternFor(inboundEvents)));
     expect(ingestRule).toBeDefined();
-    expect((ingestRule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual(['Ad Spend Recorded', 'Refund Recorded', 'Sale Recorded', 'Traffic Recorded']);
+    expect((ingestRule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual([
+      'Ad Spend Recorded',
+      'Refund Recorded',
+      'Sale Recorded',
+      'Traffic Recorded',
+    ]);
     expect(JSON.stringify(ingestRule?.[1].Properties.Targets)).toContain('DeadLetterConfig');
     template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 14 });
   });
@@ -100,7 +120,11 @@ describe('the CDK stack', () => {
     expect(notDlq[0]?.[1].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
     const dlqs = queues.filter(([id]) => isDlq(id)).map(([id]) => id);
     expect(dlqs).toHaveLength(4);
-    const alarmed = new Set(resources('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible').map(([, a]) => refId((a.Properties.Dimensions as { Value: unknown }[])[0]?.Value)));
+    const alarmed = new Set(
+      resources('AWS::CloudWatch::Alarm')
+        .filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
+        .map(([, a]) => refId((a.Properties.Dimensions as { Value: unknown }[])[0]?.Value)),
+    );
     for (const id of dlqs) expect(alarmed.has(id), `DLQ ${id} has no depth alarm`).toBe(true);
     for (const [, q] of queues) expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true });
   });
@@ -122,7 +146,10 @@ describe('the CDK stack', () => {
     expect(functions).toHaveLength(7);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
-      expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'ChannelSentinel' });
+      expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: expect.any(String),
+        POWERTOOLS_METRICS_NAMESPACE: 'ChannelSentinel',
+      });
     }
     for (const [, g] of resources('AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(14);
     expect(resources('AWS::IAM::Role').flatMap(([, r]) => (r.Properties.ManagedPolicyArns as unknown[] | undefined) ?? [])).toEqual([]);
@@ -134,8 +161,30 @@ describe('the CDK stack', () => {
     const read = ['dynamodb:GetItem', 'dynamodb:Query'];
     const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
     const expected: Record<string, string[]> = {
-      IngestFunction: [...logs, 'dynamodb:PutItem', 'dynamodb:GetItem', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-      AggregationAggregate: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents', 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      IngestFunction: [
+        ...logs,
+        'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ],
+      AggregationAggregate: [
+        ...logs,
+        ...read,
+        ...write,
+        'dynamodb:ConditionCheckItem',
+        'events:PutEvents',
+        'dynamodb:ListStreams',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'sqs:SendMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ],
       JobsSweep: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       JobsPropose: [...logs, ...read, ...write, 'events:PutEvents'],
       ApiWebhook: [...logs, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -147,8 +196,12 @@ describe('the CDK stack', () => {
       expect([...granted].sort(), prefix).toEqual([...new Set(actions)].sort());
     }
     // The only `*` resource is the stream grant's ListStreams.
-    for (const [fn, statements] of byFunction) for (const s of statements) if (s.Resource === '*') expect([s.Action].flat(), fn).toEqual(['dynamodb:ListStreams']);
-    const writeKeys = (prefix: string) => (byFunction.get(functionId(prefix)) ?? []).filter((s) => [s.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem')).flatMap(leadingKeys);
+    for (const [fn, statements] of byFunction)
+      for (const s of statements) if (s.Resource === '*') expect([s.Action].flat(), fn).toEqual(['dynamodb:ListStreams']);
+    const writeKeys = (prefix: string) =>
+      (byFunction.get(functionId(prefix)) ?? [])
+        .filter((s) => [s.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'))
+        .flatMap(leadingKeys);
     // The finance API cannot write aggregates (nor alerts); ingest writes events and its intake log, nothing else.
     expect(writeKeys('ApiFinance')).toEqual(['BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
     expect(writeKeys('IngestFunction')).toEqual(['<any key>', 'QUARANTINE#*', 'DUPLICATE#*']);
@@ -161,13 +214,19 @@ describe('the CDK stack', () => {
 
   it('exposes POST /events without a gateway authoriser (HMAC in the function) and the finance routes behind IAM or JWT', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /events', AuthorizationType: 'NONE' });
-    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'AWS_IAM' });
+    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES])
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'AWS_IAM' });
     const jwt = build({ jwtIssuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/pool', jwtAudience: 'sentinel-console' }).template;
-    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES]) jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
+    for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES])
+      jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
     // The console's static files are public (no data); everything else is authorised.
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{proxy+}', AuthorizationType: 'NONE' });
     expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 3);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }, AccessLogSettings: Match.anyValue() });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: Match.anyValue(),
+    });
   });
 
   it('runs the sweep every 15 minutes and the proposal at midnight in the business timezone, passing the scheduled time', () => {
@@ -177,7 +236,9 @@ describe('the CDK stack', () => {
   });
 
   it('sends alerts to the ops topic and alarms on errors, throttles, backlog, stream lag and quarantine growth', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Alert Raised', 'Alert Reminder Sent'], source: ['channel-sentinel'] } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['Alert Raised', 'Alert Reminder Sent'], source: ['channel-sentinel'] },
+    });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Alert Resolved'], source: ['channel-sentinel'] } });
     const metrics = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
     expect(metrics.filter((m) => m === 'Errors')).toHaveLength(7);

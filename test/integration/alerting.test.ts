@@ -20,7 +20,24 @@ let n = 0;
 const sale = (price: string, atMs = T) => {
   n += 1;
   const time = new Date(atMs).toISOString();
-  return { messageId: `m${n}`, sentAtMs: atMs, body: JSON.stringify({ source: 'jd.shop', 'detail-type': 'Sale Recorded', time, detail: { eventId: `s${n}`, occurredAt: time, channelId: 'jd', storeId: 'jd-pop', orderId: `o${n}`, currency: 'CNY', lines: [{ sku: 'SERUM', quantity: 1, unitPrice: price }] } }) };
+  return {
+    messageId: `m${n}`,
+    sentAtMs: atMs,
+    body: JSON.stringify({
+      source: 'jd.shop',
+      'detail-type': 'Sale Recorded',
+      time,
+      detail: {
+        eventId: `s${n}`,
+        occurredAt: time,
+        channelId: 'jd',
+        storeId: 'jd-pop',
+        orderId: `o${n}`,
+        currency: 'CNY',
+        lines: [{ sku: 'SERUM', quantity: 1, unitPrice: price }],
+      },
+    }),
+  };
 };
 
 async function withPipeline(test: (p: LocalPipeline, delivered: DeliveredEvent[]) => Promise<void>, wrapPublisher?: (p: EventPublisher) => EventPublisher) {
@@ -45,7 +62,15 @@ describe('alerts through the pipeline', () => {
       const raised = delivered[0] as DeliveredEvent;
       expect(raised.source).toBe('channel-sentinel');
       expect(AlertRaisedEvent.detail.safeParse(raised.detail).success).toBe(true);
-      expect(raised.detail).toMatchObject({ rule: 'price_violation', severity: 'critical', channelId: 'jd', storeId: 'jd-pop', sku: 'SERUM', observed: '129.00', threshold: '159.20' });
+      expect(raised.detail).toMatchObject({
+        rule: 'price_violation',
+        severity: 'critical',
+        channelId: 'jd',
+        storeId: 'jd-pop',
+        sku: 'SERUM',
+        observed: '129.00',
+        threshold: '159.20',
+      });
 
       // The same delivery again, and two more violations: no second Alert Raised; the count grows.
       await p.ingest([{ ...first, messageId: 'again' }, sale('139.00'), sale('149.00')]);
@@ -141,7 +166,16 @@ describe('alerts through the pipeline', () => {
       // 2,000.00 of spend on each of the first 5 days of the month (below the daily budget every day).
       const spends = Array.from({ length: 5 }, (_, d) => {
         const at = Date.parse(`2025-11-0${d + 1}T10:00:00+08:00`);
-        return { messageId: `sp${d}`, sentAtMs: at, body: JSON.stringify({ source: 'jd.ads', 'detail-type': 'Ad Spend Recorded', time: new Date(at).toISOString(), detail: { eventId: `sp${d}`, occurredAt: new Date(at).toISOString(), channelId: 'jd', campaignId: 'c', spend: '2000.00', currency: 'CNY' } }) };
+        return {
+          messageId: `sp${d}`,
+          sentAtMs: at,
+          body: JSON.stringify({
+            source: 'jd.ads',
+            'detail-type': 'Ad Spend Recorded',
+            time: new Date(at).toISOString(),
+            detail: { eventId: `sp${d}`, occurredAt: new Date(at).toISOString(), channelId: 'jd', campaignId: 'c', spend: '2000.00', currency: 'CNY' },
+          }),
+        };
       });
       p.nowMs = Date.parse('2025-11-05T10:10:00+08:00');
       await p.ingest(spends);
@@ -186,7 +220,16 @@ describe('alerts through the pipeline', () => {
     const delivered: DeliveredEvent[] = [];
     const daily = { ...CONFIG, channels: [{ ...CONFIG.channels[0], budget: { daily: '1000.00' } }] };
     const p = await pipeline({ config: daily, deliver: (e) => delivered.push(e) });
-    const spend = (id: string, iso: string, amount: string) => ({ messageId: id, sentAtMs: Date.parse(iso), body: JSON.stringify({ source: 'jd.ads', 'detail-type': 'Ad Spend Recorded', time: iso, detail: { eventId: id, occurredAt: iso, channelId: 'jd', campaignId: 'c', spend: amount, currency: 'CNY' } }) });
+    const spend = (id: string, iso: string, amount: string) => ({
+      messageId: id,
+      sentAtMs: Date.parse(iso),
+      body: JSON.stringify({
+        source: 'jd.ads',
+        'detail-type': 'Ad Spend Recorded',
+        time: iso,
+        detail: { eventId: id, occurredAt: iso, channelId: 'jd', campaignId: 'c', spend: amount, currency: 'CNY' },
+      }),
+    });
     try {
       p.nowMs = Date.parse('2025-11-03T12:00:00Z'); // 20:00 in Shanghai
       await p.ingest([spend('d1', '2025-11-03T12:00:00Z', '900.00')]);
@@ -206,4 +249,3 @@ describe('alerts through the pipeline', () => {
     }
   });
 });
-

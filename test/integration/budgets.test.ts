@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetReallocationApprovedEvent, BudgetReallocationExpiredEvent, BudgetReallocationProposedEvent, BudgetReallocationRejectedEvent } from '../../events/outbound.ts';
+import {
+  BudgetReallocationApprovedEvent,
+  BudgetReallocationExpiredEvent,
+  BudgetReallocationProposedEvent,
+  BudgetReallocationRejectedEvent,
+} from '../../events/outbound.ts';
 import type { DeliveredEvent } from '../../local/local-publisher.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { QueuedMessage } from '../../local/local-queue.ts';
@@ -13,7 +18,8 @@ const OPS = { principal: 'ops-oncall', roles: ['ops'] };
 const MIDNIGHT_NOV_11 = Date.parse('2025-11-11T00:00:00+08:00');
 
 /** The history as SQS messages, arriving when they happened. */
-const history = (): QueuedMessage[] => REALLOCATION_HISTORY().map((line, i) => ({ messageId: `h-${i}`, sentAtMs: Date.parse(JSON.parse(line).time), body: line }));
+const history = (): QueuedMessage[] =>
+  REALLOCATION_HISTORY().map((line, i) => ({ messageId: `h-${i}`, sentAtMs: Date.parse(JSON.parse(line).time), body: line }));
 
 async function withProposal(test: (p: LocalPipeline, proposalId: string, delivered: DeliveredEvent[]) => Promise<void>, config: unknown = CONFIG) {
   const delivered: DeliveredEvent[] = [];
@@ -31,7 +37,8 @@ async function withProposal(test: (p: LocalPipeline, proposalId: string, deliver
   }
 }
 
-const bodyOf = (response: { body?: string }) => JSON.parse(response.body ?? '{}') as Record<string, unknown> & { budgets?: { channelId: string; before: string; after: string }[] };
+const bodyOf = (response: { body?: string }) =>
+  JSON.parse(response.body ?? '{}') as Record<string, unknown> & { budgets?: { channelId: string; before: string; after: string }[] };
 const ofType = (delivered: DeliveredEvent[], type: string) => delivered.filter((e) => e['detail-type'] === type);
 
 describe('budget reallocation: the daily job and the finance review', () => {
@@ -39,8 +46,16 @@ describe('budget reallocation: the daily job and the finance review', () => {
     await withProposal(async (p, id, delivered) => {
       const [proposed] = ofType(delivered, 'Budget Reallocation Proposed');
       expect(BudgetReallocationProposedEvent.detail.safeParse(proposed?.detail).success).toBe(true);
-      expect(proposed?.detail).toMatchObject({ proposalId: id, basis: { from: '2025-10-28', to: '2025-11-10' }, budgetsVersion: expect.stringMatching(/^v0-/), currency: 'CNY' });
-      const detail = proposed!.detail as { moves: { fromChannelId: string; toChannelId: string }[]; budgets: { channelId: string; before: string; after: string }[] };
+      expect(proposed?.detail).toMatchObject({
+        proposalId: id,
+        basis: { from: '2025-10-28', to: '2025-11-10' },
+        budgetsVersion: expect.stringMatching(/^v0-/),
+        currency: 'CNY',
+      });
+      const detail = proposed!.detail as {
+        moves: { fromChannelId: string; toChannelId: string }[];
+        budgets: { channelId: string; before: string; after: string }[];
+      };
       expect(detail.moves[0]).toMatchObject({ fromChannelId: 'group-buy', toChannelId: 'douyin-live' });
       const totals = (k: 'before' | 'after') => detail.budgets.reduce((s, b) => s + Math.round(Number(b[k]) * 100), 0);
       expect(totals('after')).toBe(totals('before'));
@@ -49,24 +64,39 @@ describe('budget reallocation: the daily job and the finance review', () => {
       expect((listed.proposals as { proposalId: string }[]).map((x) => x.proposalId)).toEqual([id]);
 
       p.nowMs = MIDNIGHT_NOV_11 + 9 * 3_600_000;
-      const approved = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, body: JSON.stringify({ reason: 'ROI case is clear' }), caller: FINANCE });
+      const approved = await p.finance({
+        method: 'POST',
+        path: `/proposals/${id}/approve`,
+        body: JSON.stringify({ reason: 'ROI case is clear' }),
+        caller: FINANCE,
+      });
       expect(approved.statusCode).toBe(200);
-      expect(bodyOf(approved)).toMatchObject({ status: 'approved', decision: { outcome: 'approved', by: 'li.na@finance', reason: 'ROI case is clear', budgetsVersion: expect.stringMatching(/^v1-/) } });
+      expect(bodyOf(approved)).toMatchObject({
+        status: 'approved',
+        decision: { outcome: 'approved', by: 'li.na@finance', reason: 'ROI case is clear', budgetsVersion: expect.stringMatching(/^v1-/) },
+      });
       const [announced] = ofType(delivered, 'Budget Reallocation Approved');
       expect(BudgetReallocationApprovedEvent.detail.safeParse(announced?.detail).success).toBe(true);
 
-      const budgets = bodyOf(await p.finance({ method: 'GET', path: '/budgets', caller: FINANCE })) as { version: string; channels: { channelId: string; daily: string; source: string }[] };
+      const budgets = bodyOf(await p.finance({ method: 'GET', path: '/budgets', caller: FINANCE })) as {
+        version: string;
+        channels: { channelId: string; daily: string; source: string }[];
+      };
       expect(budgets.version).toMatch(/^v1-/);
-      for (const change of detail.budgets) expect(budgets.channels.find((c) => c.channelId === change.channelId)).toMatchObject({ daily: change.after, source: 'approved' });
+      for (const change of detail.budgets)
+        expect(budgets.channels.find((c) => c.channelId === change.channelId)).toMatchObject({ daily: change.after, source: 'approved' });
       const audit = bodyOf(await p.finance({ method: 'GET', path: '/audit', caller: FINANCE })) as { entries: { action: string; actor: string }[] };
-      expect(audit.entries.map((e) => [e.action, e.actor])).toEqual([['proposed', 'system'], ['approved', 'li.na@finance']]);
+      expect(audit.entries.map((e) => [e.action, e.actor])).toEqual([
+        ['proposed', 'system'],
+        ['approved', 'li.na@finance'],
+      ]);
 
       // Approving twice is harmless: the first outcome, nothing new written or published.
       const again = await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, body: '{}', caller: FINANCE });
       expect(again.statusCode).toBe(200);
       expect(bodyOf(again)).toMatchObject({ repeated: true, decision: { by: 'li.na@finance', reason: 'ROI case is clear' } });
       expect(ofType(delivered, 'Budget Reallocation Approved')).toHaveLength(1);
-      expect(((await p.budgets.book())?.counter)).toBe(1);
+      expect((await p.budgets.book())?.counter).toBe(1);
     });
   });
 
@@ -79,10 +109,23 @@ describe('budget reallocation: the daily job and the finance review', () => {
       p.nowMs = MIDNIGHT_NOV_11 + 10 * 3_600_000;
       expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE })).statusCode).toBe(200);
       const time = new Date(p.nowMs).toISOString();
-      await p.ingest([{ messageId: 'today', sentAtMs: p.nowMs, body: JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time, detail: { eventId: 'today-1', occurredAt: time, channelId: giver.channelId, campaignId: 'c1', spend, currency: 'CNY' } }) }]);
+      await p.ingest([
+        {
+          messageId: 'today',
+          sentAtMs: p.nowMs,
+          body: JSON.stringify({
+            source: 'ads',
+            'detail-type': 'Ad Spend Recorded',
+            time,
+            detail: { eventId: 'today-1', occurredAt: time, channelId: giver.channelId, campaignId: 'c1', spend, currency: 'CNY' },
+          }),
+        },
+      ]);
       await p.aggregate();
       expect(ofType(delivered, 'Alert Raised').filter((e) => e.detail.rule === 'budget_overrun')).toHaveLength(1);
-      const overrun = ofType(delivered, 'Alert Raised').find((e) => e.detail.rule === 'budget_overrun' && e.detail.channelId === giver.channelId && e.detail.period === 'day');
+      const overrun = ofType(delivered, 'Alert Raised').find(
+        (e) => e.detail.rule === 'budget_overrun' && e.detail.channelId === giver.channelId && e.detail.period === 'day',
+      );
       expect(overrun?.detail).toMatchObject({ severity: 'critical', threshold: giver.after });
     });
   });
@@ -117,7 +160,12 @@ describe('budget reallocation: the daily job and the finance review', () => {
     await withProposal(async (p, id, delivered) => {
       const results = await Promise.all([
         p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE }),
-        p.finance({ method: 'POST', path: `/proposals/${id}/reject`, body: JSON.stringify({ reason: 'not this week' }), caller: { principal: 'wang.fang@finance', roles: ['finance'] } }),
+        p.finance({
+          method: 'POST',
+          path: `/proposals/${id}/reject`,
+          body: JSON.stringify({ reason: 'not this week' }),
+          caller: { principal: 'wang.fang@finance', roles: ['finance'] },
+        }),
         p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE }),
       ]);
       const record = (await p.budgeting.get(id))!;
@@ -156,8 +204,14 @@ describe('budget reallocation: the daily job and the finance review', () => {
       const next = { counter: 1, basis: record.basis, daily: { ...record.after }, updatedAtMs: p.nowMs, updatedBy: 'x', proposalId: id };
       const decision = { outcome: 'approved' as const, atMs: p.nowMs, by: 'x' };
       expect(await p.budgets.decide(record, decision, [], { next, expectedCounter: 3 })).toEqual({ ok: false, failed: ['budgets'] });
-      expect(await p.budgets.decide(record, decision, [], { next: { ...next, basis: 'other-plan' }, expectedCounter: 0 })).toEqual({ ok: false, failed: ['config'] });
-      expect(await p.budgets.decide(record, { ...decision, atMs: record.expiresAtMs }, [], { next, expectedCounter: 0 })).toEqual({ ok: false, failed: ['proposal'] });
+      expect(await p.budgets.decide(record, decision, [], { next: { ...next, basis: 'other-plan' }, expectedCounter: 0 })).toEqual({
+        ok: false,
+        failed: ['config'],
+      });
+      expect(await p.budgets.decide(record, { ...decision, atMs: record.expiresAtMs }, [], { next, expectedCounter: 0 })).toEqual({
+        ok: false,
+        failed: ['proposal'],
+      });
       expect((await p.budgeting.get(id))?.status).toBe('pending');
       expect(await p.budgets.book()).toBeUndefined();
       expect((await p.budgets.audit()).map((e) => e.action)).toEqual(['proposed']);
@@ -191,7 +245,11 @@ describe('budget reallocation: the daily job and the finance review', () => {
         const report = await p.propose();
         expect(report.proposed.map((r) => r.id)).toEqual(['prop-2025-11-11-CNY']);
         expect(report.expired).toEqual([{ proposalId: id, reason: 'superseded' }]);
-        expect(ofType(delivered, 'Budget Reallocation Expired')[0]?.detail).toMatchObject({ proposalId: id, reason: 'superseded', supersededBy: 'prop-2025-11-11-CNY' });
+        expect(ofType(delivered, 'Budget Reallocation Expired')[0]?.detail).toMatchObject({
+          proposalId: id,
+          reason: 'superseded',
+          supersededBy: 'prop-2025-11-11-CNY',
+        });
         expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE })).statusCode).toBe(409);
       },
       { ...CONFIG, reallocation: { ...CONFIG.reallocation, expiresAfterHours: 48 } },

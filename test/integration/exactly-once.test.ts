@@ -9,7 +9,19 @@ import { dynamoLocalPerFile, TWO_CHANNELS } from './harness.ts';
 const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
 
 const ARRIVAL_MS = Date.parse('2025-03-10T12:00:00Z');
-type Fields = { gmv: bigint; orders: bigint; units: bigint; refunds: bigint; refundCount: bigint; spend: bigint; impressions: bigint; clicks: bigint; reportedConversions: bigint; visits: bigint; events: bigint };
+type Fields = {
+  gmv: bigint;
+  orders: bigint;
+  units: bigint;
+  refunds: bigint;
+  refundCount: bigint;
+  spend: bigint;
+  impressions: bigint;
+  clicks: bigint;
+  reportedConversions: bigint;
+  visits: bigint;
+  events: bigint;
+};
 const FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits', 'events'] as const;
 const zero = (): Fields => Object.fromEntries(FIELDS.map((f) => [f, 0n])) as Fields;
 
@@ -49,8 +61,18 @@ const generated = (index: number): fc.Arbitrary<Generated> =>
       switch (g.kind) {
         case 'sale':
           detailType = 'Sale Recorded';
-          detail = { ...common, storeId: 's1', orderId: `o-${id}`, currency: 'CNY', lines: g.lines.map((l, i) => ({ sku: `SKU-${i}`, quantity: l.quantity, unitPrice: money(l.price) })) };
-          adds = { gmv: g.lines.reduce((s, l) => s + BigInt(l.quantity * l.price), 0n), orders: 1n, units: BigInt(g.lines.reduce((s, l) => s + l.quantity, 0)) };
+          detail = {
+            ...common,
+            storeId: 's1',
+            orderId: `o-${id}`,
+            currency: 'CNY',
+            lines: g.lines.map((l, i) => ({ sku: `SKU-${i}`, quantity: l.quantity, unitPrice: money(l.price) })),
+          };
+          adds = {
+            gmv: g.lines.reduce((s, l) => s + BigInt(l.quantity * l.price), 0n),
+            orders: 1n,
+            units: BigInt(g.lines.reduce((s, l) => s + l.quantity, 0)),
+          };
           break;
         case 'refund':
           detailType = 'Refund Recorded';
@@ -59,7 +81,15 @@ const generated = (index: number): fc.Arbitrary<Generated> =>
           break;
         case 'spend':
           detailType = 'Ad Spend Recorded';
-          detail = { ...common, campaignId: 'c1', spend: money(g.amount), currency: 'CNY', impressions: g.count * 10, clicks: g.count, reportedConversions: g.count % 97 };
+          detail = {
+            ...common,
+            campaignId: 'c1',
+            spend: money(g.amount),
+            currency: 'CNY',
+            impressions: g.count * 10,
+            clicks: g.count,
+            reportedConversions: g.count % 97,
+          };
           adds = { spend: BigInt(g.amount), impressions: BigInt(g.count * 10), clicks: BigInt(g.count), reportedConversions: BigInt(g.count % 97) };
           break;
         default:
@@ -104,7 +134,8 @@ function flags(values: readonly boolean[]) {
 async function storedDays(p: LocalPipeline) {
   const out = new Map<string, Fields>();
   for (const channelId of ['a', 'b']) {
-    for (const [day, totals] of rollUpDays(await p.aggregates.hours(channelId))) out.set(`${channelId} ${day}`, Object.fromEntries(FIELDS.map((f) => [f, totals[f]])) as Fields);
+    for (const [day, totals] of rollUpDays(await p.aggregates.hours(channelId)))
+      out.set(`${channelId} ${day}`, Object.fromEntries(FIELDS.map((f) => [f, totals[f]])) as Fields);
   }
   return out;
 }
@@ -122,7 +153,14 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
         // Every copy of every event, in a random arrival order.
         let k = 0;
         const deliveries = s.events
-          .flatMap((e, i) => Array.from({ length: s.copies[i] as number }, (_, c) => ({ messageId: `${e.id}#${c}`, body: e.body, sentAtMs: ARRIVAL_MS, sort: s.order[k++] as number })))
+          .flatMap((e, i) =>
+            Array.from({ length: s.copies[i] as number }, (_, c) => ({
+              messageId: `${e.id}#${c}`,
+              body: e.body,
+              sentAtMs: ARRIVAL_MS,
+              sort: s.order[k++] as number,
+            })),
+          )
           .sort((x, y) => x.sort - y.sort);
 
         const crashIngest = flags(s.crashIngestAfterCommit);
@@ -134,11 +172,13 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
           config: TWO_CHANNELS,
           stream: { batchSize: () => s.streamBatches[streamBatch++ % s.streamBatches.length] as number },
           // The whole ingest invocation dies after committing, before SQS learns the outcome: all redelivered.
-          wrapIngest: (invoke): SqsBatchInvoker => async (event) => {
-            const result = await invoke(event);
-            if (crashIngest(event.Records.map((r) => r.messageId).join())) throw new Error('injected: ingest crashed after commit');
-            return result;
-          },
+          wrapIngest:
+            (invoke): SqsBatchInvoker =>
+            async (event) => {
+              const result = await invoke(event);
+              if (crashIngest(event.Records.map((r) => r.messageId).join())) throw new Error('injected: ingest crashed after commit');
+              return result;
+            },
           wrap: {
             // One record's put lands but its answer is lost: that record fails and is redelivered.
             events: (store) => ({
@@ -159,11 +199,13 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
             }),
           },
           // The aggregate invocation dies after committing: the same records come again, maybe split differently.
-          wrapAggregate: (invoke) => async (event: ShardBatchEvent): Promise<ShardBatchResponse> => {
-            const result = await invoke(event);
-            if (crashAggregate(event.Records[0]?.dynamodb?.SequenceNumber ?? '')) throw new Error('injected: aggregate crashed after commit');
-            return result;
-          },
+          wrapAggregate:
+            (invoke) =>
+            async (event: ShardBatchEvent): Promise<ShardBatchResponse> => {
+              const result = await invoke(event);
+              if (crashAggregate(event.Records[0]?.dynamodb?.SequenceNumber ?? '')) throw new Error('injected: aggregate crashed after commit');
+              return result;
+            },
         });
         try {
           let offset = 0;
@@ -193,7 +235,15 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
         source: 'conc.test',
         'detail-type': 'Sale Recorded',
         time: new Date(ARRIVAL_MS).toISOString(),
-        detail: { eventId: `e-${i}`, occurredAt: new Date(ARRIVAL_MS - i * 60_000).toISOString(), channelId: i % 3 === 0 ? 'b' : 'a', storeId: 's', orderId: `o-${i}`, currency: 'CNY', lines: [{ sku: 'X', quantity: 1 + (i % 4), unitPrice: `${i}.${String(i % 100).padStart(2, '0')}` }] },
+        detail: {
+          eventId: `e-${i}`,
+          occurredAt: new Date(ARRIVAL_MS - i * 60_000).toISOString(),
+          channelId: i % 3 === 0 ? 'b' : 'a',
+          storeId: 's',
+          orderId: `o-${i}`,
+          currency: 'CNY',
+          lines: [{ sku: 'X', quantity: 1 + (i % 4), unitPrice: `${i}.${String(i % 100).padStart(2, '0')}` }],
+        },
       }),
     }));
     const expected = () => {

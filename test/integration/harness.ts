@@ -58,8 +58,26 @@ export function REALLOCATION_HISTORY(): string[] {
       const occurredAt = `2025-11-${String(day).padStart(2, '0')}T12:00:00+08:00`;
       const time = new Date(Date.parse(occurredAt)).toISOString();
       lines.push(
-        JSON.stringify({ source: 'ads', 'detail-type': 'Ad Spend Recorded', time, detail: { eventId: `spend-${day}`, occurredAt, channelId: channel.id, campaignId: 'c1', spend: fmt(spend), currency: 'CNY' } }),
-        JSON.stringify({ source: 'shop', 'detail-type': 'Sale Recorded', time, detail: { eventId: `sale-${day}`, occurredAt, channelId: channel.id, storeId: 's1', orderId: `o-${day}`, currency: 'CNY', lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(Math.round(curve.a * spend ** curve.b)) }] } }),
+        JSON.stringify({
+          source: 'ads',
+          'detail-type': 'Ad Spend Recorded',
+          time,
+          detail: { eventId: `spend-${day}`, occurredAt, channelId: channel.id, campaignId: 'c1', spend: fmt(spend), currency: 'CNY' },
+        }),
+        JSON.stringify({
+          source: 'shop',
+          'detail-type': 'Sale Recorded',
+          time,
+          detail: {
+            eventId: `sale-${day}`,
+            occurredAt,
+            channelId: channel.id,
+            storeId: 's1',
+            orderId: `o-${day}`,
+            currency: 'CNY',
+            lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(Math.round(curve.a * spend ** curve.b)) }],
+          },
+        }),
       );
     }
   }

@@ -35,18 +35,46 @@ const CONFIG = {
     { id: 'rakuten', name: 'Rakuten', kind: 'marketplace', currency: 'JPY', budget: { daily: '500000' } },
   ],
 };
-const line = (detailType: string, time: string, detail: Record<string, unknown>) => JSON.stringify({ source: 'cli.test', 'detail-type': detailType, time, detail });
-const sale = (eventId: string, occurredAt: string, price: string | number, channelId = 'tmall', currency = 'CNY') => ({ eventId, occurredAt, channelId, storeId: 's1', orderId: `o-${eventId}`, currency, lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: price }] });
+const line = (detailType: string, time: string, detail: Record<string, unknown>) =>
+  JSON.stringify({ source: 'cli.test', 'detail-type': detailType, time, detail });
+const sale = (eventId: string, occurredAt: string, price: string | number, channelId = 'tmall', currency = 'CNY') => ({
+  eventId,
+  occurredAt,
+  channelId,
+  storeId: 's1',
+  orderId: `o-${eventId}`,
+  currency,
+  lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: price }],
+});
 
 describe('sentinel replay', () => {
   it('replays a file to the letter of SPEC §6', async () => {
     const lines = [
       line('Sale Recorded', '2025-01-15T10:05:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '199.00')), // 1
-      line('Ad Spend Recorded', '2025-01-15T10:06:00Z', { eventId: 'sp-1', occurredAt: '2025-01-15T18:00:00+08:00', channelId: 'tmall', campaignId: 'c', spend: 1520.5, currency: 'CNY', impressions: 120000, clicks: 3100, reportedConversions: 61, reportedRevenue: '30500.00' }), // 2
+      line('Ad Spend Recorded', '2025-01-15T10:06:00Z', {
+        eventId: 'sp-1',
+        occurredAt: '2025-01-15T18:00:00+08:00',
+        channelId: 'tmall',
+        campaignId: 'c',
+        spend: 1520.5,
+        currency: 'CNY',
+        impressions: 120000,
+        clicks: 3100,
+        reportedConversions: 61,
+        reportedRevenue: '30500.00',
+      }), // 2
       '', // 3: blank lines are not events
       line('Sale Recorded', '2025-01-15T10:07:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '199.00')), // 4: identical redelivery
       line('Sale Recorded', '2025-01-15T10:08:00Z', sale('s-1', '2025-01-15T18:00:00+08:00', '99.00')), // 5: conflicting duplicate
-      line('Refund Recorded', '2025-01-15T16:30:00Z', { eventId: 'r-1', occurredAt: '2025-01-16T00:10:00+08:00', channelId: 'tmall', storeId: 's1', orderId: 'o-s-1', amount: '199.00', currency: 'CNY' }), // 6: next business day
+      line('Refund Recorded', '2025-01-15T16:30:00Z', {
+        eventId: 'r-1',
+        occurredAt: '2025-01-16T00:10:00+08:00',
+        channelId: 'tmall',
+        storeId: 's1',
+        orderId: 'o-s-1',
+        amount: '199.00',
+        currency: 'CNY',
+      }), // 6: next business day
       line('Traffic Recorded', '2025-01-15T10:09:00Z', { eventId: 't-1', occurredAt: '2025-01-15T17:59:00+08:00', channelId: 'tmall', visits: 4200 }), // 7
       '{"source": "broken', // 8
       line('Order Shipped', '2025-01-15T10:10:00Z', { eventId: 'x-1' }), // 9
@@ -64,9 +92,29 @@ describe('sentinel replay', () => {
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
     expect(Object.keys(summary)).toEqual(['channels', 'events', 'quarantine']);
     expect(summary.channels.tmall.days['2025-01-15']).toEqual({
-      gmv: '398.00', orders: 1, units: 2, refunds: '0.00', refundCount: 0, spend: '1520.50', impressions: 120000, clicks: 3100, reportedConversions: 61, visits: 4200,
+      gmv: '398.00',
+      orders: 1,
+      units: 2,
+      refunds: '0.00',
+      refundCount: 0,
+      spend: '1520.50',
+      impressions: 120000,
+      clicks: 3100,
+      reportedConversions: 61,
+      visits: 4200,
     });
-    expect(summary.channels.tmall.days['2025-01-16']).toEqual({ gmv: '0.00', orders: 0, units: 0, refunds: '199.00', refundCount: 1, spend: '0.00', impressions: 0, clicks: 0, reportedConversions: 0, visits: 0 });
+    expect(summary.channels.tmall.days['2025-01-16']).toEqual({
+      gmv: '0.00',
+      orders: 0,
+      units: 0,
+      refunds: '199.00',
+      refundCount: 1,
+      spend: '0.00',
+      impressions: 0,
+      clicks: 0,
+      reportedConversions: 0,
+      visits: 0,
+    });
     expect(summary.channels.rakuten.days['2025-01-15']).toMatchObject({ gmv: '3998', orders: 1, spend: '0' });
     expect(summary.events).toEqual({ received: 10, accepted: 5, duplicates: 1, quarantined: 4 });
     expect(summary.quarantine).toEqual([
@@ -96,7 +144,9 @@ describe('sentinel replay', () => {
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
     for (const [channelId, byDay] of demo.expected) {
       for (const [day, totals] of byDay) {
-        const want = Object.fromEntries(SUMMARY_DAY_FIELDS.map((f) => [f, ['gmv', 'refunds', 'spend'].includes(f) ? formatMoney(totals[f], 'CNY') : Number(totals[f])]));
+        const want = Object.fromEntries(
+          SUMMARY_DAY_FIELDS.map((f) => [f, ['gmv', 'refunds', 'spend'].includes(f) ? formatMoney(totals[f], 'CNY') : Number(totals[f])]),
+        );
         expect(summary.channels[channelId].days[day], `${channelId} ${day}`).toEqual(want);
       }
     }
@@ -106,7 +156,10 @@ describe('sentinel replay', () => {
   }, 180_000);
 
   it('refuses a bad configuration with every problem listed, exit 2', async () => {
-    const config = write('bad-config.json', JSON.stringify({ timezone: 'Nowhere/City', channels: [{ id: 'x', name: 'X', kind: 'shop', currency: 'CNY', budget: { daily: '1.001' } }] }));
+    const config = write(
+      'bad-config.json',
+      JSON.stringify({ timezone: 'Nowhere/City', channels: [{ id: 'x', name: 'X', kind: 'shop', currency: 'CNY', budget: { daily: '1.001' } }] }),
+    );
     const events = write('e.ndjson', '');
     const result = await sentinel('replay', '--config', config, '--events', events);
     expect(result.code).toBe(2);
@@ -130,8 +183,19 @@ describe('sentinel proposals and budgets, against a replay kept with --data', ()
   it('lists, approves (once), refuses a late reject, and shows the budgets after', async () => {
     const data = join(dir, 'budgets-db');
     // The history, then one event after midnight so the simulated clock crosses the close of 10 November.
-    const lines = [...REALLOCATION_HISTORY(), line('Traffic Recorded', '2025-11-10T16:30:00Z', { eventId: 'after-close', occurredAt: '2025-11-11T00:30:00+08:00', channelId: 'tmall', visits: 1 })];
-    const replayed = await sentinel('replay', '--config', write('realloc.json', JSON.stringify(REALLOCATION_CONFIG)), '--events', write('realloc.ndjson', `${lines.join('\n')}\n`), '--data', data);
+    const lines = [
+      ...REALLOCATION_HISTORY(),
+      line('Traffic Recorded', '2025-11-10T16:30:00Z', { eventId: 'after-close', occurredAt: '2025-11-11T00:30:00+08:00', channelId: 'tmall', visits: 1 }),
+    ];
+    const replayed = await sentinel(
+      'replay',
+      '--config',
+      write('realloc.json', JSON.stringify(REALLOCATION_CONFIG)),
+      '--events',
+      write('realloc.ndjson', `${lines.join('\n')}\n`),
+      '--data',
+      data,
+    );
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toContain('"detail-type":"Budget Reallocation Proposed"');
 
@@ -155,7 +219,12 @@ describe('sentinel proposals and budgets, against a replay kept with --data', ()
     const budgets = await sentinel('budgets', '--data', data, '--json');
     const body = JSON.parse(budgets.stdout) as { version: string; channels: { channelId: string; source: string }[] };
     expect(body.version).toMatch(/^v1-/);
-    expect(body.channels.filter((c) => c.source === 'approved').map((c) => c.channelId).sort()).toEqual(expect.arrayContaining(['douyin-live', 'group-buy']));
+    expect(
+      body.channels
+        .filter((c) => c.source === 'approved')
+        .map((c) => c.channelId)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['douyin-live', 'group-buy']));
     // A replay refuses to reuse a database.
     expect((await sentinel('replay', '--config', join(dir, 'realloc.json'), '--events', join(dir, 'realloc.ndjson'), '--data', data)).code).toBe(2);
   }, 180_000);

@@ -25,22 +25,93 @@ const COMMON: Field[] = [
   { path: 'channelId', kind: 'id' },
 ];
 const FIELDS = new Map<EventDefinition, Field[]>([
-  [SaleRecordedEvent, [...COMMON, { path: 'storeId', kind: 'id' }, { path: 'orderId', kind: 'id' }, { path: 'currency', kind: 'currency' }, { path: 'lines', kind: 'lines' }, { path: 'lines.0.sku', kind: 'id' }, { path: 'lines.0.quantity', kind: 'quantity' }, { path: 'lines.0.unitPrice', kind: 'money' }, { path: 'region', kind: 'region', optional: true }, { path: 'customerId', kind: 'id', optional: true }]],
-  [RefundRecordedEvent, [...COMMON, { path: 'storeId', kind: 'id' }, { path: 'orderId', kind: 'id' }, { path: 'amount', kind: 'money' }, { path: 'currency', kind: 'currency' }]],
-  [AdSpendRecordedEvent, [...COMMON, { path: 'campaignId', kind: 'id' }, { path: 'spend', kind: 'money' }, { path: 'currency', kind: 'currency' }, { path: 'impressions', kind: 'count', optional: true }, { path: 'clicks', kind: 'count', optional: true }, { path: 'reportedConversions', kind: 'count', optional: true }, { path: 'reportedRevenue', kind: 'money', optional: true }]],
+  [
+    SaleRecordedEvent,
+    [
+      ...COMMON,
+      { path: 'storeId', kind: 'id' },
+      { path: 'orderId', kind: 'id' },
+      { path: 'currency', kind: 'currency' },
+      { path: 'lines', kind: 'lines' },
+      { path: 'lines.0.sku', kind: 'id' },
+      { path: 'lines.0.quantity', kind: 'quantity' },
+      { path: 'lines.0.unitPrice', kind: 'money' },
+      { path: 'region', kind: 'region', optional: true },
+      { path: 'customerId', kind: 'id', optional: true },
+    ],
+  ],
+  [
+    RefundRecordedEvent,
+    [...COMMON, { path: 'storeId', kind: 'id' }, { path: 'orderId', kind: 'id' }, { path: 'amount', kind: 'money' }, { path: 'currency', kind: 'currency' }],
+  ],
+  [
+    AdSpendRecordedEvent,
+    [
+      ...COMMON,
+      { path: 'campaignId', kind: 'id' },
+      { path: 'spend', kind: 'money' },
+      { path: 'currency', kind: 'currency' },
+      { path: 'impressions', kind: 'count', optional: true },
+      { path: 'clicks', kind: 'count', optional: true },
+      { path: 'reportedConversions', kind: 'count', optional: true },
+      { path: 'reportedRevenue', kind: 'money', optional: true },
+    ],
+  ],
   [TrafficRecordedEvent, [...COMMON, { path: 'visits', kind: 'count' }, { path: 'storeId', kind: 'id', optional: true }]],
 ]);
 
 /** Every way each kind of field can be wrong, and the reason the contract gives for it. */
 const MUTATIONS: Record<Field['kind'], [string, unknown, string][]> = {
-  id: [['empty', '', 'schema_error'], ['too long', 'x'.repeat(129), 'schema_error'], ['a number', 42, 'schema_error'], ['null', null, 'schema_error']],
-  instant: [['without offset', '2025-01-15T18:00:00', 'schema_error'], ['not a date', 'yesterday', 'schema_error'], ['a number', 1736935200000, 'schema_error'], ['impossible date', '2025-02-30T10:00:00Z', 'schema_error']],
-  currency: [['lowercase', 'cny', 'schema_error'], ['unknown code', 'ABC', 'schema_error'], ['a number', 156, 'schema_error']],
-  money: [['negative', '-1.00', 'schema_error'], ['negative number', -1, 'schema_error'], ['too many decimals', '1.005', 'schema_error'], ['too many decimals as number', 1.005, 'schema_error'], ['huge', '99999999999999999999.00', 'schema_error'], ['huge number', 1e30, 'schema_error'], ['exponent', '1e3', 'schema_error'], ['an object', {}, 'schema_error'], ['a boolean', true, 'schema_error']],
-  count: [['negative', -1, 'schema_error'], ['fractional', 1.5, 'schema_error'], ['huge', 1e20, 'schema_error'], ['a string', '12', 'schema_error']],
-  quantity: [['zero', 0, 'schema_error'], ['negative', -2, 'schema_error'], ['fractional', 1.5, 'schema_error'], ['huge', 1e9, 'schema_error'], ['a string', '2', 'schema_error']],
-  lines: [['empty', [], 'schema_error'], ['not a list', { sku: 'SKU-1' }, 'schema_error'], ['too many', Array.from({ length: 101 }, () => ({ sku: 'SKU-1', quantity: 1, unitPrice: '1.00' })), 'schema_error']],
-  region: [['not ISO 3166-2', 'Shanghai', 'schema_error'], ['a number', 31, 'schema_error']],
+  id: [
+    ['empty', '', 'schema_error'],
+    ['too long', 'x'.repeat(129), 'schema_error'],
+    ['a number', 42, 'schema_error'],
+    ['null', null, 'schema_error'],
+  ],
+  instant: [
+    ['without offset', '2025-01-15T18:00:00', 'schema_error'],
+    ['not a date', 'yesterday', 'schema_error'],
+    ['a number', 1736935200000, 'schema_error'],
+    ['impossible date', '2025-02-30T10:00:00Z', 'schema_error'],
+  ],
+  currency: [
+    ['lowercase', 'cny', 'schema_error'],
+    ['unknown code', 'ABC', 'schema_error'],
+    ['a number', 156, 'schema_error'],
+  ],
+  money: [
+    ['negative', '-1.00', 'schema_error'],
+    ['negative number', -1, 'schema_error'],
+    ['too many decimals', '1.005', 'schema_error'],
+    ['too many decimals as number', 1.005, 'schema_error'],
+    ['huge', '99999999999999999999.00', 'schema_error'],
+    ['huge number', 1e30, 'schema_error'],
+    ['exponent', '1e3', 'schema_error'],
+    ['an object', {}, 'schema_error'],
+    ['a boolean', true, 'schema_error'],
+  ],
+  count: [
+    ['negative', -1, 'schema_error'],
+    ['fractional', 1.5, 'schema_error'],
+    ['huge', 1e20, 'schema_error'],
+    ['a string', '12', 'schema_error'],
+  ],
+  quantity: [
+    ['zero', 0, 'schema_error'],
+    ['negative', -2, 'schema_error'],
+    ['fractional', 1.5, 'schema_error'],
+    ['huge', 1e9, 'schema_error'],
+    ['a string', '2', 'schema_error'],
+  ],
+  lines: [
+    ['empty', [], 'schema_error'],
+    ['not a list', { sku: 'SKU-1' }, 'schema_error'],
+    ['too many', Array.from({ length: 101 }, () => ({ sku: 'SKU-1', quantity: 1, unitPrice: '1.00' })), 'schema_error'],
+  ],
+  region: [
+    ['not ISO 3166-2', 'Shanghai', 'schema_error'],
+    ['a number', 31, 'schema_error'],
+  ],
 };
 
 describe('admission: the bad-input matrix', () => {
@@ -51,7 +122,9 @@ describe('admission: the bad-input matrix', () => {
       });
       for (const field of FIELDS.get(definition) ?? []) {
         it(`${field.path} missing → ${field.optional ? 'accepted' : 'schema_error'}`, () => {
-          expect(reasonOf(admit(body(definition, withField(validDetail(definition), field.path, undefined)), cfg))).toBe(field.optional ? 'accepted' : 'schema_error');
+          expect(reasonOf(admit(body(definition, withField(validDetail(definition), field.path, undefined)), cfg))).toBe(
+            field.optional ? 'accepted' : 'schema_error',
+          );
         });
         for (const [label, value, reason] of MUTATIONS[field.kind]) {
           it(`${field.path} ${label} → ${reason}`, () => {
@@ -108,7 +181,20 @@ describe('admission: envelope', () => {
   });
 
   it('ignores fields it does not know (producers may send more)', () => {
-    expect(reasonOf(admit(JSON.stringify({ ...envelope(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent), promo: 'x' }), id: 'eb-1', account: '1', region: 'cn-north-1', resources: [] }), cfg))).toBe('accepted');
+    expect(
+      reasonOf(
+        admit(
+          JSON.stringify({
+            ...envelope(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent), promo: 'x' }),
+            id: 'eb-1',
+            account: '1',
+            region: 'cn-north-1',
+            resources: [],
+          }),
+          cfg,
+        ),
+      ),
+    ).toBe('accepted');
   });
 });
 
@@ -130,6 +216,12 @@ describe('admission: identity of content', () => {
     expect(encoded({ ...base, occurredAt: '2025-01-15T10:00:01Z' })).not.toBe(encoded(base));
   });
   it('stores a decodable, exact event', () => {
-    expect(decodeEvent(encoded(base))).toMatchObject({ type: 'Ad Spend Recorded', spend: 152050n, reportedRevenue: 3050000n, impressions: 120000, occurredAtMs: Date.parse('2025-01-15T10:00:00Z') });
+    expect(decodeEvent(encoded(base))).toMatchObject({
+      type: 'Ad Spend Recorded',
+      spend: 152050n,
+      reportedRevenue: 3050000n,
+      impressions: 120000,
+      occurredAtMs: Date.parse('2025-01-15T10:00:00Z'),
+    });
   });
 });

@@ -11,13 +11,57 @@ const base = Date.parse('2025-01-15T00:00:00Z');
 /** Arbitrary valid events on a few channels and hours: the shapes the pipeline accepts. */
 export const eventArb = (id: fc.Arbitrary<string> = fc.uuid()): fc.Arbitrary<InboundEvent> =>
   fc.oneof(
-    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), lines: fc.array(fc.record({ sku: fc.constantFrom('S1', 'S2'), quantity: fc.integer({ min: 1, max: 5 }), unitPrice: fc.bigInt({ min: 0n, max: 10n ** 8n }) }), { minLength: 1, maxLength: 3 }) })
-      .map(({ h, ...e }): InboundEvent => ({ type: SALE, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), storeId: 's', orderId: `o-${e.eventId}`, currency: 'CNY' })),
-    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), amount: fc.bigInt({ min: 0n, max: 10n ** 8n }) })
-      .map(({ h, ...e }): InboundEvent => ({ type: REFUND, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), storeId: 's', orderId: 'o', currency: 'CNY' })),
-    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), spend: fc.bigInt({ min: 0n, max: 10n ** 8n }), impressions: fc.nat(10 ** 6), clicks: fc.nat(10 ** 4), reportedConversions: fc.nat(100), reportedRevenue: fc.bigInt({ min: 0n, max: 10n ** 8n }) })
-      .map(({ h, ...e }): InboundEvent => ({ type: AD_SPEND, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString(), campaignId: 'c', currency: 'CNY' })),
-    fc.record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), visits: fc.nat(10 ** 6) })
+    fc
+      .record({
+        eventId: id,
+        channelId: fc.constantFrom('a', 'b'),
+        h: fc.integer({ min: 0, max: 47 }),
+        lines: fc.array(
+          fc.record({ sku: fc.constantFrom('S1', 'S2'), quantity: fc.integer({ min: 1, max: 5 }), unitPrice: fc.bigInt({ min: 0n, max: 10n ** 8n }) }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      })
+      .map(({ h, ...e }): InboundEvent => ({
+        type: SALE,
+        ...e,
+        occurredAtMs: base + h * HOUR,
+        occurredAt: new Date(base + h * HOUR).toISOString(),
+        storeId: 's',
+        orderId: `o-${e.eventId}`,
+        currency: 'CNY',
+      })),
+    fc
+      .record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), amount: fc.bigInt({ min: 0n, max: 10n ** 8n }) })
+      .map(({ h, ...e }): InboundEvent => ({
+        type: REFUND,
+        ...e,
+        occurredAtMs: base + h * HOUR,
+        occurredAt: new Date(base + h * HOUR).toISOString(),
+        storeId: 's',
+        orderId: 'o',
+        currency: 'CNY',
+      })),
+    fc
+      .record({
+        eventId: id,
+        channelId: fc.constantFrom('a', 'b'),
+        h: fc.integer({ min: 0, max: 47 }),
+        spend: fc.bigInt({ min: 0n, max: 10n ** 8n }),
+        impressions: fc.nat(10 ** 6),
+        clicks: fc.nat(10 ** 4),
+        reportedConversions: fc.nat(100),
+        reportedRevenue: fc.bigInt({ min: 0n, max: 10n ** 8n }),
+      })
+      .map(({ h, ...e }): InboundEvent => ({
+        type: AD_SPEND,
+        ...e,
+        occurredAtMs: base + h * HOUR,
+        occurredAt: new Date(base + h * HOUR).toISOString(),
+        campaignId: 'c',
+        currency: 'CNY',
+      })),
+    fc
+      .record({ eventId: id, channelId: fc.constantFrom('a', 'b'), h: fc.integer({ min: 0, max: 47 }), visits: fc.nat(10 ** 6) })
       .map(({ h, ...e }): InboundEvent => ({ type: TRAFFIC, ...e, occurredAtMs: base + h * HOUR, occurredAt: new Date(base + h * HOUR).toISOString() })),
   );
 
@@ -28,12 +72,29 @@ const bucket = (e: InboundEvent) => {
 
 describe('deltaOf', () => {
   it('sums lines exactly into GMV and units', () => {
-    const sale: InboundEvent = { type: SALE, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', storeId: 's', orderId: 'o', currency: 'CNY', lines: [{ sku: 'A', quantity: 3, unitPrice: 18900n }, { sku: 'B', quantity: 1, unitPrice: 1n }] };
+    const sale: InboundEvent = {
+      type: SALE,
+      eventId: 'e',
+      channelId: 'a',
+      occurredAtMs: base,
+      occurredAt: '',
+      storeId: 's',
+      orderId: 'o',
+      currency: 'CNY',
+      lines: [
+        { sku: 'A', quantity: 3, unitPrice: 18900n },
+        { sku: 'B', quantity: 1, unitPrice: 1n },
+      ],
+    };
     expect(deltaOf(sale)).toEqual({ events: 1n, gmv: 56701n, orders: 1n, units: 4n });
   });
   it('counts a refund and a spend report', () => {
-    expect(deltaOf({ type: REFUND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', storeId: 's', orderId: 'o', amount: 500n, currency: 'CNY' })).toEqual({ events: 1n, refunds: 500n, refundCount: 1n });
-    expect(deltaOf({ type: AD_SPEND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', campaignId: 'c', spend: 152050n, currency: 'CNY' })).toMatchObject({ spend: 152050n, impressions: 0n, reportedRevenue: 0n });
+    expect(
+      deltaOf({ type: REFUND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', storeId: 's', orderId: 'o', amount: 500n, currency: 'CNY' }),
+    ).toEqual({ events: 1n, refunds: 500n, refundCount: 1n });
+    expect(
+      deltaOf({ type: AD_SPEND, eventId: 'e', channelId: 'a', occurredAtMs: base, occurredAt: '', campaignId: 'c', spend: 152050n, currency: 'CNY' }),
+    ).toMatchObject({ spend: 152050n, impressions: 0n, reportedRevenue: 0n });
   });
 });
 
@@ -41,7 +102,7 @@ describe('preAggregate', () => {
   it('equals the per-event sum in every bucket, whatever the order', () => {
     fc.assert(
       fc.property(fc.array(eventArb(), { maxLength: 60 }), fc.nat(), (events, seed) => {
-        const shuffled = [...events].sort((x, y) => ((x.eventId.charCodeAt(seed % 8) ?? 0) - (y.eventId.charCodeAt(seed % 8) ?? 0)));
+        const shuffled = [...events].sort((x, y) => (x.eventId.charCodeAt(seed % 8) ?? 0) - (y.eventId.charCodeAt(seed % 8) ?? 0));
         const deltas = preAggregate(shuffled.map((event) => ({ event, bucket: bucket(event) })));
         const reference = new Map<string, Totals>();
         for (const e of events) {
@@ -49,14 +110,20 @@ describe('preAggregate', () => {
           reference.set(key, addInto(reference.get(key) ?? zeroTotals(), deltaOf(e)));
         }
         expect(new Map(deltas.map((d) => [`${d.channelId}|${d.hour}`, d.totals]))).toEqual(reference);
-        expect(deltas.map((d) => `${d.channelId}|${d.hour}`)).toEqual([...reference.keys()].sort((x, y) => (x.replace('|', '\u0000') < y.replace('|', '\u0000') ? -1 : 1)));
+        expect(deltas.map((d) => `${d.channelId}|${d.hour}`)).toEqual(
+          [...reference.keys()].sort((x, y) => (x.replace('|', '\u0000') < y.replace('|', '\u0000') ? -1 : 1)),
+        );
       }),
     );
   });
 });
 
 describe('planCommits', () => {
-  const records = (events: InboundEvent[]): ShardRecord[] => events.map((event, i) => ({ sequenceNumber: String(100 + i * 7), item: i % 5 === 4 ? undefined : { event, bucket: bucket(event), arrivedAtMs: event.occurredAtMs } }));
+  const records = (events: InboundEvent[]): ShardRecord[] =>
+    events.map((event, i) => ({
+      sequenceNumber: String(100 + i * 7),
+      item: i % 5 === 4 ? undefined : { event, bucket: bucket(event), arrivedAtMs: event.occurredAtMs },
+    }));
 
   it('covers every record once, in order, within the bucket limit, with exact sums', () => {
     fc.assert(
@@ -103,10 +170,15 @@ describe('rollUpDays', () => {
   it('makes each day the exact sum of its hours', () => {
     fc.assert(
       fc.property(fc.array(eventArb(), { maxLength: 60 }), (events) => {
-        const hours = new Map(preAggregate(events.map((event) => ({ event, bucket: bucket(event) }))).filter((d) => d.channelId === 'a').map((d) => [d.hour, d.totals]));
+        const hours = new Map(
+          preAggregate(events.map((event) => ({ event, bucket: bucket(event) })))
+            .filter((d) => d.channelId === 'a')
+            .map((d) => [d.hour, d.totals]),
+        );
         const days = rollUpDays(hours);
         const reference = new Map<string, Totals>();
-        for (const e of events.filter((x) => x.channelId === 'a')) reference.set(bucket(e).day, addInto(reference.get(bucket(e).day) ?? zeroTotals(), deltaOf(e)));
+        for (const e of events.filter((x) => x.channelId === 'a'))
+          reference.set(bucket(e).day, addInto(reference.get(bucket(e).day) ?? zeroTotals(), deltaOf(e)));
         expect(days).toEqual(new Map([...reference.entries()].sort(([x], [y]) => x.localeCompare(y))));
         expect([...days.keys()]).toEqual([...days.keys()].sort());
       }),

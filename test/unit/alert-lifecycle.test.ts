@@ -3,7 +3,16 @@ import { alertIdOf, type AlertState, applyObservation, fingerprintOf, type Obser
 import type { Silence } from '../../shared/domain/config.ts';
 
 const subject = { channelId: 'tmall' };
-const breach = (severity: 'warning' | 'critical' = 'warning', observed = 1.5): Observation => ({ kind: 'breach', rule: 'roi_drop', subject, severity, observed, threshold: 2, summary: 'low', evidence: { roi: observed } });
+const breach = (severity: 'warning' | 'critical' = 'warning', observed = 1.5): Observation => ({
+  kind: 'breach',
+  rule: 'roi_drop',
+  subject,
+  severity,
+  observed,
+  threshold: 2,
+  summary: 'low',
+  evidence: { roi: observed },
+});
 const clear: Observation = { kind: 'clear', rule: 'roi_drop', subject, reason: 'recovered' };
 const T0 = Date.parse('2025-01-15T00:00:00Z');
 const H = 3_600_000;
@@ -30,7 +39,12 @@ describe('alert lifecycle', () => {
 
   it('flapping inside the hysteresis band produces no storm; a clear resolves once', () => {
     // The rules emit nothing inside the band, so a flap is breach, (nothing), breach, …
-    const { notes, state } = run([[T0, breach()], [T0 + H, breach()], [T0 + 2 * H, clear], [T0 + 3 * H, clear]]);
+    const { notes, state } = run([
+      [T0, breach()],
+      [T0 + H, breach()],
+      [T0 + 2 * H, clear],
+      [T0 + 3 * H, clear],
+    ]);
     expect(notes).toEqual(['raised:ok:warning', 'resolved:ok:warning']);
     expect(state).toMatchObject({ status: 'resolved', resolveReason: 'recovered', resolvedAtMs: T0 + 2 * H });
   });
@@ -44,15 +58,36 @@ describe('alert lifecycle', () => {
   });
 
   it('escalation resolves the warning and raises a critical alert', () => {
-    expect(run([[T0, breach('warning')], [T0 + H, breach('critical')], [T0 + 2 * H, breach('warning')]]).notes).toEqual(['raised:ok:warning', 'resolved:ok:warning', 'raised:ok:critical']);
+    expect(
+      run([
+        [T0, breach('warning')],
+        [T0 + H, breach('critical')],
+        [T0 + 2 * H, breach('warning')],
+      ]).notes,
+    ).toEqual(['raised:ok:warning', 'resolved:ok:warning', 'raised:ok:critical']);
   });
 
   it('silences hold notifications back without losing state, and the alert speaks once the silence ends', () => {
     const silence: Silence = { rule: 'roi_drop', channelId: 'tmall', fromMs: T0, toMs: T0 + 2 * H };
-    const { notes, state } = run([[T0, breach()], [T0 + H, breach()], [T0 + 3 * H, breach()]], [silence]);
+    const { notes, state } = run(
+      [
+        [T0, breach()],
+        [T0 + H, breach()],
+        [T0 + 3 * H, breach()],
+      ],
+      [silence],
+    );
     expect(notes).toEqual(['raised:ok:warning']);
     expect(state).toMatchObject({ count: 3, raisedAtMs: T0, notified: true });
-    expect(run([[T0, breach()], [T0 + H, clear]], [silence]).notes).toEqual([]);
+    expect(
+      run(
+        [
+          [T0, breach()],
+          [T0 + H, clear],
+        ],
+        [silence],
+      ).notes,
+    ).toEqual([]);
   });
 
   it('a silence for another subject or rule does not apply', () => {
@@ -89,4 +124,3 @@ describe('alert lifecycle', () => {
     expect(remind(resolved, T0 + 9 * H, 4 * H, [])).toBeUndefined();
   });
 });
-

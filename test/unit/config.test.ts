@@ -76,14 +76,23 @@ describe('parseConfig', () => {
     const doc = clone();
     doc.silences = [{ rule: 'roi_drop', channelId: 'tmall', from: '2025-11-08T00:00:00+08:00', to: '2025-11-10T00:00:00+08:00', reason: 'host on leave' }];
     const ok = parseConfig(doc);
-    expect(ok.ok && ok.config.silences).toEqual([{ rule: 'roi_drop', channelId: 'tmall', fromMs: Date.parse('2025-11-07T16:00:00Z'), toMs: Date.parse('2025-11-09T16:00:00Z') }]);
-    doc.silences = [{ rule: 'roi_drop', channelId: 'kuaishou', from: '2025-11-08T00:00:00+08:00', to: '2025-11-07T00:00:00+08:00' }, { rule: 'bad_rule', channelId: 'tmall', from: 'x', to: 'y' }];
+    expect(ok.ok && ok.config.silences).toEqual([
+      { rule: 'roi_drop', channelId: 'tmall', fromMs: Date.parse('2025-11-07T16:00:00Z'), toMs: Date.parse('2025-11-09T16:00:00Z') },
+    ]);
+    doc.silences = [
+      { rule: 'roi_drop', channelId: 'kuaishou', from: '2025-11-08T00:00:00+08:00', to: '2025-11-07T00:00:00+08:00' },
+      { rule: 'bad_rule', channelId: 'tmall', from: 'x', to: 'y' },
+    ];
     const bad = parseConfig(doc);
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['silences[1].rule', 'silences[1].from', 'silences[1].to']));
     doc.silences = [{ rule: 'roi_drop', channelId: 'kuaishou', from: '2025-11-08T00:00:00+08:00', to: '2025-11-07T00:00:00+08:00' }];
     const cross = parseConfig(doc);
-    if (!cross.ok) expect(cross.problems).toEqual([{ path: 'silences[0].channelId', reason: 'unknown channel "kuaishou"' }, { path: 'silences[0].to', reason: 'must be after from' }]);
+    if (!cross.ok)
+      expect(cross.problems).toEqual([
+        { path: 'silences[0].channelId', reason: 'unknown channel "kuaishou"' },
+        { path: 'silences[0].to', reason: 'must be after from' },
+      ]);
     expect(cross.ok).toBe(false);
   });
 

@@ -36,9 +36,19 @@ describe('the layer fence', () => {
   });
 
   it('lets each layer import what lies below it', async () => {
-    expect(await ruleIds('shared/domain/alerts/x.ts', "import { formatMoney } from '../../kernel/money.ts';\nimport { SALE } from '../../../events/normalised.ts';\nexport const x = [formatMoney, SALE];\n")).toEqual([]);
+    expect(
+      await ruleIds(
+        'shared/domain/alerts/x.ts',
+        "import { formatMoney } from '../../kernel/money.ts';\nimport { SALE } from '../../../events/normalised.ts';\nexport const x = [formatMoney, SALE];\n",
+      ),
+    ).toEqual([]);
     expect(await ruleIds('events/x.ts', "import { parseInstant } from '../shared/kernel/time.ts';\nexport const x = parseInstant;\n")).toEqual([]);
-    expect(await ruleIds('shared/app/x.ts', "import { admit } from '../domain/admission.ts';\nimport type { AlertStore } from './ports.ts';\nexport type X = AlertStore;\nexport const x = admit;\n")).toEqual([]);
+    expect(
+      await ruleIds(
+        'shared/app/x.ts',
+        "import { admit } from '../domain/admission.ts';\nimport type { AlertStore } from './ports.ts';\nexport type X = AlertStore;\nexport const x = admit;\n",
+      ),
+    ).toEqual([]);
     expect(await ruleIds('shared/domain/x.ts', 'export const at = (ms: number) => new Date(ms);\n')).toEqual([]);
   });
 });

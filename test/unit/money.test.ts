@@ -62,9 +62,9 @@ describe('parseMoney', () => {
   it('round-trips every amount through formatMoney in every digit class', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('CNY', 'USD', 'JPY', 'KWD').chain((currency) =>
-          fc.tuple(fc.constant(currency), fc.bigInt({ min: 0n, max: 10n ** BigInt(12 + minorDigits(currency)) - 1n })),
-        ),
+        fc
+          .constantFrom('CNY', 'USD', 'JPY', 'KWD')
+          .chain((currency) => fc.tuple(fc.constant(currency), fc.bigInt({ min: 0n, max: 10n ** BigInt(12 + minorDigits(currency)) - 1n }))),
         ([currency, amount]) => {
           expect(minor(formatMoney(amount, currency), currency)).toBe(amount);
         },

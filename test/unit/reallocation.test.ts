@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChannelInput, type DayPoint, fitResponse, marginalAt, planReallocation, type ReallocationSettings, responseAt } from '../../shared/domain/budgets/reallocation.ts';
+import {
+  type ChannelInput,
+  type DayPoint,
+  fitResponse,
+  marginalAt,
+  planReallocation,
+  type ReallocationSettings,
+  responseAt,
+} from '../../shared/domain/budgets/reallocation.ts';
 
 const SETTINGS: ReallocationSettings = { minDays: 7, maxShiftPct: 20, minDailyBudget: 50_000n, minGainPct: 0.5, quantum: 100n };
 
@@ -39,7 +47,11 @@ describe('response curve', () => {
   });
 
   it('clamps elasticity into (0, 1]: returns never grow with spend', () => {
-    const convex = Array.from({ length: 10 }, (_, i) => ({ day: `d${i}`, spend: BigInt(1000 * (i + 1)), gmv: BigInt(Math.round(2 * (1000 * (i + 1)) ** 1.5)) }));
+    const convex = Array.from({ length: 10 }, (_, i) => ({
+      day: `d${i}`,
+      spend: BigInt(1000 * (i + 1)),
+      gmv: BigInt(Math.round(2 * (1000 * (i + 1)) ** 1.5)),
+    }));
     expect(fitResponse(convex)).toMatchObject({ kind: 'log-log', b: 1 });
     const flat = Array.from({ length: 10 }, (_, i) => ({ day: `d${i}`, spend: BigInt(1000 * (i + 1)), gmv: BigInt(5_000_000 - i) }));
     expect(fitResponse(flat)?.b).toBeGreaterThan(0);
@@ -53,9 +65,15 @@ describe('known answers', () => {
     middle: { a: 40, b: 0.6, budget: 1_500_000 },
     weak: { a: 30, b: 0.5, budget: 2_500_000 },
   } as const;
-  const inputs: ChannelInput[] = Object.entries(truth).map(([id, t], i) => ({ channelId: id, budget: BigInt(t.budget), days: daysFrom(t.a, t.b, t.budget, 11 + i), stale: false }));
+  const inputs: ChannelInput[] = Object.entries(truth).map(([id, t], i) => ({
+    channelId: id,
+    budget: BigInt(t.budget),
+    days: daysFrom(t.a, t.b, t.budget, 11 + i),
+    stale: false,
+  }));
   const trueGmv = (id: keyof typeof truth, spend: bigint) => truth[id].a * Number(spend) ** truth[id].b;
-  const trueMarginal = (id: keyof typeof truth, spend: bigint) => marginalAt({ kind: 'log-log', a: truth[id].a, b: truth[id].b, r2: 1, fittedB: truth[id].b }, Number(spend));
+  const trueMarginal = (id: keyof typeof truth, spend: bigint) =>
+    marginalAt({ kind: 'log-log', a: truth[id].a, b: truth[id].b, r2: 1, fittedB: truth[id].b }, Number(spend));
   const plan = planReallocation(inputs, SETTINGS);
 
   it('moves budget from the lowest to the highest true marginal ROI', () => {
@@ -64,7 +82,9 @@ describe('known answers', () => {
     expect(byId.get('weak')?.decision).toBe('gives');
     expect(byId.get('strong')?.decision).toBe('receives');
     for (const m of plan.moves) {
-      expect(trueMarginal(m.fromChannelId as keyof typeof truth, BigInt(truth[m.fromChannelId as keyof typeof truth].budget))).toBeLessThan(trueMarginal(m.toChannelId as keyof typeof truth, BigInt(truth[m.toChannelId as keyof typeof truth].budget)));
+      expect(trueMarginal(m.fromChannelId as keyof typeof truth, BigInt(truth[m.fromChannelId as keyof typeof truth].budget))).toBeLessThan(
+        trueMarginal(m.toChannelId as keyof typeof truth, BigInt(truth[m.toChannelId as keyof typeof truth].budget)),
+      );
     }
   });
 
@@ -73,9 +93,17 @@ describe('known answers', () => {
     let covered = 0;
     const runs = 40;
     for (let k = 0; k < runs; k++) {
-      const sample = Object.entries(truth).map(([id, t], i) => ({ channelId: id, budget: BigInt(t.budget), days: daysFrom(t.a, t.b, t.budget, 1000 + 7 * k + i), stale: false }));
+      const sample = Object.entries(truth).map(([id, t], i) => ({
+        channelId: id,
+        budget: BigInt(t.budget),
+        days: daysFrom(t.a, t.b, t.budget, 1000 + 7 * k + i),
+        stale: false,
+      }));
       const p = planReallocation(sample, SETTINGS);
-      const trueGain = p.channels.reduce((s, c) => s + trueGmv(c.channelId as keyof typeof truth, c.after) - trueGmv(c.channelId as keyof typeof truth, c.before), 0);
+      const trueGain = p.channels.reduce(
+        (s, c) => s + trueGmv(c.channelId as keyof typeof truth, c.after) - trueGmv(c.channelId as keyof typeof truth, c.before),
+        0,
+      );
       expect(trueGain).toBeGreaterThan(0);
       expect(p.gain.low <= p.gain.expected && p.gain.expected <= p.gain.high).toBe(true);
       if (Number(p.gain.low) <= trueGain && trueGain <= Number(p.gain.high)) covered += 1;
@@ -149,7 +177,9 @@ describe('properties', () => {
         }
         // Moves account for every change.
         for (const c of plan.channels) {
-          const net = sum(plan.moves.filter((m) => m.toChannelId === c.channelId).map((m) => m.amount)) - sum(plan.moves.filter((m) => m.fromChannelId === c.channelId).map((m) => m.amount));
+          const net =
+            sum(plan.moves.filter((m) => m.toChannelId === c.channelId).map((m) => m.amount)) -
+            sum(plan.moves.filter((m) => m.fromChannelId === c.channelId).map((m) => m.amount));
           expect(net).toBe(c.after - c.before);
         }
         if (plan.noProposal) expect(plan.moves).toEqual([]);

@@ -12,7 +12,16 @@ const NOV_5 = Date.parse('2025-11-05T12:00:00+08:00');
 const DOUBLE_11 = Date.parse('2025-11-11T10:00:00+08:00');
 
 const sale = (unitPrice: bigint, extra: Partial<SaleRecorded> = {}): SaleRecorded => ({
-  type: SALE, eventId: 'e1', channelId: 'tmall', occurredAtMs: NOV_5, occurredAt: '2025-11-05T12:00:00+08:00', storeId: 'store-17', orderId: 'o1', currency: 'CNY', lines: [{ sku: 'SKU-1', quantity: 1, unitPrice }], ...extra,
+  type: SALE,
+  eventId: 'e1',
+  channelId: 'tmall',
+  occurredAtMs: NOV_5,
+  occurredAt: '2025-11-05T12:00:00+08:00',
+  storeId: 'store-17',
+  orderId: 'o1',
+  currency: 'CNY',
+  lines: [{ sku: 'SKU-1', quantity: 1, unitPrice }],
+  ...extra,
 });
 const kinds = (obs: { kind: string }[]) => obs.map((o) => o.kind);
 const totals = (t: Partial<Totals>): Totals => ({ ...zeroTotals(), ...t });
@@ -47,9 +56,24 @@ describe('price_violation', () => {
   });
 
   it('judges a sale by the lowest price per SKU and grades severity by depth', () => {
-    const obs = priceRule(cfg, tmall, sale(15900n, { lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: 19900n }, { sku: 'SKU-1', quantity: 1, unitPrice: 15900n }] }));
+    const obs = priceRule(
+      cfg,
+      tmall,
+      sale(15900n, {
+        lines: [
+          { sku: 'SKU-1', quantity: 1, unitPrice: 19900n },
+          { sku: 'SKU-1', quantity: 1, unitPrice: 15900n },
+        ],
+      }),
+    );
     expect(obs).toHaveLength(1);
-    expect(obs[0]).toMatchObject({ kind: 'breach', severity: 'warning', observed: '159.00', threshold: '159.20', subject: { channelId: 'tmall', storeId: 'store-17', sku: 'SKU-1' } });
+    expect(obs[0]).toMatchObject({
+      kind: 'breach',
+      severity: 'warning',
+      observed: '159.00',
+      threshold: '159.20',
+      subject: { channelId: 'tmall', storeId: 'store-17', sku: 'SKU-1' },
+    });
     expect(priceRule(cfg, tmall, sale(13900n))[0]).toMatchObject({ severity: 'critical' }); // > 10 % of guide below the floor
   });
 });
@@ -57,7 +81,10 @@ describe('price_violation', () => {
 describe('unauthorized_region', () => {
   it('fires outside the store territory only', () => {
     expect(regionRule(tmall, sale(19900n, { region: 'CN-31' }))).toEqual([]);
-    expect(regionRule(tmall, sale(19900n, { region: 'CN-44' }))[0]).toMatchObject({ kind: 'breach', subject: { channelId: 'tmall', storeId: 'store-17', region: 'CN-44' } });
+    expect(regionRule(tmall, sale(19900n, { region: 'CN-44' }))[0]).toMatchObject({
+      kind: 'breach',
+      subject: { channelId: 'tmall', storeId: 'store-17', region: 'CN-44' },
+    });
     expect(regionRule(tmall, sale(19900n))).toEqual([]); // no region given
     expect(regionRule(tmall, sale(19900n, { storeId: 'unlisted', region: 'CN-44' }))).toEqual([]); // store without a territory
   });

@@ -9,7 +9,8 @@ import { config, envelope, validDetail } from '../fixtures.ts';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats.default(ajv);
-const schemaOf = (detailType: string) => JSON.parse(readFileSync(join('events', 'schemas', `${detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`), 'utf8'));
+const schemaOf = (detailType: string) =>
+  JSON.parse(readFileSync(join('events', 'schemas', `${detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`), 'utf8'));
 
 describe('published JSON Schemas', () => {
   for (const definition of inboundEvents) {
@@ -22,7 +23,9 @@ describe('published JSON Schemas', () => {
     it(`${definition.detailType}: rejects a missing eventId, a negative count and another detail-type`, () => {
       const { eventId: _dropped, ...detail } = validDetail(definition);
       expect(validate(envelope(definition, detail))).toBe(false);
-      expect(validate(envelope(definition, { ...validDetail(definition), visits: -1, impressions: -1, lines: [] }))).toBe(definition.detailType === 'Refund Recorded');
+      expect(validate(envelope(definition, { ...validDetail(definition), visits: -1, impressions: -1, lines: [] }))).toBe(
+        definition.detailType === 'Refund Recorded',
+      );
       expect(validate(envelope('Something Else', validDetail(definition)))).toBe(false);
     });
   }

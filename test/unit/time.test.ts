@@ -28,21 +28,31 @@ describe('bucketOf', () => {
       return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}`;
     };
     fc.assert(
-      fc.property(fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2030-01-01T00:00:00Z') }), fc.constantFrom('Asia/Shanghai', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'UTC'), (ms, zone) => {
-        expect(bucketOf(ms, zone).hour).toBe(direct(ms, zone));
-      }),
+      fc.property(
+        fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2030-01-01T00:00:00Z') }),
+        fc.constantFrom('Asia/Shanghai', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'UTC'),
+        (ms, zone) => {
+          expect(bucketOf(ms, zone).hour).toBe(direct(ms, zone));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 });
 
 describe('parseInstant', () => {
-  it.each(['2025-01-15T18:00:00+08:00', '2025-01-15T10:00:00Z', '2025-01-15T10:00:00.123Z', '2025-01-15T18:00+08:00', '2025-01-15T18:00:00+0800'])('accepts %s', (text) => {
-    expect(parseInstant(text)).not.toBeNull();
-  });
-  it.each(['2025-01-15T18:00:00', '2025-01-15', '2025-02-30T10:00:00Z', '2025-13-01T10:00:00Z', '2025-01-15T25:00:00Z', 'yesterday', ''])('refuses %s', (text) => {
-    expect(parseInstant(text)).toBeNull();
-  });
+  it.each(['2025-01-15T18:00:00+08:00', '2025-01-15T10:00:00Z', '2025-01-15T10:00:00.123Z', '2025-01-15T18:00+08:00', '2025-01-15T18:00:00+0800'])(
+    'accepts %s',
+    (text) => {
+      expect(parseInstant(text)).not.toBeNull();
+    },
+  );
+  it.each(['2025-01-15T18:00:00', '2025-01-15', '2025-02-30T10:00:00Z', '2025-13-01T10:00:00Z', '2025-01-15T25:00:00Z', 'yesterday', ''])(
+    'refuses %s',
+    (text) => {
+      expect(parseInstant(text)).toBeNull();
+    },
+  );
   it('reads offsets as the same instant', () => {
     expect(parseInstant('2025-01-15T18:00:00+08:00')).toBe(parseInstant('2025-01-15T10:00:00Z'));
   });

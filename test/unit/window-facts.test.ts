@@ -20,7 +20,11 @@ function hours(fill: (k: number) => Partial<Totals> | undefined, span = 24 * 9):
 
 describe('windowFacts', () => {
   it('splits the last 24 hours from the 7 days before them', () => {
-    const facts = windowFacts(hours(() => ({ spend: 100n, gmv: 400n, events: 1n })), NOW, tz);
+    const facts = windowFacts(
+      hours(() => ({ spend: 100n, gmv: 400n, events: 1n })),
+      NOW,
+      tz,
+    );
     expect(facts.trailing24h).toMatchObject({ spend: 2400n, gmv: 9600n });
     expect(facts.baseline7d).toMatchObject({ spend: 16800n, gmv: 67200n });
     expect(facts.baselineHours).toBe(168);
@@ -29,7 +33,13 @@ describe('windowFacts', () => {
 
   it('sums today from midnight in the business timezone', () => {
     // 14:30 local: hours 00..14 of 2025-11-10 are today (15 hours).
-    expect(windowFacts(hours(() => ({ spend: 1n })), NOW, tz).dayToDate.spend).toBe(15n);
+    expect(
+      windowFacts(
+        hours(() => ({ spend: 1n })),
+        NOW,
+        tz,
+      ).dayToDate.spend,
+    ).toBe(15n);
   });
 
   it('learns the intraday spend curve from the previous days, linear without history', () => {
@@ -62,4 +72,3 @@ describe('windowFacts', () => {
     expect(excluded.trailingHours).toBe(24);
   });
 });
-

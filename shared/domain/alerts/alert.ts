@@ -107,7 +107,12 @@ const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
  * it; a silenced alert changes state but notifies no one, and its resolution is silent too; when a silence ends
  * while the alert still fires, the next breach notifies. Returns `undefined` when nothing changes.
  */
-export function applyObservation(current: AlertState | undefined, observation: Observation, atMs: number, silences: readonly Silence[]): Transition | undefined {
+export function applyObservation(
+  current: AlertState | undefined,
+  observation: Observation,
+  atMs: number,
+  silences: readonly Silence[],
+): Transition | undefined {
   const fingerprint = fingerprintOf(observation.rule, observation.subject);
   const firing = current?.status === 'firing' ? current : undefined;
   const silenced = isSilenced(silences, observation.rule, observation.subject, atMs);
@@ -145,7 +150,10 @@ export function applyObservation(current: AlertState | undefined, observation: O
     const raised = raise();
     return {
       states: [escalated, raised],
-      notifications: [...(firing.notified ? [{ type: 'resolved' as const, alert: escalated }] : []), ...(raised.notified ? [{ type: 'raised' as const, alert: raised }] : [])],
+      notifications: [
+        ...(firing.notified ? [{ type: 'resolved' as const, alert: escalated }] : []),
+        ...(raised.notified ? [{ type: 'raised' as const, alert: raised }] : []),
+      ],
     };
   }
   const updated: AlertState = {

@@ -70,7 +70,8 @@ export function priceFloor(config: SentinelConfig, channel: ChannelConfig, sku: 
   let pct = price.channels[channel.id]?.maxDiscountPct ?? price.maxDiscountPct;
   let promotionId: string | undefined;
   for (const promo of config.promotions) {
-    const applies = promo.channelIds.includes(channel.id) && (promo.skus === undefined || promo.skus.includes(sku)) && atMs >= promo.fromMs && atMs < promo.toMs;
+    const applies =
+      promo.channelIds.includes(channel.id) && (promo.skus === undefined || promo.skus.includes(sku)) && atMs >= promo.fromMs && atMs < promo.toMs;
     if (applies && promo.maxDiscountPct > pct) {
       pct = promo.maxDiscountPct;
       promotionId = promo.id;
@@ -90,7 +91,8 @@ export function priceFloor(config: SentinelConfig, channel: ChannelConfig, sku: 
  */
 export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: SaleRecorded): Observation[] {
   const lowest = new Map<string, bigint>();
-  for (const line of sale.lines) lowest.set(line.sku, line.unitPrice < (lowest.get(line.sku) ?? line.unitPrice + 1n) ? line.unitPrice : (lowest.get(line.sku) as bigint));
+  for (const line of sale.lines)
+    lowest.set(line.sku, line.unitPrice < (lowest.get(line.sku) ?? line.unitPrice + 1n) ? line.unitPrice : (lowest.get(line.sku) as bigint));
   const out: Observation[] = [];
   for (const [sku, price] of lowest) {
     const floor = priceFloor(config, channel, sku, sale.occurredAtMs);
@@ -110,7 +112,16 @@ export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: 
       observed: money(price),
       threshold: money(floor.floor),
       summary: `Store ${sale.storeId} on ${channel.name} sold ${sku} at ${money(price)} ${channel.currency}, below the floor of ${money(floor.floor)} (guide ${money(floor.guide)} less ${floor.maxDiscountPct}%${floor.promotionId ? ` under promotion ${floor.promotionId}` : ''}).`,
-      evidence: { eventId: sale.eventId, orderId: sale.orderId, occurredAt: sale.occurredAt, unitPrice: money(price), floor: money(floor.floor), guidePrice: money(floor.guide), maxDiscountPct: floor.maxDiscountPct, ...(floor.promotionId ? { promotionId: floor.promotionId } : {}) },
+      evidence: {
+        eventId: sale.eventId,
+        orderId: sale.orderId,
+        occurredAt: sale.occurredAt,
+        unitPrice: money(price),
+        floor: money(floor.floor),
+        guidePrice: money(floor.guide),
+        maxDiscountPct: floor.maxDiscountPct,
+        ...(floor.promotionId ? { promotionId: floor.promotionId } : {}),
+      },
     });
   }
   return out;
@@ -164,7 +175,8 @@ export function budgetActualRule(channel: ChannelConfig, period: 'day' | 'month'
       },
     ];
   }
-  if (share < RULE_DEFAULTS.budgetWarning - RULE_DEFAULTS.hysteresis) return [{ kind: 'clear', rule: 'budget_overrun', subject, reason: `spend is back to ${pctText(share * 100)} of the budget` }];
+  if (share < RULE_DEFAULTS.budgetWarning - RULE_DEFAULTS.hysteresis)
+    return [{ kind: 'clear', rule: 'budget_overrun', subject, reason: `spend is back to ${pctText(share * 100)} of the budget` }];
   return [];
 }
 
@@ -174,7 +186,13 @@ export function budgetActualRule(channel: ChannelConfig, period: 'day' | 'month'
  * history). Fires above 110 % of the budget once at least 20 % of the usual spend is behind us, and only while the
  * actual spend is still below the budget (it warns before the overrun, not after). Clears below 100 %.
  */
-export function budgetForecastRule(channel: ChannelConfig, period: 'day' | 'month', spend: bigint, budget: bigint | undefined, usualShareSoFar: number): Observation[] {
+export function budgetForecastRule(
+  channel: ChannelConfig,
+  period: 'day' | 'month',
+  spend: bigint,
+  budget: bigint | undefined,
+  usualShareSoFar: number,
+): Observation[] {
   if (budget === undefined || budget <= 0n || usualShareSoFar < RULE_DEFAULTS.forecastMinShare) return [];
   const subject = { channelId: channel.id, period, basis: 'forecast' as const };
   const projected = Number(spend) / usualShareSoFar;
@@ -194,7 +212,15 @@ export function budgetForecastRule(channel: ChannelConfig, period: 'day' | 'mont
       },
     ];
   }
-  if (projected <= Number(budget) || spend >= budget) return [{ kind: 'clear', rule: 'budget_overrun', subject, reason: spend >= budget ? 'the actual overrun has taken over' : 'projected spend is back within the budget' }];
+  if (projected <= Number(budget) || spend >= budget)
+    return [
+      {
+        kind: 'clear',
+        rule: 'budget_overrun',
+        subject,
+        reason: spend >= budget ? 'the actual overrun has taken over' : 'projected spend is back within the budget',
+      },
+    ];
   return [];
 }
 
@@ -217,12 +243,41 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
   const subject = { channelId: channel.id };
   const round = (x: number) => Math.round(x * 100) / 100;
   const money = (m: bigint) => formatMoney(m, channel.currency);
-  const evidence = { window: 'trailing 24 h', gmv: money(trailing24h.gmv), spend: money(trailing24h.spend), roi: round(roi), roiFloor: floor, ...(baseline === undefined ? {} : { baselineRoi7d: round(baseline), roiDropPct: dropPct }) };
+  const evidence = {
+    window: 'trailing 24 h',
+    gmv: money(trailing24h.gmv),
+    spend: money(trailing24h.spend),
+    roi: round(roi),
+    roiFloor: floor,
+    ...(baseline === undefined ? {} : { baselineRoi7d: round(baseline), roiDropPct: dropPct }),
+  };
   if (roi < floor) {
-    return [{ kind: 'breach', rule: 'roi_drop', subject, severity: 'critical', observed: round(roi), threshold: floor, summary: `${channel.name} returned ${round(roi)}× its ad spend over the last 24 h, below the floor of ${floor}×.`, evidence }];
+    return [
+      {
+        kind: 'breach',
+        rule: 'roi_drop',
+        subject,
+        severity: 'critical',
+        observed: round(roi),
+        threshold: floor,
+        summary: `${channel.name} returned ${round(roi)}× its ad spend over the last 24 h, below the floor of ${floor}×.`,
+        evidence,
+      },
+    ];
   }
   if (dropThreshold !== undefined && roi < dropThreshold) {
-    return [{ kind: 'breach', rule: 'roi_drop', subject, severity: 'warning', observed: round(roi), threshold: round(dropThreshold), summary: `${channel.name}'s ROI over the last 24 h is ${round(roi)}×, ${pctText((1 - roi / (baseline as number)) * 100)} below its 7-day ROI of ${round(baseline as number)}×.`, evidence }];
+    return [
+      {
+        kind: 'breach',
+        rule: 'roi_drop',
+        subject,
+        severity: 'warning',
+        observed: round(roi),
+        threshold: round(dropThreshold),
+        summary: `${channel.name}'s ROI over the last 24 h is ${round(roi)}×, ${pctText((1 - roi / (baseline as number)) * 100)} below its 7-day ROI of ${round(baseline as number)}×.`,
+        evidence,
+      },
+    ];
   }
   const resolveAbove = Math.max(floor, dropThreshold ?? 0) * (1 + RULE_DEFAULTS.hysteresis);
   if (roi >= resolveAbove) return [{ kind: 'clear', rule: 'roi_drop', subject, reason: `ROI recovered to ${round(roi)}×` }];
@@ -256,7 +311,8 @@ export function mismatchRule(channel: ChannelConfig, trailing24h: Totals): Obser
       },
     ];
   }
-  if (reported * 100n <= orders * BigInt(100 + RULE_DEFAULTS.mismatchPct / 2)) return [{ kind: 'clear', rule: 'conversion_mismatch', subject, reason: 'reported conversions match recorded orders again' }];
+  if (reported * 100n <= orders * BigInt(100 + RULE_DEFAULTS.mismatchPct / 2))
+    return [{ kind: 'clear', rule: 'conversion_mismatch', subject, reason: 'reported conversions match recorded orders again' }];
   return [];
 }
 

@@ -29,7 +29,12 @@ export interface WindowFacts {
  * Window totals at `nowMs` from a channel's hour buckets (keys `YYYY-MM-DDTHH` in the business timezone). Invariant:
  * each window is the exact sum of the hours it covers; hours `excludeFromBaseline` names count in no baseline.
  */
-export function windowFacts(hours: ReadonlyMap<string, Totals>, nowMs: number, timezone: string, excludeFromBaseline: (hourStartMs: number) => boolean = () => false): WindowFacts {
+export function windowFacts(
+  hours: ReadonlyMap<string, Totals>,
+  nowMs: number,
+  timezone: string,
+  excludeFromBaseline: (hourStartMs: number) => boolean = () => false,
+): WindowFacts {
   const trailing24h = zeroTotals();
   const baseline7d = zeroTotals();
   let activeHours48h = 0;

@@ -65,7 +65,12 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
   const moved = plan.moves.reduce((s, m) => s + m.amount, 0n);
   const summary =
     `Move ${money(moved)} ${ctx.currency} of daily budget: ` +
-    plan.moves.map((m) => `${money(m.amount)} from ${m.fromChannelId} (marginal ROI ${ratio(find(plan, m.fromChannelId).marginalRoi)}) to ${m.toChannelId} (${ratio(find(plan, m.toChannelId).marginalRoi)})`).join('; ') +
+    plan.moves
+      .map(
+        (m) =>
+          `${money(m.amount)} from ${m.fromChannelId} (marginal ROI ${ratio(find(plan, m.fromChannelId).marginalRoi)}) to ${m.toChannelId} (${ratio(find(plan, m.toChannelId).marginalRoi)})`,
+      )
+      .join('; ') +
     `: expected +${money(plan.gain.expected)} ${ctx.currency} GMV a day (likely between ${money(plan.gain.low)} and ${money(plan.gain.high)}), based on ${ctx.basisFrom} to ${ctx.closedDay}.`;
   const detail: BudgetReallocationProposedDetail = {
     proposalId: id,
@@ -135,11 +140,19 @@ export function reviewVerdict(record: ProposalRecord, action: ReviewAction, atMs
   const wanted = action === 'approve' ? 'approved' : 'rejected';
   if (record.decision) {
     if (record.decision.outcome === wanted) return { kind: 'repeat', decision: record.decision };
-    return { kind: 'conflict', reason: record.decision.outcome === 'expired' ? 'expired' : 'already_decided', message: `proposal ${record.id} was already ${record.decision.outcome} by ${record.decision.by} at ${new Date(record.decision.atMs).toISOString()}` };
+    return {
+      kind: 'conflict',
+      reason: record.decision.outcome === 'expired' ? 'expired' : 'already_decided',
+      message: `proposal ${record.id} was already ${record.decision.outcome} by ${record.decision.by} at ${new Date(record.decision.atMs).toISOString()}`,
+    };
   }
   if (atMs >= record.expiresAtMs) return { kind: 'conflict', reason: 'expired', message: `proposal ${record.id} expired at ${record.detail.expiresAt}` };
   if (action === 'approve' && currentBudgetsVersion !== record.budgetsVersion) {
-    return { kind: 'conflict', reason: 'budgets_changed', message: `budgets changed since the proposal was computed (it was computed against ${record.budgetsVersion}; now ${currentBudgetsVersion}); the next proposal will start from the budgets in force` };
+    return {
+      kind: 'conflict',
+      reason: 'budgets_changed',
+      message: `budgets changed since the proposal was computed (it was computed against ${record.budgetsVersion}; now ${currentBudgetsVersion}); the next proposal will start from the budgets in force`,
+    };
   }
   return { kind: 'proceed' };
 }

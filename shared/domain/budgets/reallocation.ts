@@ -109,7 +109,12 @@ export function fitResponse(points: readonly DayPoint[]): ResponseModel | undefi
   const varU = mean(u.map((x) => (x - mu) ** 2));
   if (Math.sqrt(varU) < MIN_LOG_SPREAD || usable.length < 3) {
     const b = FALLBACK_ELASTICITY;
-    return { kind: 'fallback', b, a: Math.exp(mv - b * mu), why: `spend hardly varied (its day-to-day spread is under ${Math.round(MIN_LOG_SPREAD * 100)} %), so the slope was assumed, not learned` };
+    return {
+      kind: 'fallback',
+      b,
+      a: Math.exp(mv - b * mu),
+      why: `spend hardly varied (its day-to-day spread is under ${Math.round(MIN_LOG_SPREAD * 100)} %), so the slope was assumed, not learned`,
+    };
   }
   const cov = mean(u.map((x, i) => (x - mu) * ((v[i] as number) - mv)));
   const fittedB = cov / varU;
@@ -169,10 +174,18 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
       upperBound: input.budget,
     };
     const leftAlone = (why: string, model?: ResponseModel) =>
-      assessments.set(input.channelId, { ...base, decision: 'left_alone', why, marginalRoi: model ? marginalAt(model, Number(input.budget)) : null, marginalRoiAfter: null, ...(model ? { model } : {}) });
+      assessments.set(input.channelId, {
+        ...base,
+        decision: 'left_alone',
+        why,
+        marginalRoi: model ? marginalAt(model, Number(input.budget)) : null,
+        marginalRoiAfter: null,
+        ...(model ? { model } : {}),
+      });
     const model = fitResponse(input.days);
     if (input.stale) leftAlone('its feed is stale (feed_stale is firing), so its figures cannot be trusted', model);
-    else if (usable.length < settings.minDays) leftAlone(`only ${usable.length} day(s) with both spend and sales in the window; ${settings.minDays} needed`, model);
+    else if (usable.length < settings.minDays)
+      leftAlone(`only ${usable.length} day(s) with both spend and sales in the window; ${settings.minDays} needed`, model);
     else if (input.budget <= 0n) leftAlone('it has no daily budget to move', model);
     else if (!model) leftAlone('no usable days', model);
     else {
@@ -270,8 +283,14 @@ function roundConserving(eligible: readonly Eligible[], targets: readonly number
 /** Pairs givers (lowest marginal ROI first) with receivers (highest first); the amounts sum to what moves. */
 function movesOf(channels: readonly ChannelAssessment[]): Move[] {
   const roi = (c: ChannelAssessment) => c.marginalRoi ?? 0;
-  const givers = channels.filter((c) => c.decision === 'gives').sort((x, y) => roi(x) - roi(y) || x.channelId.localeCompare(y.channelId)).map((c) => ({ id: c.channelId, left: c.before - c.after }));
-  const receivers = channels.filter((c) => c.decision === 'receives').sort((x, y) => roi(y) - roi(x) || x.channelId.localeCompare(y.channelId)).map((c) => ({ id: c.channelId, left: c.after - c.before }));
+  const givers = channels
+    .filter((c) => c.decision === 'gives')
+    .sort((x, y) => roi(x) - roi(y) || x.channelId.localeCompare(y.channelId))
+    .map((c) => ({ id: c.channelId, left: c.before - c.after }));
+  const receivers = channels
+    .filter((c) => c.decision === 'receives')
+    .sort((x, y) => roi(y) - roi(x) || x.channelId.localeCompare(y.channelId))
+    .map((c) => ({ id: c.channelId, left: c.after - c.before }));
   const moves: Move[] = [];
   let g = 0;
   let r = 0;
@@ -293,7 +312,10 @@ function movesOf(channels: readonly ChannelAssessment[]): Move[] {
  * generator, so the range is reproducible). What it measures is how much the gain rests on which days were seen.
  */
 function bootstrapGain(eligible: readonly Eligible[], after: ReadonlyMap<string, bigint>): { low: bigint; high: bigint } {
-  const seed = Number.parseInt(fnv1a64(eligible.map((e) => `${e.input.channelId}:${e.input.budget}:${e.input.days.map((d) => `${d.spend}/${d.gmv}`).join(',')}`).join(';')).slice(-8), 36);
+  const seed = Number.parseInt(
+    fnv1a64(eligible.map((e) => `${e.input.channelId}:${e.input.budget}:${e.input.days.map((d) => `${d.spend}/${d.gmv}`).join(',')}`).join(';')).slice(-8),
+    36,
+  );
   const random = mulberry32(seed);
   const gains: number[] = [];
   for (let s = 0; s < BOOTSTRAP_SAMPLES; s++) {
