@@ -55,6 +55,20 @@ async function freePort(): Promise<number> {
 /** Credentials and region DynamoDB Local accepts (it namespaces data by access key, so all clients share one). */
 const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'sentinel', secretAccessKey: 'local' } } as const;
 
+/**
+ * `sh -c WATCHDOG name parentPid java-args…`: starts Java, then polls every second that both the parent and Java are
+ * alive; whichever goes first, Java is stopped (TERM, then KILL) and the shell exits. A TERM or INT to the shell
+ * stops Java the same way.
+ */
+const WATCHDOG = [
+  'parent=$1; shift',
+  'java "$@" & java=$!',
+  'stop() { kill -TERM $java 2>/dev/null; for _ in 1 2 3 4 5; do kill -0 $java 2>/dev/null || exit 0; sleep 1; done; kill -KILL $java 2>/dev/null; exit 0; }',
+  'trap stop TERM INT HUP',
+  'while kill -0 "$parent" 2>/dev/null && kill -0 $java 2>/dev/null; do sleep 1 & wait $!; done',
+  'stop',
+].join('\n');
+
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const dir = jarDirectory();
   const port = options.port ?? (await freePort());
@@ -68,9 +82,13 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   let exited: string | undefined;
   let child: ChildProcess;
   try {
-    child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Java runs under a small shell watchdog: when this process dies — Ctrl-C, kill -9, a test runner giving up on a
+    // timed-out worker — the watchdog sees it within a second and stops Java, so DynamoDB Local never outlives us.
+    child = spawn('sh', ['-c', WATCHDOG, 'sentinel-dynamodb-local', String(process.pid), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    throw new Error(`could not start DynamoDB Local (is Java installed? apt-get install -y default-jre-headless): ${(error as Error).message}`);
+    throw new Error(`could not start DynamoDB Local (is Java installed? apt-get install -y default-jre-headless): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -85,7 +103,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     streams.destroy();
     if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
       child.once('exit', () => {
         clearTimeout(timer);
         resolve();

@@ -34,7 +34,7 @@ export function dynamoEventStore(client: DynamoDBClient, tableName: string): Eve
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
           const stored = error.Item?.[EVENT_ITEM.body]?.S;
-          if (stored === undefined) throw new Error(`event ${event.channelId}/${event.eventId} exists but its body could not be read back`);
+          if (stored === undefined) throw new Error(`event ${event.channelId}/${event.eventId} exists but its body could not be read back`, { cause: error });
           return { kind: 'exists', encoded: stored };
         }
         throw error;
