@@ -3,7 +3,8 @@ import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregat
 import { retainUntilMs } from '../shared/domain/config.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
-import { ScheduledRunner } from './runner.ts';
+import { type ScheduledPipeline, ScheduledRunner } from './runner.ts';
+import type { AggregateReader, IntakeLog, IntakeReader } from '../shared/app/ports.ts';
 
 /** The per-day fields of the replay summary, in the order SPEC §6 lists them. */
 export const SUMMARY_DAY_FIELDS = [
@@ -64,50 +65,60 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
 const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
 
+/** What `feed` drives and then summarises: a scheduled pipeline with its router, intake log and aggregates. */
+export interface ReplayTarget extends ScheduledPipeline {
+  routesToIngest(event: unknown): boolean;
+  readonly intake: IntakeLog & IntakeReader;
+  readonly aggregates: AggregateReader;
+}
+
 /**
- * `sentinel replay`: feeds the lines through the real pipeline on a fresh in-memory DynamoDB Local, in file
- * order as arrival order, and summarises what it stored. A batch is cut before a line whose (channel, eventId)
- * the batch already holds, so a later copy can never overtake an earlier one and "the first one stays" means the
- * first line. The simulated clock is the latest `time` seen; lines without one arrive at the current clock. The
- * scheduled sweep runs at every 15-minute mark the clock crosses, after everything that arrived before it, and the
- * daily proposal job at every business-day midnight it crosses.
+ * Feeds the lines through `target` in file order as arrival order, and summarises what it stored. A batch is cut
+ * before a line whose (channel, eventId) the batch already holds, so a later copy can never overtake an earlier one
+ * and "the first one stays" means the first line. The simulated clock is the latest `time` seen; lines without one
+ * arrive at the current clock. The scheduled sweep runs at every 15-minute mark the clock crosses, after everything
+ * that arrived before it, and the daily proposal job at every business-day midnight it crosses.
  */
+export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'lines' | 'onProgress' | 'batchSize'>): Promise<ReplaySummary> {
+  const started = Date.now();
+  const runner = new ScheduledRunner(target, { batchSize: options.batchSize ?? 100 });
+  let received = 0;
+  for (let index = 0; index < options.lines.length; index++) {
+    const line = options.lines[index] as string;
+    if (line.trim() === '') continue;
+    received += 1;
+    const lineNumber = index + 1;
+    const { parsed, key, timeMs } = peek(line);
+    if (timeMs !== undefined) await runner.advanceClock(timeMs);
+    if (parsed !== undefined && !target.routesToIngest(parsed)) {
+      // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
+      const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
+      await target.intake.quarantine({
+        messageId: messageIdOfLine(lineNumber),
+        reason: 'unknown_detail_type',
+        message: 'no rule on the bus routes this event to ingest',
+        payload: line,
+        atMs: runner.clockMs,
+        retainUntilMs: retainUntilMs(target.config, 'logs', runner.clockMs),
+        ...(typeof eventId === 'string' ? { eventId } : {}),
+      });
+      continue;
+    }
+    await runner.offer({ message: { messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: runner.clockMs }, ...(key === undefined ? {} : { key }) });
+    if (options.onProgress && received % 1000 === 0)
+      options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
+  }
+  await runner.flush();
+  await target.aggregate();
+  options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
+  return summarise(target, received);
+}
+
+/** `sentinel replay`: {@link feed} through the real pipeline on a fresh DynamoDB Local. */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const pipeline = await LocalPipeline.start({ ...options, deliver: (event) => options.emit?.(JSON.stringify(event)) });
-  const started = Date.now();
-  const batchSize = options.batchSize ?? 100;
   try {
-    const runner = new ScheduledRunner(pipeline, { batchSize });
-    let received = 0;
-    for (let index = 0; index < options.lines.length; index++) {
-      const line = options.lines[index] as string;
-      if (line.trim() === '') continue;
-      received += 1;
-      const lineNumber = index + 1;
-      const { parsed, key, timeMs } = peek(line);
-      if (timeMs !== undefined) await runner.advanceClock(timeMs);
-      if (parsed !== undefined && !pipeline.routesToIngest(parsed)) {
-        // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
-        const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
-        await pipeline.intake.quarantine({
-          messageId: messageIdOfLine(lineNumber),
-          reason: 'unknown_detail_type',
-          message: 'no rule on the bus routes this event to ingest',
-          payload: line,
-          atMs: runner.clockMs,
-          retainUntilMs: retainUntilMs(pipeline.config, 'logs', runner.clockMs),
-          ...(typeof eventId === 'string' ? { eventId } : {}),
-        });
-        continue;
-      }
-      await runner.offer({ message: { messageId: messageIdOfLine(lineNumber), body: line, sentAtMs: runner.clockMs }, ...(key === undefined ? {} : { key }) });
-      if (options.onProgress && received % 1000 === 0)
-        options.onProgress({ linesDone: index + 1, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
-    }
-    await runner.flush();
-    await pipeline.aggregate();
-    options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
-    const summary = await summarise(pipeline, received);
+    const summary = await feed(pipeline, options);
     await options.afterReplay?.(pipeline);
     return summary;
   } finally {
@@ -121,7 +132,7 @@ function summaryDay(totals: Totals, currency: string): SummaryDay {
   return day;
 }
 
-async function summarise(pipeline: LocalPipeline, received: number): Promise<ReplaySummary> {
+async function summarise(pipeline: ReplayTarget, received: number): Promise<ReplaySummary> {
   const channels: ReplaySummary['channels'] = {};
   let accepted = 0n;
   for (const channel of pipeline.config.channels) {

@@ -1,14 +1,27 @@
 import { bucketOf } from '../shared/kernel/time.ts';
 import { SWEEP_INTERVAL_MS } from '../shared/app/alerting.ts';
-import type { QueuedMessage } from './local-queue.ts';
-import type { LocalPipeline } from './pipeline.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
+import type { SentinelConfig } from '../shared/domain/config.ts';
+import type { DeliveryReport, QueuedMessage } from './local-queue.ts';
 
 /** A delivery for the runner: an SQS message, the arrival time the clock moves to, and its (channel, eventId). */
 export interface Arrival {
   readonly message: QueuedMessage;
   readonly timeMs?: number;
   readonly key?: string;
+}
+
+/**
+ * What the runner drives: the ingest queue's consumer, the stream's, and the two scheduled jobs, at a clock it sets.
+ * The embedded pipeline (DynamoDB Local) and the in-memory one (`sentinel backtest`) both are one.
+ */
+export interface ScheduledPipeline {
+  readonly config: SentinelConfig;
+  nowMs: number;
+  ingest(messages: readonly QueuedMessage[]): Promise<DeliveryReport>;
+  aggregate(): Promise<number>;
+  sweep(): Promise<void>;
+  propose(): Promise<ProposeReport & { published: number }>;
 }
 
 /**
@@ -25,7 +38,7 @@ export class ScheduledRunner {
   private keys = new Set<string>();
 
   constructor(
-    private readonly pipeline: LocalPipeline,
+    private readonly pipeline: ScheduledPipeline,
     private readonly options: { batchSize?: number; onDeadLetter?: (ids: string[]) => void; onProposeReport?: (report: ProposeReport) => void } = {},
   ) {}
 

@@ -14,12 +14,15 @@ import { dynamoBudgetStore } from '../adapters/budget-store.ts';
 import { dynamoConfigSource } from '../adapters/config-store.ts';
 import { dynamoEventStore } from '../adapters/event-store.ts';
 import { dynamoIntakeLog } from '../adapters/intake-log.ts';
+import { memoryAggregateStore, memoryAlertStore, memoryBudgetStore, memoryEventStore, memoryIntakeLog, staticConfigSource } from '../adapters/memory.ts';
 import { dynamoOutbox } from '../adapters/outbox.ts';
 import type { TableNames } from '../adapters/tables.ts';
 import { makeAlerting } from '../app/alerting.ts';
 import { budgetedConfigSource } from '../app/budgeted-config.ts';
 import { makeBudgeting } from '../app/budgeting.ts';
 import type { AggregateReader, AggregateStore, BudgetStore, EventPublisher, EventStore } from '../app/ports.ts';
+import { budgetsHashOf } from '../domain/budgets/book.ts';
+import type { SentinelConfig } from '../domain/config.ts';
 
 export interface Wiring {
   /** The DynamoDB client, asked for on first use (a function that stores nothing never creates one). */
@@ -115,3 +118,27 @@ export const budgetingOf = (w: Wiring) =>
       config: freshConfigOf(w),
     }),
   );
+
+/**
+ * Every service on in-memory adapters (`shared/adapters/memory.ts`): the same use cases with no database, for
+ * `sentinel backtest`. The configuration is fixed for the run, so nothing is cached on a timer.
+ */
+export function memoryServices(config: SentinelConfig, publisher: EventPublisher) {
+  const events = memoryEventStore();
+  const intake = memoryIntakeLog();
+  const aggregates = memoryAggregateStore();
+  const alerts = memoryAlertStore();
+  const configSource = staticConfigSource(config);
+  const budgets = memoryBudgetStore(alerts.outbox, () => budgetsHashOf(config));
+  return {
+    events,
+    intake,
+    aggregates,
+    alerts,
+    budgets,
+    config: configSource,
+    budgetedConfig: budgetedConfigSource(configSource, budgets, Number.POSITIVE_INFINITY),
+    alerting: makeAlerting({ alerts, aggregates, publisher }),
+    budgeting: makeBudgeting({ aggregates, alerts, budgets, outbox: alerts.outbox, publisher, config: configSource }),
+  };
+}

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { generateDemo, matchIncidents } from '../../local/demo-scenario.ts';
-import { replay } from '../../local/replay.ts';
+import { backtest } from '../../local/backtest.ts';
 import { outboundEvents } from '../../events/outbound.ts';
 import './harness.ts';
 
-describe('replay of the demo scenario', () => {
+// The whole 14-day demo runs through `sentinel backtest`: the same domain code as replay on in-memory ports, in seconds
+// instead of minutes. That both publish the same lines is proven on their own in backtest.test.ts.
+describe('the demo scenario', () => {
   it('catches every staged incident, raises nothing else, and resolves what it raised', async () => {
     const demo = generateDemo({ days: 14 }); // exactly `npm run demo`'s scenario
     const outbound: { 'detail-type': string; time: string; source: string; detail: Record<string, unknown> }[] = [];
-    await replay({ config: demo.config, lines: demo.lines, emit: (line) => outbound.push(JSON.parse(line)) });
+    await backtest({ config: demo.config, lines: demo.lines, emit: (line) => outbound.push(JSON.parse(line)) });
 
     for (const e of outbound) {
       expect(e.source).toBe('channel-sentinel');

@@ -1,0 +1,232 @@
+/**
+ * Every port in memory, with the semantics of the DynamoDB adapters they stand in for — conditional writes that
+ * refuse, reads in sort-key order, the outbox by (time, seq), the intake log keyed by (arrival day, message id) — so
+ * the use cases run unchanged with no database (`sentinel backtest`, tests). Single process, single writer.
+ */
+import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import type { AlertState } from '../domain/alerts/alert.ts';
+import type { BudgetBook } from '../domain/budgets/book.ts';
+import type { ProposalRecord } from '../domain/budgets/proposal.ts';
+import { compareText } from '../kernel/compare.ts';
+import type {
+  AggregateReader,
+  AggregateStore,
+  AlertStore,
+  AuditEntry,
+  BudgetStore,
+  ConfigSource,
+  DecideConflict,
+  Duplicate,
+  EventStore,
+  IntakeLog,
+  IntakeReader,
+  Outbox,
+  OutboxEntry,
+  Quarantined,
+} from '../app/ports.ts';
+import type { SentinelConfig } from '../domain/config.ts';
+
+/** An accepted event as the stream would carry it: its place in the shard and the stored item. */
+export interface MemoryStreamRecord {
+  readonly sequenceNumber: string;
+  readonly encoded: string;
+  readonly hour: string;
+  readonly arrivedAtMs: number;
+}
+
+/** The event store with its stream: `drain()` hands over what was inserted since the last drain, in commit order. */
+export function memoryEventStore(): EventStore & { drain(): MemoryStreamRecord[] } {
+  const stored = new Map<string, string>();
+  let stream: MemoryStreamRecord[] = [];
+  let sequence = 0;
+  return {
+    async putIfAbsent(event) {
+      const key = `${event.channelId}\u0000${event.eventId}`;
+      const existing = stored.get(key);
+      if (existing !== undefined) return { kind: 'exists', encoded: existing };
+      stored.set(key, event.encoded);
+      sequence += 1;
+      stream.push({ sequenceNumber: String(sequence), encoded: event.encoded, hour: event.hour, arrivedAtMs: event.arrivedAtMs });
+      return { kind: 'stored' };
+    },
+    drain() {
+      const out = stream;
+      stream = [];
+      return out;
+    },
+  };
+}
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function memoryIntakeLog(): IntakeLog & IntakeReader {
+  const quarantined = new Map<string, Quarantined>();
+  const duplicates = new Map<string, Duplicate>();
+  return {
+    async quarantine(entry) {
+      quarantined.set(`${utcDay(entry.atMs)}\u0000${entry.messageId}`, entry);
+    },
+    async duplicate(entry) {
+      duplicates.set(`${utcDay(entry.atMs)}\u0000${entry.messageId}`, entry);
+    },
+    quarantined: async () => [...quarantined.values()],
+    duplicates: async () => [...duplicates.values()],
+  };
+}
+
+/** Hour totals per channel, with the hour keys kept sorted so a range read costs a binary search, not a scan. */
+export function memoryAggregateStore(): AggregateStore & AggregateReader {
+  const checkpoints = new Map<string, string>();
+  const channels = new Map<string, { hours: Map<string, Totals>; sorted: string[] }>();
+  const lowerBound = (keys: readonly string[], key: string) => {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((keys[mid] as string) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return {
+    readCheckpoint: async (shardKey) => checkpoints.get(shardKey),
+    async commit(shardKey, expected, next, deltas) {
+      if (checkpoints.get(shardKey) !== expected) return 'checkpoint_moved';
+      checkpoints.set(shardKey, next);
+      for (const delta of deltas) {
+        let channel = channels.get(delta.channelId);
+        if (!channel) channels.set(delta.channelId, (channel = { hours: new Map(), sorted: [] }));
+        let totals = channel.hours.get(delta.hour);
+        if (!totals) {
+          channel.hours.set(delta.hour, (totals = zeroTotals()));
+          channel.sorted.splice(lowerBound(channel.sorted, delta.hour), 0, delta.hour);
+        }
+        addInto(totals, delta.totals);
+      }
+      return 'committed';
+    },
+    async hours(channelId, range) {
+      const channel = channels.get(channelId);
+      const out = new Map<string, Totals>();
+      if (!channel) return out;
+      const from = range ? lowerBound(channel.sorted, range.fromHour) : 0;
+      for (let i = from; i < channel.sorted.length; i++) {
+        const hour = channel.sorted[i] as string;
+        if (range && hour > range.toHour) break;
+        out.set(hour, { ...(channel.hours.get(hour) as Totals) });
+      }
+      return out;
+    },
+  };
+}
+
+function memoryOutboxes(): Outbox & { add(entries: readonly OutboxEntry[]): void } {
+  const partitions = new Map<string, Map<string, OutboxEntry>>();
+  const sk = (e: OutboxEntry) => `${String(e.timeMs).padStart(15, '0')}#${e.seq}`;
+  return {
+    add(entries) {
+      for (const entry of entries) {
+        let partition = partitions.get(entry.channelId);
+        if (!partition) partitions.set(entry.channelId, (partition = new Map()));
+        partition.set(sk(entry), entry);
+      }
+    },
+    async pending(partition) {
+      return [...(partitions.get(partition)?.entries() ?? [])].sort(([a], [b]) => compareText(a, b)).map(([, e]) => e);
+    },
+    async published(entry) {
+      partitions.get(entry.channelId)?.delete(sk(entry));
+    },
+  };
+}
+
+/** Alert states (versioned, per fingerprint) and the outboxes — of the alerts and of the budgets alike. */
+export function memoryAlertStore(
+  outbox: ReturnType<typeof memoryOutboxes> = memoryOutboxes(),
+): AlertStore & { readonly outbox: Outbox & { add(entries: readonly OutboxEntry[]): void } } {
+  const channels = new Map<string, { alerts: Map<string, { state: AlertState; version: number }>; lastEventAtMs?: number }>();
+  const channel = (id: string) => {
+    let c = channels.get(id);
+    if (!c) channels.set(id, (c = { alerts: new Map() }));
+    return c;
+  };
+  return {
+    outbox,
+    get: async (channelId, fingerprint) => channel(channelId).alerts.get(fingerprint),
+    async list(channelId) {
+      const c = channel(channelId);
+      return { alerts: [...c.alerts.entries()].sort(([a], [b]) => compareText(a, b)).map(([, e]) => ({ ...e })), lastEventAtMs: c.lastEventAtMs };
+    },
+    async save(channelId, states, expectedVersion, entries) {
+      const last = states[states.length - 1];
+      if (!last) return 'saved';
+      const alerts = channel(channelId).alerts;
+      if ((alerts.get(last.fingerprint)?.version ?? 0) !== expectedVersion) return 'conflict';
+      alerts.set(last.fingerprint, { state: last, version: expectedVersion + 1 });
+      outbox.add(entries);
+      return 'saved';
+    },
+    async touchChannel(channelId, lastEventAtMs) {
+      const c = channel(channelId);
+      if (c.lastEventAtMs === undefined || c.lastEventAtMs < lastEventAtMs) c.lastEventAtMs = lastEventAtMs;
+    },
+    pending: (partition) => outbox.pending(partition),
+    published: (entry) => outbox.published(entry),
+  };
+}
+
+/** The budget book, proposals and audit trail; `budgetsHash` is what the stored configuration's item would carry. */
+export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[]): void }, budgetsHash: () => string): BudgetStore {
+  let book: BudgetBook | undefined;
+  const proposals = new Map<string, ProposalRecord>();
+  const audit: AuditEntry[] = [];
+  return {
+    book: async () => book,
+    async insert(record, entries) {
+      if (proposals.has(record.id)) return 'exists';
+      proposals.set(record.id, record);
+      audit.push({
+        atMs: record.createdAtMs,
+        actor: 'system',
+        action: 'proposed',
+        proposalId: record.id,
+        details: { budgetsVersion: record.budgetsVersion, moves: record.detail.moves, expectedGain: record.detail.expectedGain },
+      });
+      outbox.add(entries);
+      return 'saved';
+    },
+    get: async (id) => proposals.get(id),
+    async list(status) {
+      return [...proposals.values()]
+        .filter((r) => status === undefined || r.status === status)
+        .sort((a, b) => b.createdAtMs - a.createdAtMs || compareText(b.id, a.id));
+    },
+    async decide(record, decision, entries, next) {
+      const current = proposals.get(record.id);
+      const failed: DecideConflict[] = [];
+      if (!current || current.status !== 'pending' || (next && current.expiresAtMs <= decision.atMs)) failed.push('proposal');
+      if (next && (book?.counter ?? 0) !== next.expectedCounter) failed.push('budgets');
+      if (next && budgetsHash() !== next.next.basis) failed.push('config');
+      if (failed.length > 0) return { ok: false, failed };
+      proposals.set(record.id, { ...(current as ProposalRecord), status: decision.outcome, decision });
+      if (next) book = next.next;
+      audit.push({
+        atMs: decision.atMs,
+        actor: decision.by,
+        action: decision.outcome,
+        proposalId: record.id,
+        details: {
+          ...(decision.reason ? { reason: decision.reason } : {}),
+          ...(decision.supersededBy ? { supersededBy: decision.supersededBy } : {}),
+          ...(next ? { budgetsVersionBefore: record.budgetsVersion, budgetsVersionAfter: decision.budgetsVersion, budgets: record.detail.budgets } : {}),
+        },
+      });
+      outbox.add(entries);
+      return { ok: true };
+    },
+    audit: async () => [...audit].sort((a, b) => a.atMs - b.atMs || compareText(a.proposalId, b.proposalId) || compareText(a.action, b.action)),
+  };
+}
+
+/** A configuration that was validated once and never changes. */
+export const staticConfigSource = (config: SentinelConfig): ConfigSource => ({ current: async () => config });
