@@ -1,5 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
+import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type { AuditEntry, BudgetStore, DecideConflict } from '../app/ports.ts';
 import { CONFIG_KEY } from './config-store.ts';
 import { type Item, queryPartition, transact } from './dynamo.ts';
@@ -65,13 +66,7 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        auditPut(tableName, {
-          atMs: record.createdAtMs,
-          actor: 'system',
-          action: 'proposed',
-          proposalId: record.id,
-          details: { budgetsVersion: record.budgetsVersion, moves: record.detail.moves, expectedGain: record.detail.expectedGain },
-        }),
+        auditPut(tableName, proposedAudit(record)),
         ...outbox.map((entry) => outboxPut(tableName, entry)),
       ];
       const outcome = await transact(client, items);
@@ -142,20 +137,7 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
           },
         );
       }
-      items.push(
-        auditPut(tableName, {
-          atMs: decision.atMs,
-          actor: decision.by,
-          action: decision.outcome,
-          proposalId: record.id,
-          details: {
-            ...(decision.reason ? { reason: decision.reason } : {}),
-            ...(decision.supersededBy ? { supersededBy: decision.supersededBy } : {}),
-            ...(book ? { budgetsVersionBefore: record.budgetsVersion, budgetsVersionAfter: decision.budgetsVersion, budgets: record.detail.budgets } : {}),
-          },
-        }),
-        ...outbox.map((entry) => outboxPut(tableName, entry)),
-      );
+      items.push(auditPut(tableName, decidedAudit(record, decision, book !== undefined)), ...outbox.map((entry) => outboxPut(tableName, entry)));
       const outcome = await transact(client, items);
       if (outcome.ok) return { ok: true };
       const failed = guards.filter((_, i) => outcome.failed.includes(i));

@@ -8,6 +8,7 @@ import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import { compareText } from '../kernel/compare.ts';
+import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type {
   AggregateReader,
   AggregateStore,
@@ -185,13 +186,7 @@ export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[])
     async insert(record, entries) {
       if (proposals.has(record.id)) return 'exists';
       proposals.set(record.id, record);
-      audit.push({
-        atMs: record.createdAtMs,
-        actor: 'system',
-        action: 'proposed',
-        proposalId: record.id,
-        details: { budgetsVersion: record.budgetsVersion, moves: record.detail.moves, expectedGain: record.detail.expectedGain },
-      });
+      audit.push(proposedAudit(record));
       outbox.add(entries);
       return 'saved';
     },
@@ -210,17 +205,7 @@ export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[])
       if (failed.length > 0) return { ok: false, failed };
       proposals.set(record.id, { ...(current as ProposalRecord), status: decision.outcome, decision });
       if (next) book = next.next;
-      audit.push({
-        atMs: decision.atMs,
-        actor: decision.by,
-        action: decision.outcome,
-        proposalId: record.id,
-        details: {
-          ...(decision.reason ? { reason: decision.reason } : {}),
-          ...(decision.supersededBy ? { supersededBy: decision.supersededBy } : {}),
-          ...(next ? { budgetsVersionBefore: record.budgetsVersion, budgetsVersionAfter: decision.budgetsVersion, budgets: record.detail.budgets } : {}),
-        },
-      });
+      audit.push(decidedAudit(record, decision, next !== undefined));
       outbox.add(entries);
       return { ok: true };
     },
