@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * One event's contract, shared by everything that touches it (after SST v2's `event()`): the publisher validates

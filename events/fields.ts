@@ -3,7 +3,7 @@
  * document all take their identifiers, instants, currencies and region codes from here, so "an ISO 8601 instant
  * with an offset" means one thing everywhere and its JSON Schema says so the same way.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isKnownCurrency } from '../shared/kernel/money.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_MAJOR_DIGITS, parseMoney } from '../shared/kernel/money.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { withoutUndefined } from '../shared/kernel/objects.ts';

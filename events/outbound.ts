@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent } from './define-event.ts';
 import { businessDay, instant } from './fields.ts';
 import { SENTINEL_SOURCE } from './routes.ts';

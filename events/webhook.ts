@@ -3,7 +3,7 @@
  * shape. The webhook function enforces it; `sentinel sign` and `sentinel push` produce it; the stack names producer
  * secrets after `PRODUCER_ID`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SENTINEL_SOURCE } from './routes.ts';
 
 /** EventBridge's limit for one PutEvents request; a webhook request is at most one PutEvents. */

@@ -4,7 +4,7 @@
  * does not set is a type error in `infra/`, not a failed cold start in production.
  */
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const name = z.string().min(1);
 const STATE_TABLE = name;

@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidTimeZone } from '../shared/kernel/time.ts';
 import { PRODUCER_ID } from '../events/webhook.ts';
 import { DEFAULT_PRODUCERS, type SentinelContext } from './settings.ts';

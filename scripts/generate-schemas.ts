@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventDefinition } from '../events/define-event.ts';
 import { inboundEvents } from '../events/inbound.ts';
 import { outboundEvents } from '../events/outbound.ts';

@@ -4,7 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Budgeting } from '../../shared/app/budgeting.ts';
 import { PROPOSAL_STATUSES, type ProposalRecord } from '../../shared/domain/budgets/proposal.ts';
 import { formatMoney } from '../../shared/kernel/money.ts';

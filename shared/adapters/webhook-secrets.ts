@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WebhookSecrets } from '../app/ports.ts';
 
 /** The secret's value: `{"current": "…", "previous": "…"}` — rotate by moving current to previous, then replacing it. */

@@ -3,7 +3,7 @@
  * announce; expire what is outdated) and the finance review (approve applies the budgets atomically, reject
  * records why). Time always comes in; every state change goes out through the outbox in the same transaction.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define-event.ts';
 import {
   BudgetReallocationApprovedEvent,

@@ -2,7 +2,7 @@
  * Outbox entries built from the contract: an entry's detail is typed by its outbound definition, so a missing or
  * misspelt field is a compile error here rather than an entry the publisher refuses at run time.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define-event.ts';
 import { AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
 import type { Notification } from '../domain/alerts/alert.ts';

@@ -3,7 +3,7 @@
  * problem listed (path and reason) and nothing of it is applied; a good one comes out with every amount already
  * in exact minor units of its channel's currency, so nothing downstream parses money again.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { minorDigits, parseMoney } from '../kernel/money.ts';
 import { isValidTimeZone, parseInstant } from '../kernel/time.ts';
 import { RULES, type RuleName } from '../../events/outbound.ts';

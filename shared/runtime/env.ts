@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Parses the function's environment at cold start. A missing or malformed variable fails initialisation with
