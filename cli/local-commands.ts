@@ -1,7 +1,7 @@
 /**
  * `sentinel start` (npm start) and `sentinel push`: the long-running local mode and a producer for it.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../events/webhook.ts';
@@ -36,7 +36,9 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalCommandError(`--port must be a port number, got "${values.port}"`);
   if (values.fresh && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
-  const hasData = existsSync(join(dataDir, 'shared-local-instance.db'));
+  // DynamoDB Local names its file after the access key and region (`sentinel_local.db`): any database file means the
+  // directory holds a configuration already, which a restart without --config keeps.
+  const hasData = existsSync(dataDir) && readdirSync(dataDir).some((file) => file.endsWith('.db'));
   const config = values.config ? loadConfig(values.config) : values.demo || !hasData ? generateDemo({ days: 14 }).config : undefined;
   const server = await LocalServer.start({ dataDir, config, port, clock });
   const { tokens, webhook } = server.credentials;

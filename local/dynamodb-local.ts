@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 
@@ -74,8 +74,10 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-disableTelemetry'];
   if (options.dataDir) {
-    mkdirSync(options.dataDir, { recursive: true });
-    args.push('-dbPath', options.dataDir);
+    // Absolute: Java runs in the jar's folder, where DynamoDB Local would resolve a relative -dbPath.
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    args.push('-dbPath', dataDir);
   } else args.push('-inMemory');
 
   let output = '';
