@@ -58,7 +58,8 @@ export class UsageError extends Error {}
 
 function readText(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

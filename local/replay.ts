@@ -1,5 +1,6 @@
 import { formatMoney } from '../shared/kernel/money.ts';
 import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
+import { admit } from '../shared/domain/admission.ts';
 import { retainUntilMs } from '../shared/domain/config.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
@@ -62,6 +63,8 @@ function peek(line: string): { parsed: unknown; key?: string; timeMs?: number } 
   }
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const messageIdOfLine = (line: number) => `line-${line}`;
 const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/, ''));
 
@@ -75,7 +78,7 @@ export interface ReplayTarget extends ScheduledPipeline {
 /**
  * Feeds the lines through `target` in file order as arrival order, and summarises what it stored. A batch is cut
  * before a line whose (channel, eventId) the batch already holds, so a later copy can never overtake an earlier one
- * and "the first one stays" means the first line. The simulated clock is the latest `time` seen; lines without one
+ * and "the first one stays" means the first line. The simulated clock is the latest `time` of an admissible line; other lines
  * arrive at the current clock. The scheduled sweep runs at every 15-minute mark the clock crosses, after everything
  * that arrived before it, and the daily proposal job at every business-day midnight it crosses.
  */
@@ -89,10 +92,14 @@ export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'l
     received += 1;
     const lineNumber = index + 1;
     const { parsed, key, timeMs } = peek(line);
-    if (timeMs !== undefined) await runner.advanceClock(timeMs);
-    if (parsed !== undefined && !target.routesToIngest(parsed)) {
+    // The clock moves only for an event that would be admitted: a malformed line, one in the future or past the
+    // lateness window, or one for an unknown channel never drags replay through years of sweeps.
+    if (timeMs !== undefined && timeMs > runner.clockMs && admit(line, target.config).ok) await runner.advanceClock(timeMs);
+    // Only an object is an event the bus can route; any other JSON value goes to ingest, which refuses it with a reason.
+    if (isObject(parsed) && !target.routesToIngest(parsed)) {
       // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
-      const eventId = (parsed as { detail?: { eventId?: unknown } }).detail?.eventId;
+      const detail = (parsed as { detail?: unknown }).detail;
+      const eventId = isObject(detail) ? detail.eventId : undefined;
       await target.intake.quarantine({
         messageId: messageIdOfLine(lineNumber),
         reason: 'unknown_detail_type',

@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { inboundEvents } from '../../events/inbound.ts';
 import { patternFor } from '../../events/define-event.ts';
+import { routes, SENTINEL_SOURCE } from '../../events/routes.ts';
 import { CONSOLE_ROUTES, FINANCE_ROUTES } from '../../functions/routes.ts';
 import { contextOf } from '../../infra/context.ts';
 import { SentinelStack } from '../../infra/sentinel-stack.ts';
@@ -96,8 +97,11 @@ describe('the CDK stack', () => {
   });
 
   it('routes exactly the inbound detail-types to the ingest queue, with the pattern built from events/', () => {
-    const ingestRule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern) === JSON.stringify(patternFor(inboundEvents)));
+    const inbound = routes.find((r) => r.id === 'InboundToIngest')?.pattern;
+    const ingestRule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern) === JSON.stringify(inbound));
     expect(ingestRule).toBeDefined();
+    // Built from the inbound definitions, from any source but our own.
+    expect(inbound).toEqual({ ...patternFor(inboundEvents), source: [{ 'anything-but': [SENTINEL_SOURCE] }] });
     expect((ingestRule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual([
       'Ad Spend Recorded',
       'Refund Recorded',

@@ -7,12 +7,14 @@ const routed = (event: Record<string, unknown>) => routes.filter((r) => matchesP
 
 describe('routes (the patterns the stack deploys and the local bus evaluates)', () => {
   it('sends exactly the inbound detail-types to ingest through the inbound rule', () => {
-    expect(routes[0]?.pattern).toEqual({ 'detail-type': inboundEvents.map((d) => d.detailType) });
+    expect(routes[0]?.pattern).toEqual({ 'detail-type': inboundEvents.map((d) => d.detailType), source: [{ 'anything-but': [SENTINEL_SOURCE] }] });
     for (const d of inboundEvents) expect(routed({ source: 'douyin.ads', 'detail-type': d.detailType })).toEqual(['InboundToIngest']);
   });
   it('sends any other producer event to ingest for quarantine, and none of our own', () => {
     expect(routed({ source: 'douyin.ads', 'detail-type': 'Order Shipped' })).toEqual(['UnknownToQuarantine']);
     expect(routed({ source: SENTINEL_SOURCE, 'detail-type': 'Alert Raised' })).toEqual([]);
+    // Our own source never comes back in, not even under an inbound detail-type.
+    expect(routed({ source: SENTINEL_SOURCE, 'detail-type': 'Sale Recorded' })).toEqual([]);
   });
 });
 

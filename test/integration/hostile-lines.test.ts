@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'sentinel-hostile-'));
+const CONFIG = { timezone: 'Asia/Shanghai', channels: [{ id: 'tmall', name: 'Tmall', kind: 'marketplace', currency: 'CNY', budget: { daily: '20000.00' } }] };
+const sale = (eventId: string, time: string, source = 'hostile.test') =>
+  JSON.stringify({
+    source,
+    'detail-type': 'Sale Recorded',
+    time,
+    detail: {
+      eventId,
+      occurredAt: '2025-01-15T18:00:00+08:00',
+      channelId: 'tmall',
+      storeId: 's',
+      orderId: `o-${eventId}`,
+      currency: 'CNY',
+      lines: [{ sku: 'A', quantity: 1, unitPrice: '10.00' }],
+    },
+  });
+
+// Issue 11's hostile lines, one file: each is counted and accepted, a duplicate or quarantined with a reason — none
+// aborts the run, none moves the simulated clock unless it is admitted (a 2099 arrival would mean 36 h of sweeps).
+const LINES = [
+  `\uFEFF${sale('first', '2025-01-15T10:05:00Z')}`, // a byte-order mark before the first line
+  'null',
+  '[]',
+  '42',
+  '"a string"',
+  '{}',
+  sale('from-2099', '2099-01-01T00:00:00Z'), // arrives in 2099, happened in 2025: too late, and no clock jump
+  sale('ours', '2025-01-15T10:06:00Z', 'channel-sentinel'), // our own source never comes back in
+  sale('last', '2025-01-15T10:07:00Z'),
+];
+
+async function sentinel(command: 'replay' | 'backtest') {
+  const config = join(dir, 'config.json');
+  const events = join(dir, 'events.ndjson');
+  const summary = join(dir, `${command}-summary.json`);
+  writeFileSync(config, JSON.stringify(CONFIG));
+  writeFileSync(events, LINES.map((l) => `${l}\n`).join(''));
+  await run(
+    process.execPath,
+    ['bin/sentinel.js', command, '--config', config, '--events', events, '--summary', summary, '--out', join(dir, `${command}.ndjson`)],
+    { cwd: process.cwd() },
+  );
+  return JSON.parse(readFileSync(summary, 'utf8')) as { events: Record<string, number>; quarantine: { line: number; reason: string }[] };
+}
+
+describe('hostile lines', () => {
+  it.each(['backtest', 'replay'] as const)(
+    '%s accounts for every line, exits 0, and refuses each with its reason',
+    async (command) => {
+      const summary = await sentinel(command);
+      expect(summary.events).toEqual({ received: LINES.length, accepted: 2, duplicates: 0, quarantined: LINES.length - 2 });
+      expect(summary.quarantine.map((q) => `${q.line} ${q.reason}`)).toEqual([
+        '2 schema_error',
+        '3 schema_error',
+        '4 schema_error',
+        '5 schema_error',
+        '6 unknown_detail_type', // an object no rule of the bus matches (it names no source)
+        '7 too_late',
+        '8 unknown_detail_type',
+      ]);
+    },
+    120_000,
+  );
+});
