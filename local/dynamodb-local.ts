@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -52,8 +53,34 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Credentials and region DynamoDB Local accepts (it namespaces data by access key, so all clients share one). */
-const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'sentinel', secretAccessKey: 'local' } } as const;
+const REGION = 'local';
+/** The access key every earlier version used for every data directory; its database file is adopted on first start. */
+const LEGACY_ACCESS_KEY = 'sentinel';
+/** Where a data directory keeps its access key (owner-only). */
+export const ACCESS_KEY_FILE = 'dynamodb-local.key';
+/**
+ * An origin no browser page can have (`.invalid` never resolves): DynamoDB Local answers CORS with `*` by default,
+ * which would let any web page open in the user's browser call it.
+ */
+const CORS_ALLOW_LIST = 'https://sentinel.invalid';
+
+/**
+ * The access key this database is opened with. DynamoDB Local has no authentication and no bind option (it listens on
+ * every interface), but it keeps one separate database per access key: a key nobody else knows is a namespace nobody
+ * else sees. Random per run in memory; per data directory, kept in {@link ACCESS_KEY_FILE} (mode 0600).
+ */
+function accessKeyFor(dataDir: string | undefined): string {
+  const fresh = () => `sentinel${randomBytes(16).toString('hex')}`;
+  if (!dataDir) return fresh();
+  const file = join(dataDir, ACCESS_KEY_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = fresh();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  // A database written under the old fixed key becomes this key's (DynamoDB Local names the file key_region.db).
+  const legacy = join(dataDir, `${LEGACY_ACCESS_KEY}_${REGION}.db`);
+  if (existsSync(legacy)) renameSync(legacy, join(dataDir, `${key}_${REGION}.db`));
+  return key;
+}
 
 /**
  * `sh -c WATCHDOG name parentPid java-args…`: starts Java, then polls every second that both the parent and Java are
@@ -72,13 +99,27 @@ const WATCHDOG = [
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const dir = jarDirectory();
   const port = options.port ?? (await freePort());
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-disableTelemetry'];
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    '-cors',
+    CORS_ALLOW_LIST,
+  ];
   if (options.dataDir) {
     // Absolute: Java runs in the jar's folder, where DynamoDB Local would resolve a relative -dbPath.
     const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     args.push('-dbPath', dataDir);
   } else args.push('-inMemory');
+  // Before Java starts: adopting a legacy database file renames it.
+  const clientConfig = {
+    region: REGION,
+    credentials: { accessKeyId: accessKeyFor(options.dataDir === undefined ? undefined : resolve(options.dataDir)), secretAccessKey: 'local' },
+  };
 
   let output = '';
   let exited: string | undefined;
@@ -98,8 +139,8 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   child.on('exit', (code, signal) => (exited ??= `exited with ${code ?? signal}`));
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const dynamo = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 10 });
-  const streams = new DynamoDBStreamsClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 10 });
+  const dynamo = new DynamoDBClient({ ...clientConfig, endpoint, maxAttempts: 10 });
+  const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint, maxAttempts: 10 });
   const stop = async () => {
     dynamo.destroy();
     streams.destroy();
@@ -118,7 +159,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local ${exited}\n${output.slice(-2000)}`);
     try {
-      await new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 1 }).send(new ListTablesCommand({}));
+      await new DynamoDBClient({ ...clientConfig, endpoint, maxAttempts: 1 }).send(new ListTablesCommand({}));
       break;
     } catch {
       if (Date.now() > deadline) {
