@@ -7,8 +7,18 @@ import * as z from 'zod';
 import { isKnownCurrency } from '../shared/kernel/money.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 
-/** An id a producer or an operator chose (eventId, channelId, storeId, sku, …): non-empty, at most 128 characters. */
-export const identifier = z.string().min(1).max(128);
+/** A lone UTF-16 surrogate: not text. Stored as UTF-8 it would become U+FFFD, and two distinct ids one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * An id a producer or an operator chose (eventId, channelId, storeId, sku, …): non-empty, at most 128 characters,
+ * well-formed Unicode.
+ */
+export const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (it has a lone surrogate)');
 
 /** An ISO 8601 timestamp with an offset (or `Z`) naming a real calendar date. */
 export const instant = z

@@ -2,8 +2,14 @@ import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } 
 import { EVENT_ITEM, ttlSeconds } from './tables.ts';
 import type { EventStore } from '../app/ports.ts';
 
+/**
+ * The events table's key of `(channelId, eventId)`: `channelId#eventId` with `\` and `#` escaped in both parts, so no two
+ * distinct pairs share a key (`cn` + `jp#e1` is `cn#jp\#e1`, `cn#jp` + `e1` is `cn\#jp#e1`). Ids without those
+ * characters keep the plain form.
+ */
 export function eventKey(channelId: string, eventId: string): string {
-  return `${channelId}#${eventId}`;
+  const escape = (part: string) => part.replace(/[\\#]/g, '\\$&');
+  return `${escape(channelId)}#${escape(eventId)}`;
 }
 
 /**

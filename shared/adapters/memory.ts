@@ -42,7 +42,7 @@ export function memoryEventStore(): EventStore & { drain(): MemoryStreamRecord[]
   let sequence = 0;
   return {
     async putIfAbsent(event) {
-      const key = `${event.channelId}\u0000${event.eventId}`;
+      const key = JSON.stringify([event.channelId, event.eventId]);
       const existing = stored.get(key);
       if (existing !== undefined) return { kind: 'exists', encoded: existing };
       stored.set(key, event.encoded);

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-hostile-'));
-const CONFIG = { timezone: 'Asia/Shanghai', channels: [{ id: 'tmall', name: 'Tmall', kind: 'marketplace', currency: 'CNY', budget: { daily: '20000.00' } }] };
-const sale = (eventId: string, time: string, source = 'hostile.test') =>
+const channel = (id: string) => ({ id, name: id, kind: 'marketplace', currency: 'CNY', budget: { daily: '20000.00' } });
+const CONFIG = { timezone: 'Asia/Shanghai', channels: [channel('tmall'), channel('cn'), channel('cn#jp')] };
+const sale = (eventId: string, time: string, source = 'hostile.test', channelId = 'tmall') =>
   JSON.stringify({
     source,
     'detail-type': 'Sale Recorded',
@@ -16,7 +17,7 @@ const sale = (eventId: string, time: string, source = 'hostile.test') =>
     detail: {
       eventId,
       occurredAt: '2025-01-15T18:00:00+08:00',
-      channelId: 'tmall',
+      channelId,
       storeId: 's',
       orderId: `o-${eventId}`,
       currency: 'CNY',
@@ -35,7 +36,10 @@ const LINES = [
   '{}',
   sale('from-2099', '2099-01-01T00:00:00Z'), // arrives in 2099, happened in 2025: too late, and no clock jump
   sale('ours', '2025-01-15T10:06:00Z', 'channel-sentinel'), // our own source never comes back in
-  sale('last', '2025-01-15T10:07:00Z'),
+  sale('jp#e1', '2025-01-15T10:07:00Z', 'hostile.test', 'cn'), // these two are distinct events, not one
+  sale('e1', '2025-01-15T10:07:00Z', 'hostile.test', 'cn#jp'),
+  sale('lone-\ud800-surrogate', '2025-01-15T10:07:00Z'), // stored as UTF-8 it would become U+FFFD: refused
+  sale('last', '2025-01-15T10:08:00Z'),
 ];
 
 async function sentinel(command: 'replay' | 'backtest') {
@@ -57,7 +61,7 @@ describe('hostile lines', () => {
     '%s accounts for every line, exits 0, and refuses each with its reason',
     async (command) => {
       const summary = await sentinel(command);
-      expect(summary.events).toEqual({ received: LINES.length, accepted: 2, duplicates: 0, quarantined: LINES.length - 2 });
+      expect(summary.events).toEqual({ received: LINES.length, accepted: 4, duplicates: 0, quarantined: LINES.length - 4 });
       expect(summary.quarantine.map((q) => `${q.line} ${q.reason}`)).toEqual([
         '2 schema_error',
         '3 schema_error',
@@ -66,6 +70,7 @@ describe('hostile lines', () => {
         '6 unknown_detail_type', // an object no rule of the bus matches (it names no source)
         '7 too_late',
         '8 unknown_detail_type',
+        '11 schema_error',
       ]);
     },
     120_000,
