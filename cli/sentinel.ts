@@ -24,9 +24,9 @@ Usage:
       runs the history under both configurations and prints the alerts and proposals that appear, disappear or
       change with --config (the candidate) against --against (the baseline); --out then gets --config's events.
   sentinel demo [--seed N] [--days N] [--volume X] [--dir DIR]
-      Generates the demo scenario (7 channels, 14 days around Double 11), replays it, prints the KPIs, the
-      alerts and the budget proposal, approves it and shows the budgets after. Its database is kept in
-      DIR/db (default .sentinel/demo/db) for the commands below.
+      Generates the demo scenario (7 channels, 14 days around Double 11) into DIR (default .sentinel/demo),
+      replays it on a database in memory, prints the KPIs, the alerts and the budget proposal, approves it and
+      shows the budgets after. To review its proposals yourself, replay DIR's files with --data (it prints how).
   sentinel proposals list [--status pending|approved|rejected|expired]
   sentinel proposals show ID
   sentinel proposals approve ID [--reason TEXT] [--reviewer NAME]
@@ -183,9 +183,34 @@ async function demoCommand(args: string[]) {
   });
 }
 
+/**
+ * The usage of one command: its group of lines in {@link USAGE} (one or more `sentinel …` lines and the description
+ * under them), or `undefined` for a command the usage does not know.
+ */
+export function usageOf(command: string): string | undefined {
+  const groups: string[][] = [];
+  let previousWasHeader = false;
+  for (const line of USAGE.split('\n')) {
+    const header = line.startsWith('  sentinel ');
+    if (header && !previousWasHeader) groups.push([]);
+    if ((header || line.startsWith('      ')) && groups.length > 0) (groups[groups.length - 1] as string[]).push(line);
+    previousWasHeader = header;
+  }
+  const group = groups.find((g) => g.some((line) => line.startsWith(`  sentinel ${command} `) || line === `  sentinel ${command}`));
+  return group ? `Usage:\n${group.join('\n')}` : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   routeLogsToStderr(process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR');
   const [command, ...rest] = argv;
+  // `sentinel <command> --help`: that command's usage, exit 0.
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const usage = usageOf(command);
+    if (usage) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+  }
   try {
     switch (command) {
       case 'replay':

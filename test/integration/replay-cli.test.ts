@@ -179,6 +179,29 @@ describe('sentinel replay', () => {
   });
 });
 
+describe('sentinel <command> --help', () => {
+  it('answers every command with its own usage and exit 0', async () => {
+    const commands = {
+      replay: 'sentinel replay --config',
+      backtest: 'sentinel backtest --config',
+      demo: 'sentinel demo',
+      proposals: 'sentinel proposals list',
+      budgets: 'sentinel budgets',
+      start: 'sentinel start',
+      push: 'sentinel push',
+      config: 'sentinel config push',
+      sign: 'sentinel sign',
+    };
+    const answers = await Promise.all(Object.keys(commands).map((command) => sentinel(command, '--help')));
+    Object.values(commands).forEach((usage, i) => {
+      expect(answers[i]?.code, usage).toBe(0);
+      expect(answers[i]?.stdout, usage).toContain(usage);
+      // Its own usage only, not the whole page.
+      expect(answers[i]?.stdout, usage).not.toContain('Exit status');
+    });
+  });
+});
+
 describe('sentinel proposals and budgets, against a replay kept with --data', () => {
   it('lists, approves (once), refuses a late reject, and shows the budgets after', async () => {
     const data = join(dir, 'budgets-db');
