@@ -8,6 +8,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 export const SIGNATURE_SCHEME = 'v1';
+/** A SHA-256 digest as hex: the only form a signature's value may take. */
+const HEX_DIGEST = /^[0-9a-f]{64}$/i;
 
 export type SignatureFailure = 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature';
 export type Verification = { readonly ok: true } | { readonly ok: false; readonly reason: SignatureFailure };
@@ -31,11 +33,15 @@ export function verifySignature(
   if (!timestamp || !signature) return { ok: false, reason: 'missing_headers' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'bad_timestamp' };
   if (Math.abs(nowMs - Number(timestamp) * 1000) > SIGNATURE_TOLERANCE_MS) return { ok: false, reason: 'stale_timestamp' };
+  // Exactly 64 hex digits: Node's hex decoder stops at the first character that is not one (and drops an odd last
+  // digit), so without this a valid signature followed by anything at all would still verify.
   const offered = signature
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part.startsWith(`${SIGNATURE_SCHEME}=`))
-    .map((part) => Buffer.from(part.slice(SIGNATURE_SCHEME.length + 1), 'hex'));
+    .map((part) => part.slice(SIGNATURE_SCHEME.length + 1))
+    .filter((hex) => HEX_DIGEST.test(hex))
+    .map((hex) => Buffer.from(hex, 'hex'));
   let matched = false;
   for (const secret of secrets) {
     const expected = createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest();

@@ -95,6 +95,13 @@ describe('POST /events (signed webhooks)', () => {
     ],
     ['a signature over another timestamp', () => signed(payload, { signature: signatureOf(CURRENT, seconds(NOW - 1000), payload) }), 401, /bad signature/],
     ['a truncated signature', () => signed(payload, { signature: signatureOf(CURRENT, seconds(NOW), payload).slice(0, 20) }), 401, /bad signature/],
+    ['a valid signature with a digit after it', () => signed(payload, { signature: `${signatureOf(CURRENT, seconds(NOW), payload)}0` }), 401, /bad signature/],
+    [
+      'a valid signature with garbage after it',
+      () => signed(payload, { signature: `${signatureOf(CURRENT, seconds(NOW), payload)}zz-garbage` }),
+      401,
+      /bad signature/,
+    ],
     ['an oversize body', () => signed('x'.repeat(MAX_WEBHOOK_BYTES + 1)), 413, /at most/],
     ['a signed body that is not JSON', () => signed('{not json'), 400, /not valid JSON/],
     ['a signed event posing as Channel Sentinel', () => signed(JSON.stringify({ ...JSON.parse(payload), source: 'channel-sentinel' })), 400, /reserved/],
