@@ -179,6 +179,26 @@ describe('sentinel replay', () => {
   });
 });
 
+describe('sentinel sign and config push refuse what they cannot use, exit 2', () => {
+  it('names the missing body file, and lists a bad configuration before touching any table', async () => {
+    const sign = await sentinel('sign', '--secret', 'abcdefghijklmnopqrstuvwxyz', '--body', join(dir, 'missing-body.json'));
+    expect(sign.code).toBe(2);
+    expect(sign.stderr).toMatch(/cannot read body file .*missing-body\.json: ENOENT/);
+    const push = await sentinel(
+      'config',
+      'push',
+      '--table',
+      'no-such-table',
+      '--config',
+      write('bad-push.json', JSON.stringify({ timezone: 'Mars/Olympus', channels: [] })),
+    );
+    expect(push.code).toBe(2);
+    expect(push.stderr).toMatch(/refused, nothing stored:\n {2}- timezone: .*\n {2}- channels:/);
+    const notJson = await sentinel('config', 'push', '--table', 'no-such-table', '--config', write('not-json.json', '{'));
+    expect([notJson.code, notJson.stderr]).toEqual([2, expect.stringMatching(/is not valid JSON/)]);
+  });
+});
+
 describe('sentinel <command> --help', () => {
   it('answers every command with its own usage and exit 0', async () => {
     const commands = {
