@@ -8,6 +8,7 @@ import { budgetsCommand, DEFAULT_DATA_DIR, proposalsCommand, ReviewRefused } fro
 import { CommandError, configPushCommand, signCommand } from './deploy-commands.ts';
 import { LocalCommandError, pushCommand, startCommand } from './local-commands.ts';
 import { progressPrinter } from './progress.ts';
+import { ConfigUnavailableError } from '../shared/app/ports.ts';
 import type { DeliveredEvent } from '../local/local-publisher.ts';
 
 const USAGE = `Channel Sentinel
@@ -270,6 +271,7 @@ async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof CommandError ||
       error instanceof LocalCommandError ||
+      error instanceof ConfigUnavailableError ||
       (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);
     if (!usage && process.env.SENTINEL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

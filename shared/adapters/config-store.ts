@@ -1,7 +1,11 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { itemSize } from './item-size.ts';
 import { budgetsHashOf } from '../domain/budgets/book.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../domain/config.ts';
 import { ConfigUnavailableError, type ConfigSource } from '../app/ports.ts';
+
+/** DynamoDB's item size limit (400 KB). */
+const MAX_ITEM_BYTES = 400 * 1024;
 
 /** The configuration item; it also carries `budgetsHash`, which budget approvals check in their transaction. */
 export const CONFIG_KEY = { pk: { S: 'CONFIG' }, sk: { S: 'CURRENT' } };
@@ -30,11 +34,13 @@ export function dynamoConfigSource(client: DynamoDBClient, tableName: string, ma
 export async function storeConfig(client: DynamoDBClient, tableName: string, document: unknown, atMs: number): Promise<SentinelConfig> {
   const parsed = parseConfig(document);
   if (!parsed.ok) throw new ConfigUnavailableError(`configuration refused:\n${describeProblems(parsed.problems)}`);
-  await client.send(
-    new PutItemCommand({
-      TableName: tableName,
-      Item: { ...CONFIG_KEY, document: { S: JSON.stringify(document) }, budgetsHash: { S: budgetsHashOf(parsed.config) }, updatedAt: { N: String(atMs) } },
-    }),
-  );
+  const item = { ...CONFIG_KEY, document: { S: JSON.stringify(document) }, budgetsHash: { S: budgetsHashOf(parsed.config) }, updatedAt: { N: String(atMs) } };
+  const size = itemSize(item);
+  if (size > MAX_ITEM_BYTES) {
+    throw new ConfigUnavailableError(
+      `configuration refused, nothing stored: it is ${Math.ceil(size / 1024)} KB as stored and one DynamoDB item holds at most ${MAX_ITEM_BYTES / 1024} KB (${parsed.config.channels.length} channels; split the document or trim names)`,
+    );
+  }
+  await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
   return parsed.config;
 }
