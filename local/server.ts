@@ -26,6 +26,7 @@ import { localContext } from './lambda-context.ts';
 import type { DeliveredEvent } from './local-publisher.ts';
 import { FINANCE_ROLE, LocalPipeline, READER_ROLES } from './pipeline.ts';
 import { ScheduledRunner } from './runner.ts';
+import { Spool, type SpooledEvent } from './spool.ts';
 import type { EventPublisher } from '../shared/app/ports.ts';
 
 export type ClockMode = 'wall' | 'events';
@@ -88,7 +89,8 @@ function describeDelivered(e: DeliveredEvent): string {
 }
 
 export class LocalServer {
-  private readonly queue: { line: string; timeMs: number; key?: string }[] = [];
+  private readonly queue: SpooledEvent[] = [];
+  private spool!: Spool;
   private working: Promise<void> = Promise.resolve();
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
@@ -120,6 +122,7 @@ export class LocalServer {
     });
     const server = createServer();
     const self = new LocalServer(pipeline, runner, server, credentials, clock, log);
+    self.spool = new Spool(options.dataDir);
     server.on('request', (req, res) => {
       self.handle(req, res).catch((error: unknown) => {
         log(`request failed: ${(error as Error).stack ?? String(error)}`);
@@ -143,6 +146,13 @@ export class LocalServer {
       pipeline.nowMs = runner.clockMs;
       self.timer = setInterval(() => void self.serially(() => runner.advanceClock(Date.now())), 5_000);
     }
+    // What was acknowledged before a crash and not yet ingested is fed again, in order.
+    const pending = self.spool.pending();
+    if (pending.length > 0) {
+      log(`resuming ${pending.length} acknowledged event(s) not yet ingested before the last stop`);
+      self.queue.push(...pending);
+      self.kick();
+    }
     return self;
   }
 
@@ -157,11 +167,15 @@ export class LocalServer {
   private bus(): EventPublisher {
     return {
       putEvents: async (entries) => {
-        for (const e of entries) {
-          const line = JSON.stringify({ source: e.source, 'detail-type': e.detailType, time: new Date(e.timeMs).toISOString(), detail: e.detail });
-          const detail = e.detail as { channelId?: unknown; eventId?: unknown };
-          this.queue.push({ line, timeMs: e.timeMs, key: `${String(detail.channelId)}\u0000${String(detail.eventId)}` });
-        }
+        // Durable before acknowledged: the webhook answers 202 only after this returns.
+        const spooled = this.spool.append(
+          entries.map((e) => {
+            const detail = e.detail as { channelId?: unknown; eventId?: unknown };
+            const line = JSON.stringify({ source: e.source, 'detail-type': e.detailType, time: new Date(e.timeMs).toISOString(), detail: e.detail });
+            return { line, timeMs: e.timeMs, key: `${String(detail.channelId)}\u0000${String(detail.eventId)}` };
+          }),
+        );
+        this.queue.push(...spooled);
         this.kick();
         return [];
       },
@@ -172,9 +186,11 @@ export class LocalServer {
     if (this.draining) return;
     this.draining = true;
     void this.serially(async () => {
+      let lastSeq = 0;
       try {
         while (this.queue.length > 0) {
-          const item = this.queue.shift() as { line: string; timeMs: number; key?: string };
+          const item = this.queue.shift() as SpooledEvent;
+          lastSeq = item.seq;
           if (!this.pipeline.routesToIngest(JSON.parse(item.line))) {
             await this.pipeline.intake.quarantine({
               messageId: randomUUID(),
@@ -194,8 +210,11 @@ export class LocalServer {
           this.processed += 1;
         }
         await this.runner.flush();
+        this.spool.done(lastSeq);
       } finally {
         this.draining = false;
+        // Events that arrived while the last batch was being flushed must not wait for the next request.
+        if (this.queue.length > 0) this.kick();
       }
     });
   }
