@@ -25,7 +25,8 @@ export class Spool {
     this.file = join(dataDir, 'webhook-spool.ndjson');
     this.doneFile = join(dataDir, 'webhook-spool.done');
     this.doneSeq = existsSync(this.doneFile) ? Number(readFileSync(this.doneFile, 'utf8').trim()) || 0 : 0;
-    this.lastSeq = Math.max(this.doneSeq, ...this.read().map((e) => e.seq));
+    // A fold, not Math.max(...spread): a spool can hold more entries than a call has room for arguments.
+    this.lastSeq = this.read().reduce((max, e) => Math.max(max, e.seq), this.doneSeq);
   }
 
   private read(): SpooledEvent[] {
