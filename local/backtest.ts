@@ -8,16 +8,14 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { routes } from '../events/routes.ts';
 import { makeShardApplier, makeShardEvaluator } from '../shared/app/aggregating.ts';
 import { type IngestOutcome, makeIngesting } from '../shared/app/ingesting.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
-import { decodeEvent } from '../shared/domain/inbound-event.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../shared/domain/config.ts';
-import type { ShardRecord } from '../shared/domain/stream-apply.ts';
+import { insertedRecord } from '../shared/domain/stream-apply.ts';
 import { MAX_BUCKETS_PER_COMMIT } from '../shared/adapters/aggregate-store.ts';
 import { memoryServices } from '../shared/runtime/compose.ts';
-import { matchesPattern } from './event-pattern.ts';
+import { routesToIngest } from './event-pattern.ts';
 import { localPublisher } from './local-publisher.ts';
 import type { DeliveryReport, QueuedMessage } from './local-queue.ts';
 import { feed, type ReplayOptions, type ReplaySummary, type ReplayTarget } from './replay.ts';
@@ -64,7 +62,7 @@ class MemoryPipeline implements ReplayTarget {
   }
 
   routesToIngest(event: unknown): boolean {
-    return routes.some((route) => route.target === 'ingest-queue' && matchesPattern(route.pattern, event));
+    return routesToIngest(event);
   }
 
   async ingest(messages: readonly QueuedMessage[]): Promise<DeliveryReport> {
@@ -74,11 +72,8 @@ class MemoryPipeline implements ReplayTarget {
   }
 
   async aggregate(): Promise<number> {
-    const records: ShardRecord[] = this.services.events.drain().map((r) => ({
-      sequenceNumber: r.sequenceNumber,
-      // Decoded from the stored body, as the stream handler decodes the stream's image.
-      item: { event: decodeEvent(r.encoded), bucket: { day: r.hour.slice(0, 10), hour: r.hour }, arrivedAtMs: r.arrivedAtMs },
-    }));
+    // Decoded from the stored body, as the stream handler decodes the stream's image.
+    const records = this.services.events.drain().map((r) => insertedRecord(r.sequenceNumber, r));
     if (records.length === 0) return 0;
     const failedAt = await this.apply(SHARD, records);
     const failedEvaluation = await this.evaluate(SHARD, records, failedAt);

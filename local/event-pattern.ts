@@ -1,4 +1,5 @@
 import type { EventPattern } from '../events/define-event.ts';
+import { routes } from '../events/routes.ts';
 
 /**
  * Evaluates an EventBridge event pattern against an event, for the local stand-in of the bus. It implements the
@@ -35,4 +36,9 @@ function matchesValues(alternatives: readonly unknown[], value: unknown): boolea
         throw new Error(`unsupported pattern operator "${String(operator)}"`);
     }
   });
+}
+
+/** Whether the bus would deliver `event` to the ingest queue, by the patterns the stack deploys. */
+export function routesToIngest(event: unknown): boolean {
+  return routes.some((route) => route.target === 'ingest-queue' && matchesPattern(route.pattern, event));
 }

@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { routes } from '../events/routes.ts';
 import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBatchResponse } from '../functions/aggregate/aggregate.ts';
 import { makeHandler as makeFinanceHandler } from '../functions/finance/finance.ts';
 import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
@@ -28,7 +27,7 @@ import {
 import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
 import { createTables } from './create-tables.ts';
 import { type DynamoLocal, type DynamoLocalOptions, startDynamoLocal } from './dynamodb-local.ts';
-import { matchesPattern } from './event-pattern.ts';
+import { routesToIngest } from './event-pattern.ts';
 import { localContext } from './lambda-context.ts';
 import { type DeliveredEvent, localPublisher } from './local-publisher.ts';
 import { type DeliveryReport, deliverBatch, type QueuedMessage, type SqsBatchInvoker } from './local-queue.ts';
@@ -161,7 +160,7 @@ export class LocalPipeline {
 
   /** Whether the bus would route this event to the ingest queue (by the patterns the stack deploys). */
   routesToIngest(event: unknown): boolean {
-    return routes.some((route) => route.target === 'ingest-queue' && matchesPattern(route.pattern, event));
+    return routesToIngest(event);
   }
 
   /** Delivers one SQS batch to the ingest function, with SQS's redelivery of failed records. */
@@ -179,42 +178,30 @@ export class LocalPipeline {
     return this.streamRunner.drain();
   }
 
+  /** What EventBridge Scheduler delivers to a job at the pipeline's clock. */
+  private scheduledEvent(job: string) {
+    const time = new Date(this.nowMs).toISOString();
+    return {
+      version: '0',
+      id: `${job}-${this.nowMs}`,
+      'detail-type': 'Scheduled Event' as const,
+      source: 'aws.scheduler' as const,
+      account: '000000000000',
+      time,
+      region: 'local',
+      resources: [],
+      detail: {},
+    };
+  }
+
   /** The scheduled sweep function, invoked as the schedule would at the pipeline's clock. */
   async sweep(): Promise<void> {
-    const time = new Date(this.nowMs).toISOString();
-    await this.sweepHandler(
-      {
-        version: '0',
-        id: `sweep-${this.nowMs}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.scheduler',
-        account: '000000000000',
-        time,
-        region: 'local',
-        resources: [],
-        detail: {},
-      },
-      localContext('sweep'),
-    );
+    await this.sweepHandler(this.scheduledEvent('sweep'), localContext('sweep'));
   }
 
   /** The daily proposal job, invoked as its schedule would at the pipeline's clock. */
   async propose(): Promise<ProposeReport & { published: number }> {
-    const time = new Date(this.nowMs).toISOString();
-    return this.proposeHandler(
-      {
-        version: '0',
-        id: `propose-${this.nowMs}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.scheduler',
-        account: '000000000000',
-        time,
-        region: 'local',
-        resources: [],
-        detail: {},
-      },
-      localContext('propose'),
-    );
+    return this.proposeHandler(this.scheduledEvent('propose'), localContext('propose'));
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { ShardRecord } from '../domain/stream-apply.ts';
-import { decodeEvent } from '../domain/inbound-event.ts';
+import { insertedRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { EVENT_ITEM } from './tables.ts';
 
 /**
@@ -16,8 +15,5 @@ export function toShardRecord(record: DynamoDBRecord): ShardRecord {
   // Events are immutable: only the INSERT of an event changes aggregates. MODIFY and REMOVE (TTL) records,
   // including DynamoDB Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
   if (record.eventName !== 'INSERT' || body === undefined || hour === undefined) return { sequenceNumber, item: undefined };
-  return {
-    sequenceNumber,
-    item: { event: decodeEvent(body), bucket: { day: hour.slice(0, 10), hour }, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) },
-  };
+  return insertedRecord(sequenceNumber, { encoded: body, hour, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) });
 }

@@ -9,6 +9,7 @@
  */
 import { type BucketDelta, preAggregate } from './aggregation.ts';
 import type { InboundEvent } from '../../events/normalised.ts';
+import { decodeEvent } from './inbound-event.ts';
 import type { Bucket } from '../kernel/time.ts';
 
 export interface ShardRecord {
@@ -25,6 +26,17 @@ export interface PlannedCommit {
   readonly firstSequenceNumber: string;
   readonly records: number;
   readonly deltas: BucketDelta[];
+}
+
+/**
+ * The record of an event's insertion, from what the events table stores: the canonical body (decoded here, as every
+ * consumer of the stream must), the business hour and the arrival.
+ */
+export function insertedRecord(sequenceNumber: string, stored: { readonly encoded: string; readonly hour: string; readonly arrivedAtMs: number }): ShardRecord {
+  return {
+    sequenceNumber,
+    item: { event: decodeEvent(stored.encoded), bucket: { day: stored.hour.slice(0, 10), hour: stored.hour }, arrivedAtMs: stored.arrivedAtMs },
+  };
 }
 
 /** Whether sequence number `a` comes after `b` (`undefined` is before everything). */
