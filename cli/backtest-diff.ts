@@ -12,7 +12,7 @@ interface Keyed {
 
 /**
  * An alert is one firing of a fingerprint (its raise time tells firings apart); a proposal is its proposalId. Only
- * what announces a decision counts: Alert Raised and Budget Reallocation Proposed.
+ * what announces a decision counts: Alert Raised, Alert Escalated and Budget Reallocation Proposed.
  */
 function keyed(events: readonly DeliveredEvent[]): Map<string, Keyed> {
   const out = new Map<string, Keyed>();
@@ -22,6 +22,12 @@ function keyed(events: readonly DeliveredEvent[]): Map<string, Keyed> {
       out.set(`alert ${String(d.fingerprint)} @${String(d.raisedAt)}`, {
         key: String(d.fingerprint),
         label: `alert ${String(d.rule)} on ${String(d.channelId)} raised ${String(d.raisedAt)} (${String(d.severity)}): ${String(d.summary)}`,
+        event,
+      });
+    } else if (event['detail-type'] === 'Alert Escalated') {
+      out.set(`escalation ${String(d.fingerprint)} @${String(d.raisedAt)}`, {
+        key: String(d.fingerprint),
+        label: `alert ${String(d.rule)} on ${String(d.channelId)} raised ${String(d.raisedAt)} escalated ${String(d.escalatedAt)} to ${String(d.severity)}: ${String(d.summary)}`,
         event,
       });
     } else if (event['detail-type'] === 'Budget Reallocation Proposed') {

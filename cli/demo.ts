@@ -210,8 +210,14 @@ function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly In
     const subject = [d.storeId ?? raised?.storeId, d.sku ?? raised?.sku, d.region ?? raised?.region, d.period ?? raised?.period, d.basis ?? raised?.basis]
       .filter(Boolean)
       .join(' ');
-    const what = e['detail-type'] === 'Alert Raised' ? `RAISED   ${String(d.severity).padEnd(8)}` : 'RESOLVED         ';
-    const text = e['detail-type'] === 'Alert Raised' ? String(d.summary) : String(d.reason);
+    const type = e['detail-type'];
+    const what =
+      type === 'Alert Raised'
+        ? `RAISED   ${String(d.severity).padEnd(8)}`
+        : type === 'Alert Escalated'
+          ? `ESCALATED ${String(d.severity).padEnd(8)}`
+          : 'RESOLVED         ';
+    const text = type === 'Alert Resolved' ? String(d.reason) : String(d.summary);
     process.stdout.write(`${shanghaiTime(e.time)}  ${what} ${String(d.rule).padEnd(19)} ${String(d.channelId).padEnd(12)} ${subject.padEnd(22)} ${text}\n`);
   }
   const { caught, unexplained } = matchIncidents(outbound, incidents);

@@ -37,10 +37,25 @@ export const AlertRaisedEvent = defineEvent({
   detail: z.strictObject({ ...firingAlert, evidence: z.record(z.string(), z.unknown()) }),
 });
 
+export const AlertEscalatedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Alert Escalated',
+  description:
+    'A firing alert became more severe (e.g. ROI under its 7-day baseline, then under the floor): the same alertId, its previous and new ' +
+    'severity, the value and threshold that escalated it. At most once per alert: severity never steps down while it fires.',
+  detail: z.strictObject({
+    ...firingAlert,
+    previousSeverity: z.enum(['warning', 'critical']),
+    escalatedAt: instant,
+    evidence: z.record(z.string(), z.unknown()),
+  }),
+});
+
 export const AlertResolvedEvent = defineEvent({
   source: SENTINEL_SOURCE,
   detailType: 'Alert Resolved',
-  description: 'A firing alert stopped: the condition cleared (with hysteresis), its period ended, or its subject complied or stayed quiet.',
+  description:
+    'A firing alert stopped: the condition cleared (with hysteresis), its period ended, or its subject complied or stayed quiet — never for a change of severity.',
   detail: z.strictObject({
     alertId: z.string().min(1),
     fingerprint: z.string().min(1),
@@ -140,7 +155,7 @@ const budgetEvents = [
 ] as const;
 
 /** Every event Channel Sentinel publishes. */
-export const outboundEvents = [AlertRaisedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;
+export const outboundEvents = [AlertRaisedEvent, AlertEscalatedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;
 export type BudgetReallocationProposedDetail = z.infer<typeof BudgetReallocationProposedEvent.detail>;
 export type AlertRaisedDetail = z.infer<typeof AlertRaisedEvent.detail>;
 export type AlertResolvedDetail = z.infer<typeof AlertResolvedEvent.detail>;

@@ -77,6 +77,8 @@ function describeDelivered(e: DeliveredEvent): string {
   switch (e['detail-type']) {
     case 'Alert Raised':
       return `ALERT    ${d.severity} ${d.rule} ${d.channelId}: ${d.summary}`;
+    case 'Alert Escalated':
+      return `ESCALATED ${d.previousSeverity} → ${d.severity} ${d.rule} ${d.channelId}: ${d.summary}`;
     case 'Alert Resolved':
       return `RESOLVED ${d.rule} ${d.channelId}: ${d.reason}`;
     case 'Alert Reminder Sent':

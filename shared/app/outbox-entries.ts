@@ -4,7 +4,7 @@
  */
 import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define-event.ts';
-import { AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import { AlertEscalatedEvent, AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
 import type { Notification } from '../domain/alerts/alert.ts';
 import type { OutboxEntry } from './ports.ts';
 
@@ -48,6 +48,17 @@ export function alertEntries(notifications: readonly Notification[], atMs: numbe
           ...common,
           id: `${a.alertId}#${AlertRaisedEvent.detailType}`,
           ...announce(AlertRaisedEvent, { ...firing, evidence: { ...a.evidence, count: a.count } }),
+        };
+      case 'escalated':
+        return {
+          ...common,
+          id: `${a.alertId}#${AlertEscalatedEvent.detailType}`,
+          ...announce(AlertEscalatedEvent, {
+            ...firing,
+            previousSeverity: n.previousSeverity,
+            escalatedAt: iso(atMs),
+            evidence: { ...a.evidence, count: a.count },
+          }),
         };
       case 'resolved':
         return {

@@ -57,14 +57,52 @@ describe('alert lifecycle', () => {
     expect(b?.notifications.map((n) => n.type)).toEqual(['raised']);
   });
 
-  it('escalation resolves the warning and raises a critical alert', () => {
+  it('one alert per incident: a warning that turns critical escalates in place, keeps its id, resolves once', () => {
+    const ids = new Set<string>();
+    let state: AlertState | undefined;
+    const types: string[] = [];
+    for (const [at, obs] of [
+      [T0, breach('warning')],
+      [T0 + H, breach('critical', 0.9)],
+      [T0 + 2 * H, breach('warning')],
+      [T0 + 3 * H, breach('critical')],
+      [T0 + 4 * H, clear],
+    ] as [number, Observation][]) {
+      const t = applyObservation(state, obs, at, []);
+      state = t?.states[t.states.length - 1] ?? state;
+      for (const n of t?.notifications ?? []) {
+        ids.add(n.alert.alertId);
+        types.push(n.type === 'escalated' ? `escalated:${n.previousSeverity}→${n.alert.severity}` : `${n.type}:${n.alert.severity}`);
+      }
+    }
+    // Severity is the worst seen while it fires: the warning at T0+2H does not step it down, so nothing pages twice.
+    expect(types).toEqual(['raised:warning', 'escalated:warning→critical', 'resolved:critical']);
+    expect(ids.size).toBe(1);
+    expect(state).toMatchObject({ status: 'resolved', severity: 'critical', count: 4, raisedAtMs: T0 });
+  });
+
+  it('an escalation under a silence is silent; an alert ops never heard of is raised at its current severity', () => {
+    const silence: Silence = { rule: 'roi_drop', channelId: 'tmall', fromMs: T0 + H, toMs: T0 + 2 * H };
     expect(
-      run([
-        [T0, breach('warning')],
-        [T0 + H, breach('critical')],
-        [T0 + 2 * H, breach('warning')],
-      ]).notes,
-    ).toEqual(['raised:ok:warning', 'resolved:ok:warning', 'raised:ok:critical']);
+      run(
+        [
+          [T0, breach('warning')],
+          [T0 + H, breach('critical')],
+        ],
+        [silence],
+      ).notes,
+    ).toEqual(['raised:ok:warning']);
+    const quiet: Silence = { rule: 'roi_drop', channelId: 'tmall', fromMs: T0, toMs: T0 + 2 * H };
+    expect(
+      run(
+        [
+          [T0, breach('warning')],
+          [T0 + H, breach('critical')],
+          [T0 + 3 * H, breach('critical')],
+        ],
+        [quiet],
+      ).notes,
+    ).toEqual(['raised:ok:critical']);
   });
 
   it('silences hold notifications back without losing state, and the alert speaks once the silence ends', () => {

@@ -90,10 +90,13 @@ function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subje
   );
 }
 
-export type Notification = { readonly type: 'raised' | 'resolved' | 'reminder'; readonly alert: AlertState };
+export type Notification =
+  | { readonly type: 'raised' | 'resolved' | 'reminder'; readonly alert: AlertState }
+  /** The firing alert's severity rose: same alertId, the severity it had before. */
+  | { readonly type: 'escalated'; readonly alert: AlertState; readonly previousSeverity: Severity };
 
 export interface Transition {
-  /** The states to store (one, or two when an escalation resolves one alert and raises another). */
+  /** The states to store (one, or two when a resolution and a raise meet in one transition). */
   readonly states: AlertState[];
   readonly notifications: Notification[];
 }
@@ -102,10 +105,13 @@ const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
 
 /**
  * Applies one observation to the current state of its fingerprint. Invariants: a fingerprint has at most one
- * firing alert; `raised` is emitted only on a change to firing and `resolved` only on a change from firing, each
- * once; a breach of higher severity resolves the firing alert ("escalated") and raises a new one, so ops hear of
- * it; a silenced alert changes state but notifies no one, and its resolution is silent too; when a silence ends
- * while the alert still fires, the next breach notifies. Returns `undefined` when nothing changes.
+ * firing alert, and it keeps its alertId for its whole firing life; `raised` is emitted only on a change to firing
+ * and `resolved` only on a change from firing, each once — never for a change of severity. A breach of higher
+ * severity escalates the firing alert in place (`escalated`, once: severity is the worst seen in the incident and
+ * never steps down while it fires, so a value hovering at the boundary cannot page twice); a silenced alert changes
+ * state but notifies no one, and its resolution is silent too; when a silence ends while the alert still fires, the
+ * next breach notifies (as `raised`, at the severity it has then, if ops never heard of it). Returns `undefined` when
+ * nothing changes.
  */
 export function applyObservation(
   current: AlertState | undefined,
@@ -145,19 +151,10 @@ export function applyObservation(
     const raised = raise();
     return { states: [raised], notifications: raised.notified ? [{ type: 'raised', alert: raised }] : [] };
   }
-  if (SEVERITY_RANK[observation.severity] > SEVERITY_RANK[firing.severity]) {
-    const escalated: AlertState = { ...firing, status: 'resolved', resolvedAtMs: atMs, resolveReason: `escalated to ${observation.severity}` };
-    const raised = raise();
-    return {
-      states: [escalated, raised],
-      notifications: [
-        ...(firing.notified ? [{ type: 'resolved' as const, alert: escalated }] : []),
-        ...(raised.notified ? [{ type: 'raised' as const, alert: raised }] : []),
-      ],
-    };
-  }
+  const escalates = SEVERITY_RANK[observation.severity] > SEVERITY_RANK[firing.severity];
   const updated: AlertState = {
     ...firing,
+    severity: escalates ? observation.severity : firing.severity,
     lastBreachAtMs: atMs,
     count: firing.count + 1,
     observed: observation.observed,
@@ -167,7 +164,12 @@ export function applyObservation(
     notified: firing.notified || !silenced,
     ...(!firing.notified && !silenced ? { lastNotifiedAtMs: atMs } : {}),
   };
-  return { states: [updated], notifications: !firing.notified && updated.notified ? [{ type: 'raised', alert: updated }] : [] };
+  if (!firing.notified && updated.notified) return { states: [updated], notifications: [{ type: 'raised', alert: updated }] };
+  if (escalates && !silenced && firing.notified) {
+    const escalated: AlertState = { ...updated, lastNotifiedAtMs: atMs };
+    return { states: [escalated], notifications: [{ type: 'escalated', alert: escalated, previousSeverity: firing.severity }] };
+  }
+  return { states: [updated], notifications: [] };
 }
 
 /**
