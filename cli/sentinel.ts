@@ -114,7 +114,9 @@ async function replayCommand(args: string[]) {
   else process.stdout.write(outText);
   if (values.summary) writeFileCreatingDir(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
   const e = summary.events;
-  process.stderr.write(`replay: ${e.received} received, ${e.accepted} accepted, ${e.duplicates} duplicates, ${e.quarantined} quarantined\n`);
+  process.stderr.write(
+    `replay: ${e.received} received, ${e.accepted} accepted${e.superseded > 0 ? ` (${e.superseded} superseded reports)` : ''}, ${e.duplicates} duplicates, ${e.quarantined} quarantined\n`,
+  );
 }
 
 async function backtestCommand(args: string[]) {
@@ -142,7 +144,7 @@ async function backtestCommand(args: string[]) {
     const e = summary.events;
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(
-      `${label}: ${e.received} received, ${e.accepted} accepted, ${e.duplicates} duplicates, ${e.quarantined} quarantined in ${seconds.toFixed(1)} s (${Math.round(e.received / Math.max(seconds, 0.001))} lines/s)\n`,
+      `${label}: ${e.received} received, ${e.accepted} accepted${e.superseded > 0 ? ` (${e.superseded} superseded reports)` : ''}, ${e.duplicates} duplicates, ${e.quarantined} quarantined in ${seconds.toFixed(1)} s (${Math.round(e.received / Math.max(seconds, 0.001))} lines/s)\n`,
     );
     return { outLines, summary };
   };

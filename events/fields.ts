@@ -36,4 +36,11 @@ export const currency = z
 export const region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code like CN-31');
 
 /** A business day, `YYYY-MM-DD` in the configured timezone. */
-export const businessDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a business day YYYY-MM-DD');
+export const businessDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a business day YYYY-MM-DD')
+  .refine((s) => {
+    const ms = Date.parse(`${s}T00:00:00Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(s);
+  }, 'must name a real calendar date')
+  .meta({ format: 'date' });

@@ -2,9 +2,20 @@ import * as z from 'zod';
 import { MAX_MAJOR_DIGITS, parseMoney } from '../shared/kernel/money.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { withoutUndefined } from '../shared/kernel/objects.ts';
-import { AD_SPEND, type AdSpendRecorded, REFUND, type RefundRecorded, SALE, type SaleRecorded, TRAFFIC, type TrafficRecorded } from './normalised.ts';
+import {
+  AD_SPEND,
+  AD_SPEND_REPORTED,
+  type AdSpendRecorded,
+  type AdSpendReported,
+  REFUND,
+  type RefundRecorded,
+  SALE,
+  type SaleRecorded,
+  TRAFFIC,
+  type TrafficRecorded,
+} from './normalised.ts';
 import { defineEvent, type EventDefinition } from './define-event.ts';
-import { currency, identifier, instant, region } from './fields.ts';
+import { businessDay, currency, identifier, instant, region } from './fields.ts';
 
 /** Largest count (visits, impressions, clicks, conversions) one event may carry. */
 export const MAX_COUNT = 1_000_000_000_000;
@@ -99,6 +110,42 @@ export const AdSpendRecordedEvent = defineEvent({
     }),
 });
 
+export const AdSpendReportedEvent = defineEvent({
+  source: undefined,
+  detailType: AD_SPEND_REPORTED,
+  description:
+    "An ad platform's totals for one campaign and business day as of `asOf`. The report with the latest asOf for " +
+    '(channelId, campaignId, date) is the day; a newer one replaces it (restatements), an older one changes nothing.',
+  detail: z
+    .object({
+      eventId: identifier,
+      channelId: identifier,
+      campaignId: identifier,
+      date: businessDay.meta({ description: 'The business day (YYYY-MM-DD, in the configured timezone) the totals are for.' }),
+      asOf: instant.meta({ description: 'When the platform computed these totals (ISO 8601 with offset).' }),
+      spend: money,
+      currency,
+      impressions: count.optional(),
+      clicks: count.optional(),
+      reportedConversions: count.optional(),
+      reportedRevenue: money.optional(),
+    })
+    .transform((d, ctx): AdSpendReported => {
+      const spend = toMinor(d.spend, d.currency, ctx, ['spend']);
+      const revenue = d.reportedRevenue === undefined ? undefined : toMinor(d.reportedRevenue, d.currency, ctx, ['reportedRevenue']);
+      if (spend === undefined || (d.reportedRevenue !== undefined && revenue === undefined)) return z.NEVER;
+      const { asOf, ...rest } = d;
+      return withoutUndefined({
+        type: AD_SPEND_REPORTED,
+        ...rest,
+        occurredAt: asOf,
+        occurredAtMs: occurredAtMs(asOf),
+        spend,
+        reportedRevenue: revenue,
+      });
+    }),
+});
+
 export const TrafficRecordedEvent = defineEvent({
   source: undefined,
   detailType: TRAFFIC,
@@ -108,8 +155,8 @@ export const TrafficRecordedEvent = defineEvent({
     .transform((d): TrafficRecorded => withoutUndefined({ type: TRAFFIC, ...d, occurredAtMs: occurredAtMs(d.occurredAt) })),
 });
 
-/** The four inbound events, the producers' contract (SPEC §1). */
-export const inboundEvents = [SaleRecordedEvent, RefundRecordedEvent, AdSpendRecordedEvent, TrafficRecordedEvent] as const;
+/** The inbound events, the producers' contract (SPEC §1, and `Ad Spend Reported` of §7). */
+export const inboundEvents = [SaleRecordedEvent, RefundRecordedEvent, AdSpendRecordedEvent, TrafficRecordedEvent, AdSpendReportedEvent] as const;
 
 const byDetailType = new Map<string, EventDefinition>(inboundEvents.map((d) => [d.detailType, d]));
 

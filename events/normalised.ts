@@ -7,6 +7,7 @@ export const SALE = 'Sale Recorded';
 export const REFUND = 'Refund Recorded';
 export const AD_SPEND = 'Ad Spend Recorded';
 export const TRAFFIC = 'Traffic Recorded';
+export const AD_SPEND_REPORTED = 'Ad Spend Reported';
 
 interface Common {
   readonly eventId: string;
@@ -58,4 +59,22 @@ export interface TrafficRecorded extends Common {
   readonly storeId?: string;
 }
 
-export type InboundEvent = SaleRecorded | RefundRecorded | AdSpendRecorded | TrafficRecorded;
+/**
+ * An ad platform's totals for one campaign and business day as computed at `asOf`: a report that replaces the
+ * previous report of the same (channelId, campaignId, date), not an addition to it. `occurredAt`/`occurredAtMs` are
+ * `asOf`, the instant the figures describe, so the rules and the feed's freshness treat it like any other event.
+ */
+export interface AdSpendReported extends Common {
+  readonly type: typeof AD_SPEND_REPORTED;
+  readonly campaignId: string;
+  /** The business day (`YYYY-MM-DD`, configured timezone) the totals are for. */
+  readonly date: string;
+  readonly spend: bigint;
+  readonly currency: string;
+  readonly impressions?: number;
+  readonly clicks?: number;
+  readonly reportedConversions?: number;
+  readonly reportedRevenue?: bigint;
+}
+
+export type InboundEvent = SaleRecorded | RefundRecorded | AdSpendRecorded | TrafficRecorded | AdSpendReported;

@@ -12,9 +12,9 @@ import { makeShardApplier, makeShardEvaluator } from '../shared/app/aggregating.
 import { type IngestOutcome, makeIngesting } from '../shared/app/ingesting.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../shared/domain/config.ts';
-import { insertedRecord } from '../shared/domain/stream-apply.ts';
 import { MAX_BUCKETS_PER_COMMIT } from '../shared/adapters/aggregate-store.ts';
 import { memoryServices } from '../shared/runtime/compose.ts';
+import { memoryShardRecord } from '../shared/adapters/memory.ts';
 import { routesToIngest } from './event-pattern.ts';
 import { localPublisher } from './local-publisher.ts';
 import type { DeliveryReport, QueuedMessage } from './local-queue.ts';
@@ -73,7 +73,7 @@ class MemoryPipeline implements ReplayTarget {
 
   async aggregate(): Promise<number> {
     // Decoded from the stored body, as the stream handler decodes the stream's image.
-    const records = this.services.events.drain().map((r) => insertedRecord(r.sequenceNumber, r));
+    const records = this.services.events.drain().map(memoryShardRecord);
     if (records.length === 0) return 0;
     const failedAt = await this.apply(SHARD, records);
     const failedEvaluation = await this.evaluate(SHARD, records, failedAt);

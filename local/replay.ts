@@ -25,7 +25,8 @@ export type SummaryDay = Record<(typeof SUMMARY_DAY_FIELDS)[number], string | nu
 
 export interface ReplaySummary {
   channels: Record<string, { days: Record<string, SummaryDay> }>;
-  events: { received: number; accepted: number; duplicates: number; quarantined: number };
+  /** `superseded`: reports accepted with an older asOf than the one in force (a subset of `accepted`). */
+  events: { received: number; accepted: number; superseded: number; duplicates: number; quarantined: number };
   quarantine: { line: number; eventId: string | null; reason: string }[];
 }
 
@@ -149,12 +150,14 @@ async function summarise(pipeline: ReplayTarget, received: number): Promise<Repl
   }
   const quarantined = await pipeline.intake.quarantined();
   const duplicates = await pipeline.intake.duplicates();
+  // Superseded reports are accepted but in no aggregate: counted beside them.
+  const superseded = (await pipeline.intake.supersededReports()).length;
   const quarantine = quarantined
     .map((q) => ({ line: lineOfMessageId(q.messageId), eventId: q.eventId ?? null, reason: q.reason }))
     .sort((a, b) => a.line - b.line);
   const summary: ReplaySummary = {
     channels,
-    events: { received, accepted: Number(accepted), duplicates: duplicates.length, quarantined: quarantine.length },
+    events: { received, accepted: Number(accepted) + superseded, superseded, duplicates: duplicates.length, quarantined: quarantine.length },
     quarantine,
   };
   const accounted = summary.events.accepted + summary.events.duplicates + summary.events.quarantined;

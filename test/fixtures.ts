@@ -1,6 +1,6 @@
 /** Test fixtures built from the event definitions themselves, so a contract change breaks them loudly. */
 import type { EventDefinition } from '../events/define-event.ts';
-import { AdSpendRecordedEvent, RefundRecordedEvent, SaleRecordedEvent, TrafficRecordedEvent } from '../events/inbound.ts';
+import { AdSpendRecordedEvent, AdSpendReportedEvent, RefundRecordedEvent, SaleRecordedEvent, TrafficRecordedEvent } from '../events/inbound.ts';
 import { parseConfig, type SentinelConfig } from '../shared/domain/config.ts';
 
 export const ARRIVAL = '2025-01-15T10:05:00Z';
@@ -62,6 +62,20 @@ export function validDetail(definition: EventDefinition, eventId = 'evt-1'): Rec
       };
     case TrafficRecordedEvent:
       return { ...common, visits: 4200, storeId: 'store-17' };
+    case AdSpendReportedEvent:
+      return {
+        eventId,
+        channelId: 'tmall',
+        campaignId: 'cmp-3',
+        date: '2025-01-15',
+        asOf: '2025-01-15T18:00:00+08:00',
+        spend: '1520.50',
+        currency: 'CNY',
+        impressions: 120000,
+        clicks: 3100,
+        reportedConversions: 61,
+        reportedRevenue: '30500.00',
+      };
     default:
       throw new Error(`no fixture for ${definition.detailType}`);
   }

@@ -33,9 +33,10 @@ export class Ingest extends Construct {
       environment: { EVENTS_TABLE: props.tables.events.tableName, STATE_TABLE: props.tables.state.tableName },
     });
     const role = this.function.role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.tables.events.tableArn] }));
+    // PutItem for events; UpdateItem (inside a transaction) for a campaign-day's report in force.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.tables.events.tableArn] }));
     props.tables.grantState(role, ['dynamodb:GetItem'], ['CONFIG']);
-    props.tables.grantState(role, ['dynamodb:PutItem'], ['QUARANTINE#*', 'DUPLICATE#*']);
+    props.tables.grantState(role, ['dynamodb:PutItem'], ['QUARANTINE#*', 'DUPLICATE#*', 'SUPERSEDED#*']);
     this.function.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }));
   }
 }

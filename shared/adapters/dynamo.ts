@@ -34,7 +34,10 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 20 };
 
 /** A committed transaction, or the positions of the items whose condition failed (nothing was written). */
-export type TransactOutcome = { readonly ok: true } | { readonly ok: false; readonly failed: readonly number[] };
+export type TransactOutcome =
+  | { readonly ok: true }
+  /** `old`: the item as it stood, by position, for the items that asked for it (`ReturnValuesOnConditionCheckFailure`). */
+  | { readonly ok: false; readonly failed: readonly number[]; readonly old: ReadonlyMap<number, Item> };
 
 /** Cancellation codes that say "someone else was busy", never "your condition is false": worth another try. */
 const TRANSIENT = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
@@ -56,7 +59,14 @@ export async function transact(client: DynamoDBClient, items: readonly TransactW
       if (!(error instanceof TransactionCanceledException)) throw error;
       const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
       const failed = codes.flatMap((code, i) => (code === 'ConditionalCheckFailed' ? [i] : []));
-      if (failed.length > 0) return { ok: false, failed };
+      if (failed.length > 0) {
+        const old = new Map<number, Item>();
+        for (const i of failed) {
+          const item = error.CancellationReasons?.[i]?.Item;
+          if (item) old.set(i, item);
+        }
+        return { ok: false, failed, old };
+      }
       if (!codes.some((c) => TRANSIENT.has(c)) || attempt >= retry.attempts) throw error;
       await sleep(retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
     }

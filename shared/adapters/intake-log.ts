@@ -1,15 +1,18 @@
 import { type AttributeValue, type DynamoDBClient, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
-import type { IntakeLog, IntakeReader } from '../app/ports.ts';
+import type { Duplicate, IntakeLog, IntakeReader } from '../app/ports.ts';
 import { STATE_TTL_ATTRIBUTE, ttlSeconds } from './tables.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const QUARANTINE = 'QUARANTINE#';
 const DUPLICATE = 'DUPLICATE#';
+const SUPERSEDED = 'SUPERSEDED#';
 
 /**
  * Intake log in the state table, partitioned by UTC day of arrival (`QUARANTINE#2025-01-15` / messageId) so a
  * flood of bad events spreads over days rather than piling onto one key, and ops can list one day at a time.
+ * Superseded reports are kept per channel and event (`SUPERSEDED#channel` / eventId), so recording one again on a
+ * redelivery overwrites the entry instead of counting it twice.
  */
 export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): IntakeLog & IntakeReader {
   const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: { S: value } });
@@ -22,6 +25,32 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
     for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };
+  /** A duplicate (one per delivery, by arrival day) or a superseded report (one per event, by channel): which, when. */
+  const logEntry = async (prefix: string, entry: Duplicate) => {
+    const superseded = prefix === SUPERSEDED;
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: `${prefix}${superseded ? entry.channelId : utcDay(entry.atMs)}` },
+          sk: { S: superseded ? entry.eventId : entry.messageId },
+          messageId: { S: entry.messageId },
+          eventId: { S: entry.eventId },
+          channelId: { S: entry.channelId },
+          at: { N: String(entry.atMs) },
+          [STATE_TTL_ATTRIBUTE]: { N: ttlSeconds(entry.retainUntilMs) },
+        },
+      }),
+    );
+  };
+  const readLog = async (prefix: string): Promise<Duplicate[]> =>
+    (await scanPrefix(prefix)).map((item) => ({
+      messageId: item.messageId?.S ?? item.sk?.S ?? '',
+      eventId: item.eventId?.S ?? '',
+      channelId: item.channelId?.S ?? '',
+      atMs: Number(item.at?.N),
+      retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
+    }));
   return {
     async quarantine(entry) {
       await client.send(
@@ -41,21 +70,8 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
         }),
       );
     },
-    async duplicate(entry) {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            pk: { S: `${DUPLICATE}${utcDay(entry.atMs)}` },
-            sk: { S: entry.messageId },
-            eventId: { S: entry.eventId },
-            channelId: { S: entry.channelId },
-            at: { N: String(entry.atMs) },
-            [STATE_TTL_ATTRIBUTE]: { N: ttlSeconds(entry.retainUntilMs) },
-          },
-        }),
-      );
-    },
+    duplicate: (entry) => logEntry(DUPLICATE, entry),
+    superseded: (entry) => logEntry(SUPERSEDED, entry),
     async quarantined() {
       return (await scanPrefix(QUARANTINE)).map((item) => ({
         messageId: item.sk?.S ?? '',
@@ -68,14 +84,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
         ...(item.channelId?.S === undefined ? {} : { channelId: item.channelId.S }),
       }));
     },
-    async duplicates() {
-      return (await scanPrefix(DUPLICATE)).map((item) => ({
-        messageId: item.sk?.S ?? '',
-        eventId: item.eventId?.S ?? '',
-        channelId: item.channelId?.S ?? '',
-        atMs: Number(item.at?.N),
-        retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
-      }));
-    },
+    duplicates: () => readLog(DUPLICATE),
+    supersededReports: () => readLog(SUPERSEDED),
   };
 }

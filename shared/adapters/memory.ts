@@ -8,6 +8,7 @@ import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import { compareText } from '../kernel/compare.ts';
+import { insertedRecord, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type {
   AggregateReader,
@@ -27,28 +28,57 @@ import type {
 } from '../app/ports.ts';
 import type { SentinelConfig } from '../domain/config.ts';
 
-/** An accepted event as the stream would carry it: its place in the shard and the stored item. */
+/**
+ * A write as the stream would carry it: its place in the shard and the stored item — an inserted event, or
+ * (`replaced` present, empty for none) a campaign-day's report in force changing.
+ */
 export interface MemoryStreamRecord {
   readonly sequenceNumber: string;
   readonly encoded: string;
   readonly hour: string;
   readonly arrivedAtMs: number;
+  readonly replaced?: string;
 }
 
-/** The event store with its stream: `drain()` hands over what was inserted since the last drain, in commit order. */
+/** The stream record of the domain for a memory stream record (as `toShardRecord` is for DynamoDB's). */
+export function memoryShardRecord(record: MemoryStreamRecord): ShardRecord {
+  return record.replaced === undefined
+    ? insertedRecord(record.sequenceNumber, record)
+    : reportRecord(record.sequenceNumber, { ...record, replaced: record.replaced });
+}
+
+/** The event store with its stream: `drain()` hands over what was written since the last drain, in commit order. */
 export function memoryEventStore(): EventStore & { drain(): MemoryStreamRecord[] } {
   const stored = new Map<string, string>();
+  const reports = new Map<string, { encoded: string; asOfMs: number }>();
   let stream: MemoryStreamRecord[] = [];
   let sequence = 0;
+  const append = (record: Omit<MemoryStreamRecord, 'sequenceNumber'>) => {
+    sequence += 1;
+    stream.push({ sequenceNumber: String(sequence), ...record });
+  };
   return {
     async putIfAbsent(event) {
       const key = JSON.stringify([event.channelId, event.eventId]);
       const existing = stored.get(key);
       if (existing !== undefined) return { kind: 'exists', encoded: existing };
       stored.set(key, event.encoded);
-      sequence += 1;
-      stream.push({ sequenceNumber: String(sequence), encoded: event.encoded, hour: event.hour, arrivedAtMs: event.arrivedAtMs });
+      append({ encoded: event.encoded, hour: event.hour, arrivedAtMs: event.arrivedAtMs });
       return { kind: 'stored' };
+    },
+    async putReport(report) {
+      const key = JSON.stringify([report.channelId, report.eventId]);
+      const existing = stored.get(key);
+      if (existing !== undefined) return { kind: 'exists', encoded: existing };
+      const slot = JSON.stringify([report.channelId, report.campaignId, report.date]);
+      const inForce = reports.get(slot);
+      if (inForce && inForce.asOfMs >= report.asOfMs) return { kind: 'not_newer', encoded: inForce.encoded };
+      // One transaction on DynamoDB: the eventId marker and the campaign-day's item, each a stream record.
+      stored.set(key, report.encoded);
+      reports.set(slot, { encoded: report.encoded, asOfMs: report.asOfMs });
+      append({ encoded: report.encoded, hour: report.hour, arrivedAtMs: report.arrivedAtMs });
+      append({ encoded: report.encoded, hour: report.hour, arrivedAtMs: report.arrivedAtMs, replaced: inForce?.encoded ?? '' });
+      return { kind: 'in_force' };
     },
     drain() {
       const out = stream;
@@ -63,7 +93,12 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function memoryIntakeLog(): IntakeLog & IntakeReader {
   const quarantined = new Map<string, Quarantined>();
   const duplicates = new Map<string, Duplicate>();
+  const supersededLog = new Map<string, Duplicate>();
   return {
+    async superseded(entry) {
+      const key = JSON.stringify([entry.channelId, entry.eventId]);
+      if (!supersededLog.has(key)) supersededLog.set(key, entry);
+    },
     async quarantine(entry) {
       quarantined.set(`${utcDay(entry.atMs)}\u0000${entry.messageId}`, entry);
     },
@@ -72,6 +107,7 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
     },
     quarantined: async () => [...quarantined.values()],
     duplicates: async () => [...duplicates.values()],
+    supersededReports: async () => [...supersededLog.values()],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { insertedRecord, type ShardRecord } from '../domain/stream-apply.ts';
+import { insertedRecord, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { EVENT_ITEM } from './tables.ts';
 
 /**
@@ -12,8 +12,15 @@ export function toShardRecord(record: DynamoDBRecord): ShardRecord {
   const image = record.dynamodb?.NewImage;
   const body = image?.[EVENT_ITEM.body]?.S;
   const hour = image?.[EVENT_ITEM.hour]?.S;
-  // Events are immutable: only the INSERT of an event changes aggregates. MODIFY and REMOVE (TTL) records,
-  // including DynamoDB Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
+  const arrivedAtMs = Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0);
+  // A campaign-day's report item changes the aggregates on every INSERT and MODIFY (each a newer report in force);
+  // its new image carries the report it replaced.
+  const replaced = image?.[EVENT_ITEM.replaced]?.S;
+  if (replaced !== undefined && body !== undefined && hour !== undefined && (record.eventName === 'INSERT' || record.eventName === 'MODIFY')) {
+    return reportRecord(sequenceNumber, { encoded: body, replaced, hour, arrivedAtMs });
+  }
+  // Events are immutable: only the INSERT of an event changes aggregates. REMOVE (TTL) records, including DynamoDB
+  // Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
   if (record.eventName !== 'INSERT' || body === undefined || hour === undefined) return { sequenceNumber, item: undefined };
-  return insertedRecord(sequenceNumber, { encoded: body, hour, arrivedAtMs: Number(image?.[EVENT_ITEM.arrivedAt]?.N ?? 0) });
+  return insertedRecord(sequenceNumber, { encoded: body, hour, arrivedAtMs });
 }

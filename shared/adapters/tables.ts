@@ -3,7 +3,9 @@
  * from this, so a key or stream setting cannot differ between AWS and a laptop.
  *
  * - `events`: one item per accepted event (`pk` = `channelId#eventId`), written once by a conditional put. It is
- *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation.
+ *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation. Restated
+ *   reports add one item per campaign-day (`channelId#campaignId#date`) holding the report in force and the one it
+ *   replaced, so each of its stream records says exactly what to add.
  * - `state`: everything derived or configured, keyed `pk`/`sk` — hour aggregates (`AGG#channel` / `H#2025-01-15T18`),
  *   stream checkpoints, configuration, quarantine and duplicate logs. No stream, so aggregate writes never loop.
  *
@@ -18,8 +20,11 @@ export interface TableDefinition {
   readonly timeToLiveAttribute?: string;
 }
 
-/** Attribute names of an event item: short, because attribute names count toward the 1 KB write unit. */
-export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a', expiresAt: 'x' } as const;
+/**
+ * Attribute names of an event item: short, because attribute names count toward the 1 KB write unit. A campaign-day's
+ * report item (`Ad Spend Reported`) also carries the report it replaced (`p`, empty for none) and its asOf (`o`).
+ */
+export const EVENT_ITEM = { key: 'pk', body: 'b', hour: 'h', arrivedAt: 'a', expiresAt: 'x', replaced: 'p', asOf: 'o' } as const;
 /**
  * The state table's TTL attribute: epoch **seconds**, as DynamoDB reads it. Only items with a retention carry it
  * (the quarantine and duplicate logs); a proposal's `expiresAt` is its review deadline, in ms, and never deletes it.
@@ -58,4 +63,5 @@ export const STATE_PARTITIONS = {
   budgetsOutbox: 'OUTBOX#~budgets',
   quarantine: 'QUARANTINE#*',
   duplicates: 'DUPLICATE#*',
+  superseded: 'SUPERSEDED#*',
 } as const;

@@ -27,10 +27,32 @@ export interface StoredEvent {
 
 export type PutOutcome = { readonly kind: 'stored' } | { readonly kind: 'exists'; readonly encoded: string };
 
+/** A restated report (`Ad Spend Reported`) to store: the event, and the campaign-day it is the report of. */
+export interface StoredReport extends StoredEvent {
+  readonly campaignId: string;
+  /** The business day the totals are for. */
+  readonly date: string;
+  /** The report's `asOf`, epoch ms: the newest one is the campaign-day's report in force. */
+  readonly asOfMs: number;
+}
+
+export type ReportPutOutcome =
+  /** Stored, and now the campaign-day's report in force: the store's stream carries it with the report it replaced. */
+  | { readonly kind: 'in_force' }
+  /** `(channelId, eventId)` is already stored (nothing written): what is stored. */
+  | { readonly kind: 'exists'; readonly encoded: string }
+  /** The campaign-day's report in force is at least as new (nothing written): that report. */
+  | { readonly kind: 'not_newer'; readonly encoded: string };
+
 /** Port: the event store, where each accepted event is written exactly once. */
 export interface EventStore {
   /** Stores the event unless `(channelId, eventId)` is already stored; then returns what is stored. */
   putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+  /**
+   * Stores a report and makes it its campaign-day's report in force, atomically and only if both its eventId is new
+   * and the report in force (if any) has an older `asOf`; otherwise writes nothing and says which condition failed.
+   */
+  putReport(report: StoredReport): Promise<ReportPutOutcome>;
 }
 
 export interface Quarantined {
@@ -56,15 +78,21 @@ export interface Duplicate {
   readonly retainUntilMs: number;
 }
 
-/** Port: what happened to the deliveries that did not become new events. */
+/** Port: what happened to the deliveries that did not become new events (or, superseded reports, changed nothing). */
 export interface IntakeLog {
   quarantine(entry: Quarantined): Promise<void>;
   duplicate(entry: Duplicate): Promise<void>;
+  /**
+   * A report accepted with an older `asOf` than the one in force: stored, counted, and without effect. Keyed by
+   * `(channelId, eventId)`, not by delivery: recording it again (a redelivery) changes nothing.
+   */
+  superseded(entry: Duplicate): Promise<void>;
 }
 
 export interface IntakeReader {
   quarantined(): Promise<Quarantined[]>;
   duplicates(): Promise<Duplicate[]>;
+  supersededReports(): Promise<Duplicate[]>;
 }
 
 // ── Aggregates ──────────────────────────────────────────────────────────────────────────────────────────

@@ -5,9 +5,9 @@
  */
 import { InboundEnvelope, inboundDefinition } from '../../events/inbound.ts';
 import { type ChannelConfig, MAX_FUTURE_SKEW_MS, type SentinelConfig } from './config.ts';
-import type { InboundEvent } from '../../events/normalised.ts';
+import { AD_SPEND_REPORTED, type AdSpendReported, type InboundEvent } from '../../events/normalised.ts';
 import { currencyOf, encodeEvent } from './inbound-event.ts';
-import { type Bucket, bucketOf, parseInstant } from '../kernel/time.ts';
+import { addDays, type Bucket, bucketOf, parseInstant } from '../kernel/time.ts';
 
 /** Why an event was quarantined. Stable codes: producers and dashboards key on them. */
 export const REJECTION_REASONS = [
@@ -105,6 +105,7 @@ export function admit(body: string, config: SentinelConfig): Admission {
   if (currency !== undefined && currency !== channel.currency) {
     return { ok: false, reason: 'wrong_currency', message: `event is in ${currency}; channel "${channel.id}" reports in ${channel.currency}`, ...withArrival };
   }
+  if (event.type === AD_SPEND_REPORTED) return admitReport(event, arrivedAtMs, envelope.data.time, config);
   if (event.occurredAtMs > arrivedAtMs + MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,
@@ -122,4 +123,38 @@ export function admit(body: string, config: SentinelConfig): Admission {
     };
   }
   return { ok: true, event, encoded: encodeEvent(event), bucket: bucketOf(event.occurredAtMs, config.timezone), arrivedAtMs };
+}
+
+/**
+ * Admission of a restated report. Its `asOf` obeys the clock-skew rule of every occurrence; its `date` may lie up to
+ * `reportRestatementDays` business days before arrival (restatements), never after the business day of `asOf` (a
+ * total for a day that had not begun). The bucket is where the report's change is placed: the business hour of `asOf`
+ * while the day is running (day-to-date reports drive hourly pacing), the day's last hour once it is over — always
+ * inside `date`, so the day's total is the latest report's exactly.
+ */
+function admitReport(event: AdSpendReported, arrivedAtMs: number, arrivedAt: string, config: SentinelConfig): Admission {
+  const arrival = { eventId: event.eventId, channelId: event.channelId, arrivedAtMs };
+  if (event.occurredAtMs > arrivedAtMs + MAX_FUTURE_SKEW_MS) {
+    return { ok: false, reason: 'occurred_in_future', message: `asOf ${event.occurredAt} is more than 5 minutes after arrival ${arrivedAt}`, ...arrival };
+  }
+  const asOf = bucketOf(event.occurredAtMs, config.timezone);
+  if (event.date > asOf.day) {
+    return {
+      ok: false,
+      reason: 'occurred_in_future',
+      message: `date ${event.date} is after the business day of asOf ${event.occurredAt} (${asOf.day} in ${config.timezone}): a report cannot total a day that had not begun`,
+      ...arrival,
+    };
+  }
+  const earliest = addDays(bucketOf(arrivedAtMs, config.timezone).day, -config.reportRestatementDays);
+  if (event.date < earliest) {
+    return {
+      ok: false,
+      reason: 'too_late',
+      message: `date ${event.date} is more than ${config.reportRestatementDays} days (reportRestatementDays) before arrival; the earliest day still open to restatement is ${earliest}`,
+      ...arrival,
+    };
+  }
+  const bucket = asOf.day === event.date ? asOf : { day: event.date, hour: `${event.date}T23` };
+  return { ok: true, event, encoded: encodeEvent(event), bucket, arrivedAtMs };
 }

@@ -6,7 +6,7 @@
  * any order, any batch split and any interleaving of consumers yield the same totals, provided each event is
  * applied once — which is the storage layer's job (see docs/ARCHITECTURE.md).
  */
-import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
+import { AD_SPEND, AD_SPEND_REPORTED, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
 import type { Bucket } from '../kernel/time.ts';
 import { compareText } from '../kernel/compare.ts';
 
@@ -58,6 +58,7 @@ export function deltaOf(event: InboundEvent): Partial<Totals> {
     case REFUND:
       return { events: 1n, refunds: event.amount, refundCount: 1n };
     case AD_SPEND:
+    case AD_SPEND_REPORTED:
       return {
         events: 1n,
         spend: event.spend,
@@ -69,6 +70,22 @@ export function deltaOf(event: InboundEvent): Partial<Totals> {
     case TRAFFIC:
       return { events: 1n, visits: BigInt(event.visits) };
   }
+}
+
+/**
+ * What a report adds when it replaces `previous` (or is the first for its campaign-day): the difference of the two
+ * reports' figures, and one accepted event. Invariant: summed over the chain of reports that replaced one another
+ * for a campaign-day — in any order, since each term names the report it replaced — the figures telescope to the
+ * latest report's exactly, while `events` counts every report that was in force.
+ */
+export function replacementDeltaOf(event: InboundEvent, previous: InboundEvent | undefined): Partial<Totals> {
+  const next = deltaOf(event);
+  if (!previous) return next;
+  const before = deltaOf(previous);
+  const out: Partial<Totals> = {};
+  for (const field of TOTAL_FIELDS) out[field] = (next[field] ?? 0n) - (before[field] ?? 0n);
+  out.events = 1n;
+  return out;
 }
 
 /** What a batch adds to one channel's business hour (`YYYY-MM-DDTHH`). */
@@ -83,16 +100,18 @@ export interface BucketDelta {
  * deltas over a bucket equals the sum of `deltaOf` over the batch's events in that bucket; output order is
  * deterministic (sorted), so retries of the same batch issue the same writes.
  */
-export function preAggregate(items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket }>): BucketDelta[] {
+export function preAggregate(
+  items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket; readonly replaces?: InboundEvent | undefined }>,
+): BucketDelta[] {
   const sums = new Map<string, BucketDelta>();
-  for (const { event, bucket } of items) {
+  for (const { event, bucket, replaces } of items) {
     const id = `${event.channelId}\u0000${bucket.hour}`;
     let entry = sums.get(id);
     if (!entry) {
       entry = { channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() };
       sums.set(id, entry);
     }
-    addInto(entry.totals, deltaOf(event));
+    addInto(entry.totals, replaces === undefined ? deltaOf(event) : replacementDeltaOf(event, replaces));
   }
   return [...sums.entries()].sort(([a], [b]) => compareText(a, b)).map(([, v]) => v);
 }

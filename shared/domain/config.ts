@@ -19,6 +19,11 @@ export const DEFAULT_LATENESS_DAYS = 7;
  * from the table and compared with this one.
  */
 export const DEFAULT_EVENTS_RETENTION_DAYS = 400;
+/**
+ * Default restatement window of `Ad Spend Reported`: how many days before its arrival a report's `date` may lie.
+ * Ad platforms restate for weeks as attribution matures (Meta's 28-day click window, Google's conversion lag).
+ */
+export const DEFAULT_REPORT_RESTATEMENT_DAYS = 35;
 /** Default retention of the quarantine and duplicate logs (days after arrival). */
 export const DEFAULT_LOGS_RETENTION_DAYS = 90;
 
@@ -49,6 +54,7 @@ const channelSchema = z.strictObject({
 const documentSchema = z.strictObject({
   timezone: z.string().refine(isValidTimeZone, 'is not an IANA timezone the runtime knows'),
   latenessDays: z.number().int().positive().max(366).optional(),
+  reportRestatementDays: z.number().int().positive().max(366).optional(),
   channels: z.array(channelSchema).min(1),
   prices: z
     .array(
@@ -147,6 +153,8 @@ export interface PromotionConfig {
 export interface SentinelConfig {
   readonly timezone: string;
   readonly latenessDays: number;
+  /** How many business days before its arrival an `Ad Spend Reported` may restate (default 35, less if retention is shorter). */
+  readonly reportRestatementDays: number;
   readonly channels: readonly ChannelConfig[];
   readonly prices: readonly PriceConfig[];
   readonly promotions: readonly PromotionConfig[];
@@ -313,6 +321,15 @@ export function parseConfig(document: unknown): ConfigResult {
       reason: `must exceed latenessDays (${latenessDays}): an event that expired could otherwise be admitted again`,
     });
   }
+  // A report in force must outlive its restatements. A short retention shortens the default window rather than
+  // refusing a configuration that never asked for restatements; an explicit window it cannot hold is refused.
+  const reportRestatementDays = doc.reportRestatementDays ?? Math.max(1, Math.min(DEFAULT_REPORT_RESTATEMENT_DAYS, retention.eventsDays - 2));
+  if (doc.reportRestatementDays !== undefined && retention.eventsDays <= reportRestatementDays + 1) {
+    problems.push({
+      path: 'retention.eventsDays',
+      reason: `must exceed reportRestatementDays + 1 (${reportRestatementDays + 1}): a campaign-day's report in force could otherwise expire before its restatements stop`,
+    });
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -320,6 +337,7 @@ export function parseConfig(document: unknown): ConfigResult {
     config: {
       timezone: doc.timezone,
       latenessDays,
+      reportRestatementDays,
       channels,
       prices: (doc.prices ?? []).map((p) => ({ sku: p.sku, guidePrice: p.guidePrice, maxDiscountPct: p.maxDiscountPct, channels: p.channels ?? {} })),
       promotions,

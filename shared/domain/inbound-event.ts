@@ -3,7 +3,7 @@
  * Two deliveries of one `(channelId, eventId)` are duplicates exactly when their canonical encodings are equal, so
  * `"1520.5"`, `1520.50` and `"1520.50"` are the same spend.
  */
-import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
+import { AD_SPEND, AD_SPEND_REPORTED, type AdSpendReported, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
 import { withoutUndefined } from '../kernel/objects.ts';
 
 /** The currency an event is denominated in, or `undefined` for events that carry no money (traffic). */
@@ -44,7 +44,27 @@ export function encodeEvent(event: InboundEvent): string {
       });
     case TRAFFIC:
       return JSON.stringify({ ...common, visits: event.visits, store: event.storeId });
+    case AD_SPEND_REPORTED:
+      return JSON.stringify({
+        ...common,
+        campaign: event.campaignId,
+        date: event.date,
+        spend: event.spend.toString(),
+        cur: event.currency,
+        imp: event.impressions,
+        clk: event.clicks,
+        conv: event.reportedConversions,
+        rev: event.reportedRevenue?.toString(),
+      });
   }
+}
+
+/**
+ * Whether two reports say the same thing about their (channel, campaign, date) as of the same instant, whatever
+ * eventIds carried them: the second is then a redelivery of the first, and one with other figures a conflict.
+ */
+export function sameReport(a: AdSpendReported, b: AdSpendReported): boolean {
+  return encodeEvent({ ...a, eventId: '' }) === encodeEvent({ ...b, eventId: '' });
 }
 
 // The encoded form is written only by encodeEvent, so decoding reads fields by name without re-validating.
@@ -85,6 +105,19 @@ export function decodeEvent(text: string): InboundEvent {
       });
     case TRAFFIC:
       return withoutUndefined({ type: TRAFFIC, ...common, visits: Number(o.visits), storeId: optStr(o, 'store') });
+    case AD_SPEND_REPORTED:
+      return withoutUndefined({
+        type: AD_SPEND_REPORTED,
+        ...common,
+        campaignId: str(o, 'campaign'),
+        date: str(o, 'date'),
+        spend: BigInt(str(o, 'spend')),
+        currency: str(o, 'cur'),
+        impressions: optNum(o, 'imp'),
+        clicks: optNum(o, 'clk'),
+        reportedConversions: optNum(o, 'conv'),
+        reportedRevenue: o.rev === undefined ? undefined : BigInt(str(o, 'rev')),
+      });
     default:
       throw new Error(`stored event has unknown type ${JSON.stringify(o.t)}`);
   }

@@ -8,15 +8,20 @@
  * applied once: before the commit nothing of it is applied; after it, the checkpoint excludes it forever.
  */
 import { type BucketDelta, preAggregate } from './aggregation.ts';
-import type { InboundEvent } from '../../events/normalised.ts';
+import { AD_SPEND_REPORTED, type InboundEvent } from '../../events/normalised.ts';
 import { decodeEvent } from './inbound-event.ts';
 import type { Bucket } from '../kernel/time.ts';
 
 export interface ShardRecord {
   /** The shard's sequence number, a decimal integer string. */
   readonly sequenceNumber: string;
-  /** The accepted event the record inserted, or `undefined` for records that change no aggregate (updates, TTL deletions). */
-  readonly item: { readonly event: InboundEvent; readonly bucket: Bucket; readonly arrivedAtMs: number } | undefined;
+  /**
+   * The accepted event the record inserted, or `undefined` for records that change no aggregate (TTL deletions, the
+   * eventId marker of a report). For a report that became its campaign-day's report in force, `replaces` is the
+   * report it replaced, if any: the record adds the difference.
+   */
+  readonly item:
+    { readonly event: InboundEvent; readonly bucket: Bucket; readonly arrivedAtMs: number; readonly replaces?: InboundEvent | undefined } | undefined;
 }
 
 export interface PlannedCommit {
@@ -33,9 +38,28 @@ export interface PlannedCommit {
  * consumer of the stream must), the business hour and the arrival.
  */
 export function insertedRecord(sequenceNumber: string, stored: { readonly encoded: string; readonly hour: string; readonly arrivedAtMs: number }): ShardRecord {
+  const event = decodeEvent(stored.encoded);
+  // A report's eventId item only marks the id as taken; its campaign-day's item ({@link reportRecord}) moves the aggregates.
+  if (event.type === AD_SPEND_REPORTED) return { sequenceNumber, item: undefined };
+  return { sequenceNumber, item: { event, bucket: { day: stored.hour.slice(0, 10), hour: stored.hour }, arrivedAtMs: stored.arrivedAtMs } };
+}
+
+/**
+ * The record of a campaign-day's report in force changing: the new report, placed in its hour, and the one it
+ * replaced (empty text for none) — both read from the new image, so the record alone says what to add.
+ */
+export function reportRecord(
+  sequenceNumber: string,
+  stored: { readonly encoded: string; readonly replaced: string; readonly hour: string; readonly arrivedAtMs: number },
+): ShardRecord {
   return {
     sequenceNumber,
-    item: { event: decodeEvent(stored.encoded), bucket: { day: stored.hour.slice(0, 10), hour: stored.hour }, arrivedAtMs: stored.arrivedAtMs },
+    item: {
+      event: decodeEvent(stored.encoded),
+      bucket: { day: stored.hour.slice(0, 10), hour: stored.hour },
+      arrivedAtMs: stored.arrivedAtMs,
+      ...(stored.replaced === '' ? {} : { replaces: decodeEvent(stored.replaced) }),
+    },
   };
 }
 

@@ -104,6 +104,7 @@ describe('the CDK stack', () => {
     expect(inbound).toEqual({ ...patternFor(inboundEvents), source: [{ 'anything-but': [SENTINEL_SOURCE] }] });
     expect((ingestRule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual([
       'Ad Spend Recorded',
+      'Ad Spend Reported',
       'Refund Recorded',
       'Sale Recorded',
       'Traffic Recorded',
@@ -168,6 +169,7 @@ describe('the CDK stack', () => {
       IngestFunction: [
         ...logs,
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'dynamodb:GetItem',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
@@ -208,7 +210,7 @@ describe('the CDK stack', () => {
         .flatMap(leadingKeys);
     // The finance API cannot write aggregates (nor alerts); ingest writes events and its intake log, nothing else.
     expect(writeKeys('ApiFinance')).toEqual(['BUDGETS', 'PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
-    expect(writeKeys('IngestFunction')).toEqual(['<any key>', 'QUARANTINE#*', 'DUPLICATE#*']);
+    expect(writeKeys('IngestFunction')).toEqual(['<any key>', 'QUARANTINE#*', 'DUPLICATE#*', 'SUPERSEDED#*']);
     expect(JSON.stringify(byFunction.get(functionId('IngestFunction')))).not.toContain('BUDGETS');
     // Only finance may check the configuration item inside a transaction, and it cannot write it.
     expect(writeKeys('ApiFinance')).not.toContain('CONFIG');

@@ -25,13 +25,17 @@ type Fields = {
 const FIELDS = ['gmv', 'orders', 'units', 'refunds', 'refundCount', 'spend', 'impressions', 'clicks', 'reportedConversions', 'visits', 'events'] as const;
 const zero = (): Fields => Object.fromEntries(FIELDS.map((f) => [f, 0n])) as Fields;
 
-/** A generated event: its delivered body and, computed without the domain code, what it adds to its business day. */
+/**
+ * A generated event: its delivered body and, computed without the domain code, what it adds to its business day —
+ * or, for a restated report, the campaign-day it reports and its asOf (the latest one's figures are the day's).
+ */
 interface Generated {
   readonly id: string;
   readonly channelId: string;
   readonly day: string;
   readonly body: string;
   readonly adds: Partial<Fields>;
+  readonly report?: { readonly slot: string; readonly asOfMs: number };
 }
 
 const cents = fc.integer({ min: 0, max: 5_000_000 });
@@ -44,7 +48,9 @@ const generated = (index: number): fc.Arbitrary<Generated> =>
     .record({
       channelId: fc.constantFrom('a', 'b'),
       minutesBefore: fc.integer({ min: 0, max: 3 * 24 * 60 }),
-      kind: fc.constantFrom('sale', 'refund', 'spend', 'traffic'),
+      kind: fc.constantFrom('sale', 'refund', 'spend', 'traffic', 'report', 'report'),
+      campaign: fc.constantFrom('c1', 'c2'),
+      daysBack: fc.integer({ min: 0, max: 2 }),
       lines: fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 9 }), price: cents }), { minLength: 1, maxLength: 3 }),
       amount: cents,
       count: fc.integer({ min: 0, max: 100_000 }),
@@ -58,6 +64,8 @@ const generated = (index: number): fc.Arbitrary<Generated> =>
       let detailType: string;
       let detail: Record<string, unknown>;
       let adds: Partial<Fields>;
+      let report: Generated['report'];
+      let day = shanghaiDay(occurredMs);
       switch (g.kind) {
         case 'sale':
           detailType = 'Sale Recorded';
@@ -92,13 +100,32 @@ const generated = (index: number): fc.Arbitrary<Generated> =>
           };
           adds = { spend: BigInt(g.amount), impressions: BigInt(g.count * 10), clicks: BigInt(g.count), reportedConversions: BigInt(g.count % 97) };
           break;
+        case 'report': {
+          // Unique asOf per event (the index as milliseconds), so no two reports of a campaign-day tie.
+          const asOfMs = occurredMs + index;
+          day = new Date(Date.parse(`${shanghaiDay(asOfMs)}T00:00:00Z`) - g.daysBack * 86_400_000).toISOString().slice(0, 10);
+          detailType = 'Ad Spend Reported';
+          detail = {
+            eventId: id,
+            channelId: g.channelId,
+            campaignId: g.campaign,
+            date: day,
+            asOf: new Date(asOfMs).toISOString(),
+            spend: money(g.amount),
+            currency: 'CNY',
+            clicks: g.count,
+          };
+          adds = { spend: BigInt(g.amount), clicks: BigInt(g.count) };
+          report = { slot: `${g.channelId} ${g.campaign} ${day}`, asOfMs };
+          break;
+        }
         default:
           detailType = 'Traffic Recorded';
           detail = { ...common, visits: g.count };
           adds = { visits: BigInt(g.count) };
       }
       const body = JSON.stringify({ source: 'prop.test', 'detail-type': detailType, time: new Date(ARRIVAL_MS).toISOString(), detail });
-      return { id, channelId: g.channelId, day: shanghaiDay(occurredMs), body, adds: { ...adds, events: 1n } };
+      return { id, channelId: g.channelId, day, body, adds: { ...adds, events: 1n }, ...(report ? { report } : {}) };
     });
 
 const scenario = fc
@@ -144,12 +171,21 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
   it('equals the reference sum for any duplicates, order, batch split and crash between commit and acknowledgement', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
+        // Additive events sum; of a campaign-day's reports only the latest asOf counts. `events` counts the reports
+        // that were in force at some point, which depends on arrival order: checked below as accepted = distinct.
+        const latest = new Map<string, Generated>();
+        for (const e of s.events) {
+          if (!e.report) continue;
+          const held = latest.get(e.report.slot);
+          if (!held || (held.report?.asOfMs ?? 0) < e.report.asOfMs) latest.set(e.report.slot, e);
+        }
         const reference = new Map<string, Fields>();
         for (const e of s.events) {
           const totals = reference.get(`${e.channelId} ${e.day}`) ?? zero();
-          for (const [f, v] of Object.entries(e.adds)) totals[f as keyof Fields] += v as bigint;
+          if (!e.report || latest.get(e.report.slot) === e) for (const [f, v] of Object.entries(e.adds)) totals[f as keyof Fields] += v as bigint;
           reference.set(`${e.channelId} ${e.day}`, totals);
         }
+        const withoutEvents = (days: Map<string, Fields>) => new Map([...days].map(([k, { events: _events, ...rest }]) => [k, rest]));
         // Every copy of every event, in a random arrival order.
         let k = 0;
         const deliveries = s.events
@@ -187,6 +223,11 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
                 if (crashPut(event.eventId)) throw new Error('injected: put answer lost');
                 return outcome;
               },
+              putReport: async (report) => {
+                const outcome = await store.putReport(report);
+                if (crashPut(report.eventId)) throw new Error('injected: report transaction answer lost');
+                return outcome;
+              },
             }),
             // A transaction lands but its answer is lost: the handler reports the batch from that commit as failed.
             aggregates: (store) => ({
@@ -217,7 +258,12 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
             if (s.drainAfter[b % s.drainAfter.length]) await p.aggregate();
           }
           await p.aggregate();
-          expect(await storedDays(p)).toEqual(reference);
+          const stored = await storedDays(p);
+          expect(withoutEvents(stored)).toEqual(withoutEvents(reference));
+          // Every distinct event accepted once: counted in the aggregates, or (an older report) as superseded.
+          const counted = [...stored.values()].reduce((n, f) => n + f.events, 0n);
+          const superseded = new Set((await p.intake.supersededReports()).map((e) => e.eventId));
+          expect(counted + BigInt(superseded.size)).toBe(BigInt(s.events.length));
           expect(await p.intake.quarantined()).toEqual([]);
         } finally {
           await p.stop();

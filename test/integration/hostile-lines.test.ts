@@ -61,7 +61,7 @@ describe('hostile lines', () => {
     '%s accounts for every line, exits 0, and refuses each with its reason',
     async (command) => {
       const summary = await sentinel(command);
-      expect(summary.events).toEqual({ received: LINES.length, accepted: 4, duplicates: 0, quarantined: LINES.length - 4 });
+      expect(summary.events).toEqual({ received: LINES.length, accepted: 4, superseded: 0, duplicates: 0, quarantined: LINES.length - 4 });
       expect(summary.quarantine.map((q) => `${q.line} ${q.reason}`)).toEqual([
         '2 schema_error',
         '3 schema_error',

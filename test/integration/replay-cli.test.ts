@@ -116,7 +116,7 @@ describe('sentinel replay', () => {
       visits: 0,
     });
     expect(summary.channels.rakuten.days['2025-01-15']).toMatchObject({ gmv: '3998', orders: 1, spend: '0' });
-    expect(summary.events).toEqual({ received: 10, accepted: 5, duplicates: 1, quarantined: 4 });
+    expect(summary.events).toEqual({ received: 10, accepted: 5, superseded: 0, duplicates: 1, quarantined: 4 });
     expect(summary.quarantine).toEqual([
       { line: 5, eventId: 's-1', reason: 'conflicting_duplicate' },
       { line: 8, eventId: null, reason: 'invalid_json' },

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '../../events/define-event.ts';
-import { AdSpendRecordedEvent, inboundEvents, RefundRecordedEvent, SaleRecordedEvent, TrafficRecordedEvent } from '../../events/inbound.ts';
+import {
+  AdSpendRecordedEvent,
+  AdSpendReportedEvent,
+  inboundEvents,
+  RefundRecordedEvent,
+  SaleRecordedEvent,
+  TrafficRecordedEvent,
+} from '../../events/inbound.ts';
 import { admit, type Admission } from '../../shared/domain/admission.ts';
 import { decodeEvent } from '../../shared/domain/inbound-event.ts';
 import { ARRIVAL, body, config, envelope, validDetail } from '../fixtures.ts';
@@ -18,7 +25,7 @@ const withField = (detail: Record<string, unknown>, path: string, value: unknown
   return copy;
 };
 
-type Field = { path: string; kind: 'id' | 'instant' | 'currency' | 'money' | 'count' | 'quantity' | 'lines' | 'region'; optional?: boolean };
+type Field = { path: string; kind: 'id' | 'day' | 'instant' | 'currency' | 'money' | 'count' | 'quantity' | 'lines' | 'region'; optional?: boolean };
 const COMMON: Field[] = [
   { path: 'eventId', kind: 'id' },
   { path: 'occurredAt', kind: 'instant' },
@@ -58,6 +65,22 @@ const FIELDS = new Map<EventDefinition, Field[]>([
     ],
   ],
   [TrafficRecordedEvent, [...COMMON, { path: 'visits', kind: 'count' }, { path: 'storeId', kind: 'id', optional: true }]],
+  [
+    AdSpendReportedEvent,
+    [
+      { path: 'eventId', kind: 'id' },
+      { path: 'channelId', kind: 'id' },
+      { path: 'campaignId', kind: 'id' },
+      { path: 'date', kind: 'day' },
+      { path: 'asOf', kind: 'instant' },
+      { path: 'spend', kind: 'money' },
+      { path: 'currency', kind: 'currency' },
+      { path: 'impressions', kind: 'count', optional: true },
+      { path: 'clicks', kind: 'count', optional: true },
+      { path: 'reportedConversions', kind: 'count', optional: true },
+      { path: 'reportedRevenue', kind: 'money', optional: true },
+    ],
+  ],
 ]);
 
 /** Every way each kind of field can be wrong, and the reason the contract gives for it. */
@@ -67,6 +90,11 @@ const MUTATIONS: Record<Field['kind'], [string, unknown, string][]> = {
     ['too long', 'x'.repeat(129), 'schema_error'],
     ['a number', 42, 'schema_error'],
     ['null', null, 'schema_error'],
+  ],
+  day: [
+    ['with a time', '2025-01-15T00:00:00+08:00', 'schema_error'],
+    ['impossible date', '2025-02-30', 'schema_error'],
+    ['a number', 20250115, 'schema_error'],
   ],
   instant: [
     ['without offset', '2025-01-15T18:00:00', 'schema_error'],

@@ -19,8 +19,22 @@ describe('parseConfig', () => {
   it('keeps events 400 days and the intake logs 90 by default, and refuses a retention inside the lateness window', () => {
     const defaults = parseConfig(CONFIG_DOCUMENT);
     expect(defaults.ok && defaults.config.retention).toEqual({ eventsDays: 400, logsDays: 90 });
-    const tooShort = parseConfig({ ...clone(), latenessDays: 10, retention: { eventsDays: 10, logsDays: 1 } });
+    const tooShort = parseConfig({ ...clone(), latenessDays: 10, reportRestatementDays: 5, retention: { eventsDays: 10, logsDays: 1 } });
     expect(tooShort.ok ? [] : tooShort.problems).toEqual([{ path: 'retention.eventsDays', reason: expect.stringMatching(/exceed latenessDays \(10\)/) }]);
+  });
+
+  it('restates reports 35 days back by default, and keeps a report in force longer than its restatements', () => {
+    const defaults = parseConfig(CONFIG_DOCUMENT);
+    expect(defaults.ok && defaults.config.reportRestatementDays).toBe(35);
+    const tooShort = parseConfig({ ...clone(), reportRestatementDays: 60, retention: { eventsDays: 61, logsDays: 1 } });
+    expect(tooShort.ok ? [] : tooShort.problems).toEqual([
+      { path: 'retention.eventsDays', reason: expect.stringMatching(/reportRestatementDays \+ 1 \(61\)/) },
+    ]);
+    expect(parseConfig({ ...clone(), reportRestatementDays: 60, retention: { eventsDays: 62, logsDays: 1 } }).ok).toBe(true);
+    expect(parseConfig({ ...clone(), reportRestatementDays: 0 }).ok).toBe(false);
+    // A short retention that never asked for restatements is not refused: the default window shrinks to fit.
+    const short = parseConfig({ ...clone(), retention: { eventsDays: 30, logsDays: 1 } });
+    expect(short.ok && short.config.reportRestatementDays).toBe(28);
   });
 
   it('accepts a minimal document', () => {
