@@ -5,7 +5,9 @@ import globals from 'globals';
 
 /** Our own layers above a given one, as import paths at any depth. */
 const OUTER = ['**/runtime/**', '**/functions/**', '**/local/**', '**/cli/**', '**/infra/**', '**/bench/**', '**/scripts/**', '**/test/**'];
-const OURS_ABOVE_DOMAIN = ['**/adapters/**', '**/app/**', ...OUTER];
+const OURS_ABOVE_DOMAIN = ['**/adapters/**', '**/app/**', '**/connectors/**', ...OUTER];
+/** The connectors translate platform payloads into the contract: they may use the contract and the domain, nothing above. */
+const OURS_ABOVE_CONNECTORS = ['**/adapters/**', '**/app/**', ...OUTER];
 const OURS_ABOVE_CONTRACT = ['**/shared/domain/**', ...OURS_ABOVE_DOMAIN];
 const OURS_ABOVE_KERNEL = ['**/events/**', '**/domain/**', ...OURS_ABOVE_DOMAIN];
 /** Packages that do I/O or reach the platform. */
@@ -49,6 +51,7 @@ export default tseslint.config(
   pureLayer('shared/kernel', OURS_ABOVE_KERNEL, 'The kernel (money, instants, business time) depends on nothing of ours and does no I/O.'),
   pureLayer('events', OURS_ABOVE_CONTRACT, 'The event contract depends only on shared/kernel/.'),
   pureLayer('shared/domain', OURS_ABOVE_DOMAIN, 'The domain is pure: it takes time and configuration as arguments and stores nothing.'),
+  pureLayer('connectors', OURS_ABOVE_CONNECTORS, 'Connectors are pure translators from platform payloads to the contract: no I/O, no clock.'),
   {
     // Use cases: ports, not adapters; no SDK clients, no environment.
     files: ['shared/app/**/*.{ts,js}'],

@@ -24,6 +24,11 @@ Usage:
       reallocation) on in-memory ports: no database, the same outbound events, many times faster. With --against,
       runs the history under both configurations and prints the alerts and proposals that appear, disappear or
       change with --config (the candidate) against --against (the baseline); --out then gets --config's events.
+  sentinel convert --source shopify|meta|google-ads --config FILE --in FILE [--out FILE] [--account ID] [--as-of TIME]
+      Turns a file of a platform's own payloads (the API's page JSON, an array, or one payload per line) into
+      replayable NDJSON, through the configuration's sources mapping (which shop or ad account is which channel).
+      Refused payloads are listed on stderr with the reason. --account names the shop domain or ad account when
+      several are mapped; --as-of is when pulled reports were computed (their asOf and arrival; default now).
   sentinel demo [--seed N] [--days N] [--volume X] [--dir DIR]
       Generates the demo scenario (7 channels, 14 days around Double 11) into DIR (default .sentinel/demo),
       replays it on a database in memory, prints the KPIs, the alerts and the budget proposal, approves it and
@@ -165,6 +170,42 @@ async function backtestCommand(args: string[]) {
   );
 }
 
+async function convertCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      source: { type: 'string' },
+      config: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      account: { type: 'string' },
+      'as-of': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const { CONVERT_SOURCES, convert } = await import('../connectors/index.ts');
+  const source = values.source as (typeof CONVERT_SOURCES)[number] | undefined;
+  if (!source || !CONVERT_SOURCES.includes(source) || !values.config || !values.in) {
+    throw new UsageError(`convert needs --source ${CONVERT_SOURCES.join('|')}, --config FILE and --in FILE`);
+  }
+  const parsed = parseConfig(loadConfigFile(values.config));
+  if (!parsed.ok) throw new UsageError('configuration refused');
+  const asOf = values['as-of'] ?? new Date().toISOString();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
+    throw new UsageError(`--as-of ${asOf} is not an ISO 8601 time with an offset`);
+  }
+  const result = convert(source, readText(values.in, 'input file'), parsed.config, {
+    asOf,
+    ...(values.account === undefined ? {} : { account: values.account }),
+  });
+  const text = result.events.map((e) => `${JSON.stringify(e)}\n`).join('');
+  if (values.out) writeFileCreatingDir(values.out, text);
+  else process.stdout.write(text);
+  for (const r of result.refused) process.stderr.write(`refused ${r.item}: ${r.reason}\n`);
+  process.stderr.write(`convert: ${result.events.length} events, ${result.refused.length} refused\n`);
+}
+
 async function demoCommand(args: string[]) {
   const { values } = parseArgs({
     args,
@@ -224,6 +265,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo':
         await demoCommand(rest);
+        return 0;
+      case 'convert':
+        await convertCommand(rest);
         return 0;
       case 'proposals':
         await proposalsCommand(rest, (text) => process.stdout.write(text));

@@ -96,6 +96,14 @@ const documentSchema = z.strictObject({
       }),
     )
     .optional(),
+  sources: z
+    .strictObject({
+      shopify: z.array(z.strictObject({ shop: id, channelId: id, storeId: id.optional(), skus: z.record(z.string(), id).optional() })).optional(),
+      douyin: z.array(z.strictObject({ shopId: id, channelId: id, storeId: id.optional(), skus: z.record(z.string(), id).optional() })).optional(),
+      meta: z.array(z.strictObject({ accountId: id, channelId: id, timezone: z.string().optional() })).optional(),
+      googleAds: z.array(z.strictObject({ customerId: id, channelId: id, timezone: z.string().optional() })).optional(),
+    })
+    .optional(),
   reallocation: z
     .strictObject({
       lookbackDays: z.number().int().positive().max(366).optional(),
@@ -121,6 +129,31 @@ export interface Silence {
   readonly region?: string;
   readonly fromMs: number;
   readonly toMs: number;
+}
+
+/** Which shop or ad account of a platform is which channel (and store), and how its SKUs map to ours. */
+export interface ShopSource {
+  /** The platform's id of the shop (Shopify: the myshopify domain; Douyin: the shop id). */
+  readonly account: string;
+  readonly channelId: string;
+  readonly storeId?: string;
+  /** Platform SKU (or variant id) → our SKU; unlisted SKUs pass through as they are. */
+  readonly skus: Readonly<Record<string, string>>;
+}
+
+/** An ad account whose daily campaign reports feed a channel; `timezone` is the account's (default: the business one). */
+export interface AdAccountSource {
+  readonly account: string;
+  readonly channelId: string;
+  readonly timezone: string;
+}
+
+/** The platform connectors' mapping (`sources` in the document). */
+export interface Sources {
+  readonly shopify: readonly ShopSource[];
+  readonly douyin: readonly ShopSource[];
+  readonly meta: readonly AdAccountSource[];
+  readonly googleAds: readonly AdAccountSource[];
 }
 
 export interface ChannelConfig {
@@ -178,6 +211,8 @@ export interface SentinelConfig {
    * `too_late`.
    */
   readonly retention: { readonly eventsDays: number; readonly logsDays: number };
+  /** Platform shops and ad accounts mapped to channels (connectors); empty lists when not configured. */
+  readonly sources: Sources;
   /** The document as given, for storage and display. */
   readonly source: unknown;
 }
@@ -331,6 +366,8 @@ export function parseConfig(document: unknown): ConfigResult {
     });
   }
 
+  const sources = sourcesOf(doc.sources, channelIds, doc.timezone, problems);
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -345,8 +382,46 @@ export function parseConfig(document: unknown): ConfigResult {
       ...(doc.alerting?.repeatIntervalMinutes === undefined ? {} : { repeatIntervalMs: doc.alerting.repeatIntervalMinutes * 60_000 }),
       reallocation,
       retention,
+      sources,
       source: document,
     },
+  };
+}
+
+type SourcesDocument = z.infer<typeof documentSchema>['sources'];
+
+/** Validates the connectors' mapping: known channels, valid timezones, each shop or account mapped once. */
+function sourcesOf(doc: SourcesDocument, channelIds: ReadonlySet<string>, timezone: string, problems: ConfigProblem[]): Sources {
+  const check = (path: string, entries: readonly { channelId: string; timezone?: string | undefined }[], keyOf: (i: number) => string) => {
+    const seen = new Set<string>();
+    entries.forEach((e, i) => {
+      if (!channelIds.has(e.channelId)) problems.push({ path: `sources.${path}[${i}].channelId`, reason: `unknown channel "${e.channelId}"` });
+      if (e.timezone !== undefined && !isValidTimeZone(e.timezone))
+        problems.push({ path: `sources.${path}[${i}].timezone`, reason: 'is not an IANA timezone the runtime knows' });
+      const key = keyOf(i);
+      if (seen.has(key)) problems.push({ path: `sources.${path}[${i}]`, reason: `"${key}" is mapped twice` });
+      seen.add(key);
+    });
+  };
+  const shopify = doc?.shopify ?? [];
+  const douyin = doc?.douyin ?? [];
+  const meta = doc?.meta ?? [];
+  const googleAds = doc?.googleAds ?? [];
+  check('shopify', shopify, (i) => shopify[i]?.shop.toLowerCase() ?? '');
+  check('douyin', douyin, (i) => douyin[i]?.shopId ?? '');
+  check('meta', meta, (i) => meta[i]?.accountId.replace(/^act_/, '') ?? '');
+  check('googleAds', googleAds, (i) => googleAds[i]?.customerId.replace(/-/g, '') ?? '');
+  const shop = (account: string, s: { channelId: string; storeId?: string | undefined; skus?: Record<string, string> | undefined }): ShopSource => ({
+    account,
+    channelId: s.channelId,
+    ...(s.storeId === undefined ? {} : { storeId: s.storeId }),
+    skus: s.skus ?? {},
+  });
+  return {
+    shopify: shopify.map((s) => shop(s.shop.toLowerCase(), s)),
+    douyin: douyin.map((s) => shop(s.shopId, s)),
+    meta: meta.map((a) => ({ account: a.accountId.replace(/^act_/, ''), channelId: a.channelId, timezone: a.timezone ?? timezone })),
+    googleAds: googleAds.map((a) => ({ account: a.customerId.replace(/-/g, ''), channelId: a.channelId, timezone: a.timezone ?? timezone })),
   };
 }
 

@@ -37,6 +37,23 @@ describe('parseConfig', () => {
     expect(short.ok && short.config.reportRestatementDays).toBe(28);
   });
 
+  it('validates the connectors’ sources: known channels, real timezones, each shop or account mapped once', () => {
+    const parsed = parseConfig({
+      ...clone(),
+      sources: {
+        shopify: [
+          { shop: 'A.myshopify.com', channelId: 'tmall' },
+          { shop: 'a.myshopify.com', channelId: 'douyin-live' },
+        ],
+        meta: [{ accountId: 'act_1', channelId: 'nowhere' }],
+        googleAds: [{ customerId: '123-456-7890', channelId: 'tmall', timezone: 'Mars/Olympus' }],
+      },
+    });
+    expect(parsed.ok ? [] : parsed.problems.map((p) => p.path)).toEqual(['sources.shopify[1]', 'sources.meta[0].channelId', 'sources.googleAds[0].timezone']);
+    const ok = parseConfig({ ...clone(), sources: { meta: [{ accountId: 'act_1', channelId: 'tmall' }] } });
+    expect(ok.ok && ok.config.sources.meta).toEqual([{ account: '1', channelId: 'tmall', timezone: 'Asia/Shanghai' }]);
+  });
+
   it('accepts a minimal document', () => {
     expect(parseConfig({ timezone: 'UTC', channels: [{ id: 'a', name: 'A', kind: 'other', currency: 'USD', budget: { daily: 10 } }] }).ok).toBe(true);
   });
