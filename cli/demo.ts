@@ -217,7 +217,8 @@ function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly In
         : type === 'Alert Escalated'
           ? `ESCALATED ${String(d.severity).padEnd(8)}`
           : 'RESOLVED         ';
-    const text = type === 'Alert Resolved' ? String(d.reason) : String(d.summary);
+    const impact = d.impact as { amount: string; currency: string } | undefined;
+    const text = type === 'Alert Resolved' ? String(d.reason) : `${String(d.summary)}${impact ? ` [at risk ${impact.amount} ${impact.currency}]` : ''}`;
     process.stdout.write(`${shanghaiTime(e.time)}  ${what} ${String(d.rule).padEnd(19)} ${String(d.channelId).padEnd(12)} ${subject.padEnd(22)} ${text}\n`);
   }
   const { caught, unexplained } = matchIncidents(outbound, incidents);

@@ -163,6 +163,7 @@ async function showAlerts() {
       el('td', {}, a.rule),
       el('td', {}, a.channelId),
       el('td', {}, subject(a)),
+      el('td', { 'data-testid': 'impact', title: a.impact ? a.impact.basis : '' }, a.impact ? `${a.impact.amount} ${a.impact.currency}` : '—'),
       el('td', {}, a.summary, a.reason ? el('div', { class: 'muted' }, `Resolved: ${a.reason}`) : ''),
       el('td', { class: 'evidence' }, JSON.stringify(a.evidence)),
       el('td', {}, time(a.since, timezone), a.resolvedAt ? el('div', { class: 'muted' }, `→ ${time(a.resolvedAt, timezone)}`) : ''),
@@ -170,7 +171,7 @@ async function showAlerts() {
   const head = el(
     'tr',
     {},
-    ['', 'rule', 'channel', 'subject', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)),
+    ['', 'rule', 'channel', 'subject', 'at risk', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)),
   );
   $('#alerts').replaceChildren(
     el('h2', {}, `Alerts — ${body.firing.length} firing`),

@@ -28,6 +28,14 @@ const firingAlert = {
   observed: quantity,
   threshold: quantity,
   raisedAt: instant,
+  impact: z
+    .strictObject({
+      amount: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string in major units'),
+      currency: z.string().length(3),
+      basis: z.string().min(1),
+    })
+    .optional()
+    .meta({ description: 'Money at risk while the alert fires, in the channel currency, with the one sentence that says how it is counted.' }),
 };
 
 export const AlertRaisedEvent = defineEvent({

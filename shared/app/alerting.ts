@@ -228,7 +228,14 @@ async function sweep(deps: AlertingDeps, config: SentinelConfig, atMs: number): 
   return Promise.all(
     config.channels.map(async (channel): Promise<ChannelPacing> => {
       const [{ current, lastEventAtMs }, facts] = await Promise.all([known(deps, channel.id), factsOf(deps, config, channel.id, atMs)]);
-      await apply(deps, config, staleRule(channel, lastEventAtMs, facts.activeHours48h >= RULE_DEFAULTS.normallyReportsHours, atMs), atMs, current);
+      const usualHourlyGmv = facts.baseline7d.gmv / BigInt(7 * 24);
+      await apply(
+        deps,
+        config,
+        staleRule(channel, lastEventAtMs, facts.activeHours48h >= RULE_DEFAULTS.normallyReportsHours, atMs, usualHourlyGmv),
+        atMs,
+        current,
+      );
       await apply(deps, config, endings(config, atMs, current), atMs, current);
       await apply(deps, config, [...channelRules(channel, facts, current, true), ...(await monthObservations(deps, config, channel, atMs))], atMs, current);
       await remindAll(deps, config, channel.id, atMs, current);

@@ -45,6 +45,7 @@ function alertView(a: AlertState) {
     observed: a.observed,
     threshold: a.threshold,
     evidence: a.evidence,
+    ...(a.impact ? { impact: a.impact } : {}),
     count: a.count,
     since: new Date(a.raisedAtMs).toISOString(),
     ...(a.resolvedAtMs === undefined ? {} : { resolvedAt: new Date(a.resolvedAtMs).toISOString(), reason: a.resolveReason ?? null }),
@@ -81,12 +82,19 @@ export function makeConsoleReadModel(deps: ConsoleReadDeps) {
       return { now: new Date(nowMs).toISOString(), timezone: config.timezone, today, channels };
     },
 
-    /** Every channel's alerts: firing (critical first, newest first), then resolved (most recent first). */
+    /**
+     * Every channel's alerts: firing — most money at risk first (amounts compared in major units across currencies),
+     * then critical before warning, then newest — then resolved (most recent first).
+     */
     async alerts(config: SentinelConfig) {
       const all = (await Promise.all(config.channels.map((c) => deps.alerts.list(c.id)))).flatMap((l) => l.alerts.map((a) => a.state));
       const firing = all
         .filter((a) => a.status === 'firing')
-        .sort((x, y) => (x.severity === y.severity ? y.raisedAtMs - x.raisedAtMs : x.severity === 'critical' ? -1 : 1));
+        .sort(
+          (x, y) =>
+            Number(y.impact?.amount ?? 0) - Number(x.impact?.amount ?? 0) ||
+            (x.severity === y.severity ? y.raisedAtMs - x.raisedAtMs : x.severity === 'critical' ? -1 : 1),
+        );
       const resolved = all.filter((a) => a.status === 'resolved').sort((x, y) => (y.resolvedAtMs ?? 0) - (x.resolvedAtMs ?? 0));
       return { firing: firing.map(alertView), resolved: resolved.map(alertView) };
     },

@@ -35,6 +35,7 @@ export function alertEntries(notifications: readonly Notification[], atMs: numbe
       observed: a.observed,
       threshold: a.threshold,
       raisedAt: iso(a.raisedAtMs),
+      ...(a.impact ? { impact: a.impact } : {}),
     };
     switch (n.type) {
       case 'reminder':

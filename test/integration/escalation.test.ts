@@ -67,6 +67,9 @@ describe('one alert per incident, through replay and backtest', () => {
     expect(raised.detail).toMatchObject({ severity: 'warning' });
     expect(escalated.detail).toMatchObject({ previousSeverity: 'warning', severity: 'critical', raisedAt: raised.detail.raisedAt });
     expect(AlertEscalatedEvent.detail.safeParse(escalated.detail).success).toBe(true);
+    // Money at risk, updated while it fires: nothing beyond the budget at 85 %, 50.00 beyond it at 105 %.
+    expect(raised.detail.impact).toMatchObject({ amount: '0.00', currency: 'CNY' });
+    expect(escalated.detail.impact).toMatchObject({ amount: '50.00', currency: 'CNY', basis: 'Spend beyond the daily budget so far.' });
     expect(String(resolved.detail.reason)).not.toMatch(/escalat/);
   }, 120_000);
 });

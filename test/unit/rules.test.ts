@@ -160,3 +160,53 @@ describe('feed_stale', () => {
     expect(staleRule(tmall, undefined, true, last)).toEqual([]);
   });
 });
+
+describe('money at risk (impact) on every rule', () => {
+  const impactOf = (obs: readonly { kind: string; impact?: { minor: bigint; cumulative?: boolean } }[]) => obs.find((o) => o.kind === 'breach')?.impact?.minor;
+
+  it('price: (floor − price) × the units sold below it, cumulative while it fires', async () => {
+    // Floor 159.20; two units at 149.20 and one at 159.20 (at the floor): 2 × 10.00 below.
+    const obs = priceRule(
+      cfg,
+      tmall,
+      sale(14920n, {
+        lines: [
+          { sku: 'SKU-1', quantity: 2, unitPrice: 14920n },
+          { sku: 'SKU-1', quantity: 1, unitPrice: 15920n },
+        ],
+      }),
+    );
+    expect(impactOf(obs)).toBe(2000n);
+    const { applyObservation } = await import('../../shared/domain/alerts/alert.ts');
+    const first = applyObservation(undefined, obs[0] as never, NOV_5, [])?.states[0];
+    const second = applyObservation(first, priceRule(cfg, tmall, sale(15820n))[0] as never, NOV_5 + 1000, [])?.states[0];
+    expect(first?.impact).toMatchObject({ amount: '20.00', currency: 'CNY' });
+    expect(second?.impact).toMatchObject({ amount: '21.00', currency: 'CNY' }); // + 1 × 1.00
+  });
+
+  it('region: the diverted order’s GMV', () => {
+    const diverted = sale(20000n, { region: 'CN-44', lines: [{ sku: 'SKU-1', quantity: 3, unitPrice: 20000n }] });
+    expect(impactOf(regionRule(tmall, diverted))).toBe(60000n);
+  });
+
+  it('budget: spend beyond the budget (none at the 80 % warning); forecast: projected beyond it', () => {
+    expect(impactOf(budgetActualRule(tmall, 'day', 1_700_000n, 2_000_000n))).toBe(0n);
+    expect(impactOf(budgetActualRule(tmall, 'day', 2_150_000n, 2_000_000n))).toBe(150_000n);
+    // 1,000.00 spent with 40 % of the day's usual spend behind: 2,500.00 projected against 2,000.00.
+    expect(impactOf(budgetForecastRule(tmall, 'day', 100_000n, 200_000n, 0.4))).toBe(50_000n);
+  });
+
+  it('ROI: the GMV the window’s spend returns at the 7-day ROI, less what it did', () => {
+    // Spend 1,000.00, GMV 2,500.00 (2.5×) against a 7-day 4×: 4,000.00 − 2,500.00 = 1,500.00 short.
+    const obs = roiRule(tmall, totals({ spend: 100_000n, gmv: 250_000n }), totals({ spend: 700_000n, gmv: 2_800_000n }));
+    expect(obs[0]).toMatchObject({ severity: 'warning' });
+    expect(impactOf(obs)).toBe(150_000n);
+  });
+
+  it('conversion mismatch: reported revenue that recorded orders do not back; stale feed: the GMV the silence normally holds', () => {
+    expect(impactOf(mismatchRule(tmall, totals({ reportedConversions: 200n, orders: 100n, reportedRevenue: 900_000n, gmv: 500_000n })))).toBe(400_000n);
+    // Silent 150 minutes at a usual 600.00 an hour: 1,500.00.
+    const last = NOV_5 - 150 * 60_000;
+    expect(impactOf(staleRule(tmall, last, true, NOV_5, 60_000n))).toBe(150_000n);
+  });
+});

@@ -6,6 +6,18 @@
 import { fnv1a64 } from '../hash.ts';
 import type { RuleName } from '../../../events/outbound.ts';
 import type { Silence } from '../config.ts';
+import { formatMoney, parseMoney } from '../../kernel/money.ts';
+
+/** The impact an alert states after a breach: the breach's own, or (cumulative) added to what it stated before. */
+function impactAfter(previous: StatedImpact | undefined, impact: Impact | undefined): StatedImpact | undefined {
+  if (!impact) return previous;
+  let minor = impact.minor < 0n ? 0n : impact.minor;
+  if (impact.cumulative && previous && previous.currency === impact.currency) {
+    const before = parseMoney(previous.amount, previous.currency);
+    if (before.ok) minor += before.minor;
+  }
+  return { amount: formatMoney(minor, impact.currency), currency: impact.currency, basis: impact.basis };
+}
 
 export type Severity = 'warning' | 'critical';
 
@@ -17,6 +29,26 @@ export interface Subject {
   readonly region?: string;
   readonly period?: 'day' | 'month';
   readonly basis?: 'actual' | 'forecast';
+}
+
+/**
+ * What an alert puts at stake, in the channel's money and one sentence a manager reads. `cumulative`: each breach
+ * adds its own (every sale below the floor, every diverted order); otherwise each breach restates the whole (spend
+ * beyond the budget now, the shortfall of the window now).
+ */
+export interface Impact {
+  /** Minor units of `currency`, never negative. */
+  readonly minor: bigint;
+  readonly currency: string;
+  readonly basis: string;
+  readonly cumulative?: boolean;
+}
+
+/** An impact as the alert carries it: a decimal string in major units (the outbound form). */
+export interface StatedImpact {
+  readonly amount: string;
+  readonly currency: string;
+  readonly basis: string;
 }
 
 /**
@@ -34,6 +66,7 @@ export type Observation =
       readonly threshold: string | number;
       readonly summary: string;
       readonly evidence: Readonly<Record<string, unknown>>;
+      readonly impact?: Impact;
     }
   | { readonly kind: 'clear'; readonly rule: RuleName; readonly subject: Subject; readonly reason: string };
 
@@ -68,6 +101,8 @@ export interface AlertState {
   readonly threshold: string | number;
   readonly summary: string;
   readonly evidence: Readonly<Record<string, unknown>>;
+  /** Money at risk, updated while it fires (see {@link Impact}). */
+  readonly impact?: StatedImpact;
   /** Whether `Alert Raised` went out (a silenced alert fires without notifying). */
   readonly notified: boolean;
   /** When ops were last told (the raise or the latest reminder). */
@@ -75,6 +110,8 @@ export interface AlertState {
   readonly resolvedAtMs?: number;
   readonly resolveReason?: string;
 }
+
+const withImpact = (impact: StatedImpact | undefined) => (impact ? { impact } : {});
 
 /** Whether a silence covers this alert at `atMs`: rule and channel match, and every subject field it names. */
 function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subject, atMs: number): boolean {
@@ -143,6 +180,7 @@ export function applyObservation(
     threshold: observation.threshold,
     summary: observation.summary,
     evidence: observation.evidence,
+    ...withImpact(impactAfter(undefined, observation.impact)),
     notified: !silenced,
     ...(silenced ? {} : { lastNotifiedAtMs: atMs }),
   });
@@ -161,6 +199,7 @@ export function applyObservation(
     threshold: observation.threshold,
     summary: observation.summary,
     evidence: observation.evidence,
+    ...withImpact(impactAfter(firing.impact, observation.impact)),
     notified: firing.notified || !silenced,
     ...(!firing.notified && !silenced ? { lastNotifiedAtMs: atMs } : {}),
   };

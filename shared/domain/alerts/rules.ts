@@ -104,6 +104,8 @@ export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: 
     }
     const money = (m: bigint) => formatMoney(m, channel.currency);
     const deep = (floor.floor - price) * 10n > floor.guide;
+    let below = 0n;
+    for (const line of sale.lines) if (line.sku === sku && line.unitPrice < floor.floor) below += (floor.floor - line.unitPrice) * BigInt(line.quantity);
     out.push({
       kind: 'breach',
       rule: 'price_violation',
@@ -121,6 +123,12 @@ export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: 
         guidePrice: money(floor.guide),
         maxDiscountPct: floor.maxDiscountPct,
         ...(floor.promotionId ? { promotionId: floor.promotionId } : {}),
+      },
+      impact: {
+        minor: below,
+        currency: channel.currency,
+        basis: `Revenue given away below the price floor: (floor − price) × units, summed over the violating sales of ${sku} by store ${sale.storeId}.`,
+        cumulative: true,
       },
     });
   }
@@ -144,6 +152,12 @@ export function regionRule(channel: ChannelConfig, sale: SaleRecorded): Observat
       threshold: store.authorizedRegions.join(','),
       summary: `Store ${sale.storeId} on ${channel.name} shipped order ${sale.orderId} to ${sale.region}, outside its territory (${store.authorizedRegions.join(', ')}).`,
       evidence: { eventId: sale.eventId, orderId: sale.orderId, occurredAt: sale.occurredAt, region: sale.region, authorizedRegions: store.authorizedRegions },
+      impact: {
+        minor: sale.lines.reduce((sum, l) => sum + l.unitPrice * BigInt(l.quantity), 0n),
+        currency: channel.currency,
+        basis: `GMV of the orders store ${sale.storeId} shipped outside its territory (diverted goods, 竄貨).`,
+        cumulative: true,
+      },
     },
   ];
 }
@@ -172,6 +186,11 @@ export function budgetActualRule(channel: ChannelConfig, period: 'day' | 'month'
         threshold: money(critical ? budget : (budget * 80n + 99n) / 100n),
         summary: `${channel.name} has spent ${money(spend)} ${channel.currency}, ${pctText(share * 100)} of its ${period === 'day' ? 'daily' : 'monthly'} budget of ${money(budget)}.`,
         evidence: { spend: money(spend), budget: money(budget), sharePct: Math.round(share * 1000) / 10 },
+        impact: {
+          minor: spend > budget ? spend - budget : 0n,
+          currency: channel.currency,
+          basis: `Spend beyond the ${period === 'day' ? 'daily' : 'monthly'} budget so far.`,
+        },
       },
     ];
   }
@@ -209,6 +228,11 @@ export function budgetForecastRule(
         threshold: money((budget * 110n + 99n) / 100n),
         summary: `${channel.name} is pacing to spend ${money(projectedMinor)} ${channel.currency} this ${period}, ${pctText((projected / Number(budget)) * 100)} of its budget of ${money(budget)} (spent ${money(spend)} so far).`,
         evidence: { spend: money(spend), budget: money(budget), projected: money(projectedMinor), usualShareSoFar: Math.round(usualShareSoFar * 1000) / 1000 },
+        impact: {
+          minor: projectedMinor - budget,
+          currency: channel.currency,
+          basis: `Spend projected beyond the ${period === 'day' ? 'daily' : 'monthly'} budget by the end of the ${period} at the current pace.`,
+        },
       },
     ];
   }
@@ -243,6 +267,14 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
   const subject = { channelId: channel.id };
   const round = (x: number) => Math.round(x * 100) / 100;
   const money = (m: bigint) => formatMoney(m, channel.currency);
+  // GMV the window's spend would have brought at the baseline ROI (the floor when there is no baseline), less what it did.
+  const expectedRoi = baseline ?? floor;
+  const shortfall = BigInt(Math.max(0, Math.round(expectedRoi * Number(trailing24h.spend) - Number(trailing24h.gmv))));
+  const impact = {
+    minor: shortfall,
+    currency: channel.currency,
+    basis: `GMV short of what the last 24 h's spend of ${money(trailing24h.spend)} returns at the ${baseline === undefined ? `ROI floor of ${floor}×` : `7-day ROI of ${round(baseline)}×`}.`,
+  };
   const evidence = {
     window: 'trailing 24 h',
     gmv: money(trailing24h.gmv),
@@ -262,6 +294,7 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
         threshold: floor,
         summary: `${channel.name} returned ${round(roi)}× its ad spend over the last 24 h, below the floor of ${floor}×.`,
         evidence,
+        impact,
       },
     ];
   }
@@ -276,6 +309,7 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
         threshold: round(dropThreshold),
         summary: `${channel.name}'s ROI over the last 24 h is ${round(roi)}×, ${pctText((1 - roi / (baseline as number)) * 100)} below its 7-day ROI of ${round(baseline as number)}×.`,
         evidence,
+        impact,
       },
     ];
   }
@@ -308,6 +342,11 @@ export function mismatchRule(channel: ChannelConfig, trailing24h: Totals): Obser
         threshold: Number((orders * BigInt(100 + RULE_DEFAULTS.mismatchPct)) / 100n),
         summary: `${channel.name}'s platform reported ${reported} conversions over the last 24 h against ${orders} recorded orders${pct === null ? '' : ` (+${pct}%)`}.`,
         evidence: { window: 'trailing 24 h', reportedConversions: Number(reported), orders: Number(orders), excess: Number(excess) },
+        impact: {
+          minor: trailing24h.reportedRevenue > trailing24h.gmv ? trailing24h.reportedRevenue - trailing24h.gmv : 0n,
+          currency: channel.currency,
+          basis: 'Revenue the platform reported over the last 24 h that recorded orders do not back.',
+        },
       },
     ];
   }
@@ -321,9 +360,16 @@ export function mismatchRule(channel: ChannelConfig, trailing24h: Totals): Obser
 
 /**
  * feed_stale: a channel that normally reports (events in most recent hours) has sent nothing for
- * staleAfterMinutes. `lastEventAtMs` is the latest arrival; clears as soon as anything arrives.
+ * staleAfterMinutes. `lastEventAtMs` is the latest arrival; clears as soon as anything arrives. Its impact is the GMV
+ * the silence normally holds (`usualHourlyGmv`, the channel's own 7-day hourly average).
  */
-export function staleRule(channel: ChannelConfig, lastEventAtMs: number | undefined, normallyReports: boolean, nowMs: number): Observation[] {
+export function staleRule(
+  channel: ChannelConfig,
+  lastEventAtMs: number | undefined,
+  normallyReports: boolean,
+  nowMs: number,
+  usualHourlyGmv = 0n,
+): Observation[] {
   const subject = { channelId: channel.id };
   if (lastEventAtMs === undefined) return [];
   const afterMinutes = channel.rules.staleAfterMinutes ?? RULE_DEFAULTS.staleAfterMinutes;
@@ -339,6 +385,11 @@ export function staleRule(channel: ChannelConfig, lastEventAtMs: number | undefi
         threshold: afterMinutes,
         summary: `${channel.name} has sent no events for ${silentMinutes} minutes (normally reports; stale after ${afterMinutes}). Its KPI alerts are held back meanwhile.`,
         evidence: { lastEventAt: new Date(lastEventAtMs).toISOString(), silentMinutes },
+        impact: {
+          minor: (usualHourlyGmv * BigInt(silentMinutes)) / 60n,
+          currency: channel.currency,
+          basis: `GMV the channel normally records in ${silentMinutes} minutes (its hourly average over the previous 7 days), unseen while the feed is silent.`,
+        },
       },
     ];
   }
