@@ -22,7 +22,7 @@ export class ReviewRefused extends Error {
   }
 }
 
-async function withDatabase<T>(dataDir: string, run: (pipeline: LocalPipeline) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(dataDir: string, run: (pipeline: LocalPipeline) => Promise<T>): Promise<T> {
   if (!existsSync(dataDir))
     throw new ReviewRefused(`no local database at ${dataDir}: run "sentinel replay --data ${dataDir} …" (or the local server) first`, 2);
   const pipeline = await LocalPipeline.start({ config: undefined, dataDir });
@@ -33,7 +33,7 @@ async function withDatabase<T>(dataDir: string, run: (pipeline: LocalPipeline) =
   }
 }
 
-function answer(response: { statusCode?: number; body?: string }): Record<string, unknown> {
+export function answer(response: { statusCode?: number; body?: string }): Record<string, unknown> {
   const body = JSON.parse(response.body ?? '{}') as Record<string, unknown>;
   const status = response.statusCode ?? 500;
   if (status === 409) throw new ReviewRefused(`refused (${String(body.error)}): ${String(body.message)}`, 3);

@@ -42,6 +42,12 @@ Usage:
       finance handler. --at ISO-TIME reviews as of that time (a replay's simulated clock); --json prints the
       API's JSON.
 
+  sentinel alerts list [--json]
+  sentinel alerts ack ALERT_ID [--note TEXT] [--by NAME]
+      Ops against a local database (--data DIR, default ${DEFAULT_DATA_DIR}) through the deployed console handler:
+      the alerts, firing first by money at risk; acknowledge a firing one (recorded and announced once; a resolved
+      one is refused, exit 3). --at ISO-TIME acts as of that time.
+
   sentinel start [--port 8787] [--data DIR] [--config FILE] [--clock wall|events] [--demo] [--fresh]
       The long-running local mode (npm start): DynamoDB Local on DIR (default .sentinel/data), the webhook,
       finance and console APIs and the web console on 127.0.0.1, the scheduled jobs on the clock; prints the
@@ -275,6 +281,11 @@ async function main(argv: string[]): Promise<number> {
       case 'budgets':
         await budgetsCommand(rest, (text) => process.stdout.write(text));
         return 0;
+      case 'alerts': {
+        const { alertsCommand } = await import('./alert-commands.ts');
+        await alertsCommand(rest, (text) => process.stdout.write(text));
+        return 0;
+      }
       case 'start': {
         const server = await startCommand(rest, loadConfigFile);
         await new Promise<void>((resolve) => {

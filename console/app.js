@@ -152,6 +152,17 @@ async function showChannels() {
   section.replaceChildren(el('h2', {}, `Channels — ${body.today} (${body.timezone})`), el('div', { class: 'grid' }, cards));
 }
 
+async function acknowledgeAlert(a) {
+  const note = window.prompt(`Acknowledge ${a.rule} on ${a.channelId}. Note (what you are doing about it):`, '');
+  if (note === null) return;
+  const { status, body } = await api(`/alerts/${encodeURIComponent(a.alertId)}/acknowledge`, {
+    method: 'POST',
+    body: JSON.stringify({ channelId: a.channelId, ...(note.trim() ? { note: note.trim() } : {}) }),
+  });
+  if (status !== 200) window.alert(body.message ?? `error ${status}`);
+  return showAlerts();
+}
+
 async function showAlerts() {
   const { body } = await api('/alerts');
   const subject = (a) => [a.storeId, a.sku, a.region, a.period, a.basis].filter(Boolean).join(' · ') || '—';
@@ -164,7 +175,21 @@ async function showAlerts() {
       el('td', {}, a.channelId),
       el('td', {}, subject(a)),
       el('td', { 'data-testid': 'impact', title: a.impact ? a.impact.basis : '' }, a.impact ? `${a.impact.amount} ${a.impact.currency}` : '—'),
-      el('td', {}, a.summary, a.reason ? el('div', { class: 'muted' }, `Resolved: ${a.reason}`) : ''),
+      el(
+        'td',
+        {},
+        a.summary,
+        a.reason ? el('div', { class: 'muted' }, `Resolved: ${a.reason}`) : '',
+        a.acknowledged
+          ? el(
+              'div',
+              { class: 'muted', 'data-testid': 'acknowledged' },
+              `Acknowledged by ${a.acknowledged.by}${a.acknowledged.note ? `: “${a.acknowledged.note}”` : ''}`,
+            )
+          : a.status === 'firing'
+            ? el('button', { type: 'button', class: 'acknowledge', onclick: () => acknowledgeAlert(a) }, 'Acknowledge')
+            : '',
+      ),
       el('td', { class: 'evidence' }, JSON.stringify(a.evidence)),
       el('td', {}, time(a.since, timezone), a.resolvedAt ? el('div', { class: 'muted' }, `→ ${time(a.resolvedAt, timezone)}`) : ''),
     );

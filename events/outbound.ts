@@ -59,6 +59,23 @@ export const AlertEscalatedEvent = defineEvent({
   }),
 });
 
+export const AlertAcknowledgedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Alert Acknowledged',
+  description:
+    'Someone on call took a firing alert on: who, when and their note. Reminders stop until its severity rises; acknowledging again announces nothing.',
+  detail: z.strictObject({
+    alertId: z.string().min(1),
+    fingerprint: z.string().min(1),
+    rule: z.enum(RULES),
+    severity: z.enum(['warning', 'critical']),
+    channelId: z.string().min(1),
+    acknowledgedBy: z.string().min(1),
+    acknowledgedAt: instant,
+    note: z.string().min(1).optional(),
+  }),
+});
+
 export const AlertResolvedEvent = defineEvent({
   source: SENTINEL_SOURCE,
   detailType: 'Alert Resolved',
@@ -163,7 +180,14 @@ const budgetEvents = [
 ] as const;
 
 /** Every event Channel Sentinel publishes. */
-export const outboundEvents = [AlertRaisedEvent, AlertEscalatedEvent, AlertResolvedEvent, AlertReminderSentEvent, ...budgetEvents] as const;
+export const outboundEvents = [
+  AlertRaisedEvent,
+  AlertEscalatedEvent,
+  AlertAcknowledgedEvent,
+  AlertResolvedEvent,
+  AlertReminderSentEvent,
+  ...budgetEvents,
+] as const;
 export type BudgetReallocationProposedDetail = z.infer<typeof BudgetReallocationProposedEvent.detail>;
 export type AlertRaisedDetail = z.infer<typeof AlertRaisedEvent.detail>;
 export type AlertResolvedDetail = z.infer<typeof AlertResolvedEvent.detail>;

@@ -45,8 +45,8 @@ export const FUNCTION_CATALOG = {
     }),
   },
   console: {
-    description: "The console's read API: who am I, the channel overview, the alert list.",
-    env: z.object({ STATE_TABLE, READER_ROLES }),
+    description: "The console's API: who am I, the channel overview, the alert list, acknowledging an alert.",
+    env: z.object({ STATE_TABLE, EVENT_BUS_NAME, READER_ROLES }),
   },
   webhook: {
     description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',

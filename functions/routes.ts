@@ -29,11 +29,12 @@ export const FINANCE_ROUTES = [
   { method: 'GET', path: '/audit' },
 ] as const satisfies readonly RouteSpec[];
 
-/** The console's read API (the web console's data), behind the same authoriser. */
+/** The console's API (the web console's data, and acknowledging an alert), behind the same authoriser. */
 export const CONSOLE_ROUTES = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/overview' },
   { method: 'GET', path: '/alerts' },
+  { method: 'POST', path: '/alerts/{alertId}/acknowledge' },
 ] as const satisfies readonly RouteSpec[];
 
 /** The console's static files: public, they hold no data. */

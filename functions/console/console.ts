@@ -6,7 +6,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConsoleReadDeps, makeConsoleReadModel } from '../../shared/app/console-read-model.ts';
 import type { ConfigSource } from '../../shared/app/ports.ts';
-import { HttpProblem, httpErrors, json, requireCaller, type RouteHandler, router } from '../http.ts';
+import type { Acknowledging } from '../../shared/app/acknowledging.ts';
+import { HttpProblem, httpErrors, json, pathParameter, requireCaller, type RouteHandler, router } from '../http.ts';
 import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES } from '../routes.ts';
 import { type ConsoleAsset, staticFiles } from './static-files.ts';
 
@@ -18,6 +19,8 @@ export interface ConsoleDeps extends ConsoleReadDeps {
   readonly assets?: (file: string) => ConsoleAsset | undefined;
   /** The configuration with the budgets in force. */
   readonly config: ConfigSource;
+  /** Acknowledging alerts (any reader role: ops, or finance). */
+  readonly acknowledging: Acknowledging;
   readonly readerRoles: readonly string[];
   readonly clock: () => number;
   readonly logger: Logger;
@@ -25,8 +28,10 @@ export interface ConsoleDeps extends ConsoleReadDeps {
 }
 
 /**
- * The console function: its static files (public) and its read API (`GET /me`, `/overview`, `/alerts`; any reader
- * role). Routes in `functions/routes.ts`.
+ * The console function: its static files (public), its read API (`GET /me`, `/overview`, `/alerts`; any reader
+ * role) and `POST /alerts/{alertId}/acknowledge` (ops or finance; body `{"note"?, "channelId"?}`): 200 with the alert
+ * when acknowledged, or when it already was (harmless); 404 for an unknown alert; 409 for one no longer firing.
+ * Routes in `functions/routes.ts`.
  */
 export function makeHandler(deps: ConsoleDeps) {
   const readModel = makeConsoleReadModel(deps);
@@ -50,6 +55,39 @@ export function makeHandler(deps: ConsoleDeps) {
     'GET /alerts': async (event) => {
       reader(event);
       return json(200, await readModel.alerts(await deps.config.current()));
+    },
+    'POST /alerts/{alertId}/acknowledge': async (event) => {
+      const caller = reader(event);
+      const alertId = pathParameter(event, 'alertId');
+      let body: Record<string, unknown> = {};
+      if (event.body) {
+        try {
+          const parsed: unknown = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+          body = parsed as Record<string, unknown>;
+        } catch {
+          throw new HttpProblem(400, 'invalid_body', 'the body must be a JSON object: {"note"?: string, "channelId"?: string}');
+        }
+      }
+      const note = body.note;
+      const channelId = body.channelId;
+      if ((note !== undefined && (typeof note !== 'string' || note.length > 2000)) || (channelId !== undefined && typeof channelId !== 'string'))
+        throw new HttpProblem(400, 'invalid_body', 'note must be a string of at most 2,000 characters; channelId a string');
+      const result = await deps.acknowledging(
+        await deps.config.current(),
+        { alertId, by: caller.principal, ...(note ? { note } : {}), ...(channelId ? { channelId } : {}) },
+        deps.clock(),
+      );
+      if (result.outcome === 'not_found') throw new HttpProblem(404, 'not_found', `no alert ${alertId}`);
+      if (result.outcome === 'not_firing') throw new HttpProblem(409, 'not_firing', `alert ${alertId} is resolved: there is nothing to acknowledge`);
+      const a = result.alert.acknowledged;
+      return json(200, {
+        outcome: result.outcome,
+        alertId,
+        acknowledgedBy: a?.by,
+        acknowledgedAt: a ? new Date(a.atMs).toISOString() : undefined,
+        ...(a?.note ? { note: a.note } : {}),
+      });
     },
   });
   return middy(routes).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics)).use(httpErrors());

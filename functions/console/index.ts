@@ -1,4 +1,4 @@
-import { aggregatesOf, alertsOf, budgetedConfigOf } from '../../shared/runtime/compose.ts';
+import { acknowledgingOf, aggregatesOf, alertsOf, budgetedConfigOf } from '../../shared/runtime/compose.ts';
 import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
 import { observability } from '../../shared/runtime/observability.ts';
@@ -14,6 +14,7 @@ export const handler = makeHandler({
   assets: directoryAssets(new URL('./console/', import.meta.url).pathname, '..'),
   aggregates: aggregatesOf(wiring),
   alerts: alertsOf(wiring),
+  acknowledging: acknowledgingOf(wiring),
   config: budgetedConfigOf(wiring),
   readerRoles: env.READER_ROLES,
   clock: Date.now,

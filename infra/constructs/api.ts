@@ -95,12 +95,16 @@ export class SentinelApi extends Construct {
         : new HttpIamAuthorizer();
     this.addRoutes(FINANCE_ROUTES, new HttpLambdaIntegration('FinanceIntegration', this.finance.fn), authorizer);
 
-    // The console's read model: reads only, no bus.
+    // The console: the read model, and acknowledging alerts (their state, outbox and the bus).
     this.console = new SentinelFunction(this, 'Console', {
       name: 'console',
       settings,
       timeout: Duration.seconds(15),
-      environment: { STATE_TABLE: props.tables.state.tableName, READER_ROLES: [context.financeRole, ...context.readerRoles].join(',') },
+      environment: {
+        STATE_TABLE: props.tables.state.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        READER_ROLES: [context.financeRole, ...context.readerRoles].join(','),
+      },
       // The web console's static files travel with the function that serves them (no build step, no bucket).
       copyIntoBundle: [
         { from: 'console/index.html', to: 'console' },
@@ -110,7 +114,10 @@ export class SentinelApi extends Construct {
         { from: 'node_modules/uplot/dist/uPlot.min.css', to: 'console/vendor' },
       ],
     });
-    props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*']);
+    props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*', 'OUTBOX#*']);
+    // Acknowledging: the alert's state and its outbox entry in one transaction, then published.
+    props.tables.grantState(this.console.role, WRITE, ['ALERT#*', 'OUTBOX#*']);
+    props.bus.grantPutEventsTo(this.console.role);
     const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', this.console.fn);
     this.addRoutes(CONSOLE_ROUTES, consoleIntegration, authorizer);
     for (const route of this.addRoutes(CONSOLE_STATIC_ROUTES, consoleIntegration)) {

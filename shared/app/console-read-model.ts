@@ -46,6 +46,15 @@ function alertView(a: AlertState) {
     threshold: a.threshold,
     evidence: a.evidence,
     ...(a.impact ? { impact: a.impact } : {}),
+    ...(a.acknowledged
+      ? {
+          acknowledged: {
+            by: a.acknowledged.by,
+            at: new Date(a.acknowledged.atMs).toISOString(),
+            ...(a.acknowledged.note ? { note: a.acknowledged.note } : {}),
+          },
+        }
+      : {}),
     count: a.count,
     since: new Date(a.raisedAtMs).toISOString(),
     ...(a.resolvedAtMs === undefined ? {} : { resolvedAt: new Date(a.resolvedAtMs).toISOString(), reason: a.resolveReason ?? null }),

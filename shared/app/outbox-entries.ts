@@ -4,7 +4,7 @@
  */
 import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define-event.ts';
-import { AlertEscalatedEvent, AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import { AlertAcknowledgedEvent, AlertEscalatedEvent, AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
 import type { Notification } from '../domain/alerts/alert.ts';
 import type { OutboxEntry } from './ports.ts';
 
@@ -59,6 +59,21 @@ export function alertEntries(notifications: readonly Notification[], atMs: numbe
             previousSeverity: n.previousSeverity,
             escalatedAt: iso(atMs),
             evidence: { ...a.evidence, count: a.count },
+          }),
+        };
+      case 'acknowledged':
+        return {
+          ...common,
+          id: `${a.alertId}#${AlertAcknowledgedEvent.detailType}@${a.severity}`,
+          ...announce(AlertAcknowledgedEvent, {
+            alertId: a.alertId,
+            fingerprint: a.fingerprint,
+            rule: a.rule,
+            severity: a.severity,
+            channelId: a.subject.channelId,
+            acknowledgedBy: a.acknowledged?.by ?? 'unknown',
+            acknowledgedAt: iso(a.acknowledged?.atMs ?? atMs),
+            ...(a.acknowledged?.note ? { note: a.acknowledged.note } : {}),
           }),
         };
       case 'resolved':

@@ -17,6 +17,7 @@ import { dynamoIntakeLog } from '../adapters/intake-log.ts';
 import { memoryAggregateStore, memoryAlertStore, memoryBudgetStore, memoryEventStore, memoryIntakeLog, staticConfigSource } from '../adapters/memory.ts';
 import { dynamoOutbox } from '../adapters/outbox.ts';
 import type { TableNames } from '../adapters/tables.ts';
+import { makeAcknowledging } from '../app/acknowledging.ts';
 import { makeAlerting } from '../app/alerting.ts';
 import { budgetedConfigSource } from '../app/budgeted-config.ts';
 import { makeBudgeting } from '../app/budgeting.ts';
@@ -106,6 +107,8 @@ export const budgetedConfigOf = (w: Wiring) => once(w, 'budgetedConfig', () => b
 
 export const alertingOf = (w: Wiring) =>
   once(w, 'alerting', () => makeAlerting({ alerts: alertsOf(w), aggregates: aggregatesOf(w), publisher: publisherOf(w) }));
+
+export const acknowledgingOf = (w: Wiring) => once(w, 'acknowledging', () => makeAcknowledging({ alerts: alertsOf(w), publisher: publisherOf(w) }));
 
 export const budgetingOf = (w: Wiring) =>
   once(w, 'budgeting', () =>

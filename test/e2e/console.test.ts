@@ -141,6 +141,13 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
     expect(await page.locator(`[data-testid="alert-${alerts.firing.find((a) => a.rule === 'price_violation')?.alertId}"]`).innerText()).toMatch(
       /jd-pop.*SERUM-30ML[\s\S]*99\.00/,
     );
+    // Ops acknowledge the price violation from its row, with a note; the row says who took it on.
+    const violation = alerts.firing.find((a) => a.rule === 'price_violation')?.alertId;
+    page.once('dialog', (dialog) => void dialog.accept('calling the jd-pop store manager'));
+    await page.locator(`[data-testid="alert-${violation}"] button.acknowledge`).click();
+    await expect
+      .poll(() => page.locator(`[data-testid="alert-${violation}"] [data-testid="acknowledged"]`).innerText())
+      .toBe('Acknowledged by ops@local: “calling the jd-pop store manager”');
     await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
     // Ops can read proposals but has no buttons to decide them.
     await open(page, 'proposals');

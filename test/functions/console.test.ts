@@ -6,8 +6,24 @@ import { localContext } from '../../local/lambda-context.ts';
 import { addInto, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { config } from '../fixtures.ts';
 import { quietObservability } from './setup.ts';
+import { makeAcknowledging } from '../../shared/app/acknowledging.ts';
+import { memoryAlertStore } from '../../shared/adapters/memory.ts';
+import { applyObservation } from '../../shared/domain/alerts/alert.ts';
+import { AlertAcknowledgedEvent } from '../../events/outbound.ts';
+import type { OutboundEntry } from '../../shared/app/ports.ts';
 
 const NOW = Date.parse('2025-11-11T12:00:00+08:00');
+const alerts = memoryAlertStore();
+const published: OutboundEntry[] = [];
+const acknowledging = makeAcknowledging({
+  alerts,
+  publisher: {
+    putEvents: async (entries) => {
+      published.push(...entries);
+      return [];
+    },
+  },
+});
 const handler = makeHandler({
   assets: directoryAssets('console', '..'),
   aggregates: {
@@ -15,20 +31,38 @@ const handler = makeHandler({
       channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map(),
   },
   alerts: { list: async () => ({ alerts: [], lastEventAtMs: undefined }) },
+  acknowledging,
   config: { current: async () => config() },
   readerRoles: ['finance', 'ops'],
   clock: () => NOW,
   ...quietObservability(),
 });
-const get = async (path: string, roles?: string[]) => {
+const get = async (path: string, roles?: string[], method = 'GET', body?: string) => {
   const event = {
     version: '2.0',
     rawPath: path,
     headers: {},
-    requestContext: { http: { method: 'GET', path }, ...(roles ? { authorizer: { lambda: { principal: 'someone', roles } } } : {}) },
+    ...(body === undefined ? {} : { body }),
+    requestContext: { http: { method, path }, ...(roles ? { authorizer: { lambda: { principal: 'someone', roles } } } : {}) },
   } as unknown as APIGatewayProxyEventV2;
   return handler(event, localContext('console'));
 };
+
+/** A firing (or resolved) alert in the memory store, as the rules would have saved it. */
+async function seed(status: 'firing' | 'resolved') {
+  const subject = { channelId: 'tmall' };
+  const raised = applyObservation(
+    undefined,
+    { kind: 'breach', rule: 'roi_drop', subject, severity: 'warning', observed: 1.2, threshold: 2, summary: 'low', evidence: {} },
+    NOW - 3_600_000,
+    [],
+  )?.states[0];
+  let state = raised;
+  if (status === 'resolved') state = applyObservation(state, { kind: 'clear', rule: 'roi_drop', subject, reason: 'recovered' }, NOW - 60_000, [])?.states[0];
+  const version = (await alerts.get('tmall', raised?.fingerprint ?? ''))?.version ?? 0;
+  await alerts.save('tmall', state ? [state] : [], version, []);
+  return state?.alertId ?? '';
+}
 
 describe('the console function', () => {
   it('serves the static console at /console/, pointing it at the API one level up, without a login', async () => {
@@ -52,5 +86,27 @@ describe('the console function', () => {
     expect(overview.channels[0]).toMatchObject({ id: 'tmall', today: { gmv: '1234.50', orders: 3, roi: 6.17 }, dailyBudget: '20000.00' });
     expect(overview.channels[0]?.series).toHaveLength(14);
     expect(JSON.parse((await get('/me', ['finance'])).body ?? '{}')).toEqual({ principal: 'someone', roles: ['finance'] });
+  });
+
+  it('acknowledges a firing alert once (ops or finance), announces it, and refuses a resolved one with 409', async () => {
+    const alertId = await seed('firing');
+    const ack = (roles?: string[], body?: string) => get(`/alerts/${alertId}/acknowledge`, roles, 'POST', body);
+    expect((await ack()).statusCode).toBe(401);
+    expect((await ack(['marketing'])).statusCode).toBe(403);
+    expect((await ack(['ops'], 'not json')).statusCode).toBe(400);
+    const first = await ack(['ops'], JSON.stringify({ note: 'pausing the campaign' }));
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(first.body ?? '{}')).toMatchObject({ outcome: 'acknowledged', alertId, acknowledgedBy: 'someone', note: 'pausing the campaign' });
+    expect(published.map((e) => e.detailType)).toEqual(['Alert Acknowledged']);
+    expect(AlertAcknowledgedEvent.detail.parse(published[0]?.detail)).toMatchObject({ alertId, acknowledgedBy: 'someone', note: 'pausing the campaign' });
+    // Twice is harmless: the same answer, nothing announced again.
+    const again = await ack(['finance']);
+    expect(JSON.parse(again.body ?? '{}')).toMatchObject({ outcome: 'already', acknowledgedBy: 'someone' });
+    expect(published).toHaveLength(1);
+    expect((await get('/alerts/alr-unknown/acknowledge', ['ops'], 'POST')).statusCode).toBe(404);
+    const resolvedId = await seed('resolved');
+    const resolved = await get(`/alerts/${resolvedId}/acknowledge`, ['ops'], 'POST');
+    expect(resolved.statusCode).toBe(409);
+    expect(JSON.parse(resolved.body ?? '{}')).toMatchObject({ error: 'not_firing' });
   });
 });

@@ -195,7 +195,7 @@ describe('the CDK stack', () => {
       JobsPropose: [...logs, ...read, ...write, 'events:PutEvents'],
       ApiWebhook: [...logs, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       ApiFinance: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
-      ApiConsole: [...logs, ...read],
+      ApiConsole: [...logs, ...read, ...write, 'events:PutEvents'],
     };
     for (const [prefix, actions] of Object.entries(expected)) {
       const granted = new Set((byFunction.get(functionId(prefix)) ?? []).flatMap((s) => [s.Action].flat()));
@@ -214,8 +214,8 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(byFunction.get(functionId('IngestFunction')))).not.toContain('BUDGETS');
     // Only finance may check the configuration item inside a transaction, and it cannot write it.
     expect(writeKeys('ApiFinance')).not.toContain('CONFIG');
-    // The console reads; it writes nothing.
-    expect(writeKeys('ApiConsole')).toEqual([]);
+    // The console writes alert states and their outbox (acknowledgements), nothing else: no aggregates, no budgets.
+    expect(writeKeys('ApiConsole')).toEqual(['ALERT#*', 'OUTBOX#*']);
   });
 
   it('exposes POST /events without a gateway authoriser (HMAC in the function) and the finance routes behind IAM or JWT', () => {

@@ -4,6 +4,11 @@
  * `sentinel backtest` alike. The history: a day's ad spend passes 80 % of the daily budget (warning), then 100 %
  * (critical), and the day ends (the period's alert resolves).
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AlertEscalatedEvent } from '../../events/outbound.ts';
 import { backtest } from '../../local/backtest.ts';
@@ -71,5 +76,33 @@ describe('one alert per incident, through replay and backtest', () => {
     expect(raised.detail.impact).toMatchObject({ amount: '0.00', currency: 'CNY' });
     expect(escalated.detail.impact).toMatchObject({ amount: '50.00', currency: 'CNY', basis: 'Spend beyond the daily budget so far.' });
     expect(String(resolved.detail.reason)).not.toMatch(/escalat/);
+  }, 120_000);
+
+  it('sentinel alerts: ops list by money at risk and acknowledge once; an unknown alert is refused (exit 2)', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'sentinel-alerts-')), 'data');
+    // Stop before the day ends: the overrun still fires.
+    await replay({ config: CONFIG, lines: LINES.slice(0, 4), dataDir });
+    const run = promisify(execFile);
+    const sentinel = async (...args: string[]) => {
+      try {
+        const { stdout } = await run('node', ['bin/sentinel.js', 'alerts', ...args, '--data', dataDir], { cwd: process.cwd() });
+        return { code: 0, stdout };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout + e.stderr };
+      }
+    };
+    const list = await sentinel('list', '--json');
+    const firing = (JSON.parse(list.stdout) as { firing: { alertId: string; basis?: string; impact?: { amount: string } }[] }).firing;
+    const overrun = firing.find((a) => a.basis === 'actual');
+    expect(overrun?.impact?.amount).toBe('50.00');
+    const at = '2025-06-02T13:00:00+08:00';
+    expect(await sentinel('ack', overrun?.alertId ?? '', '--note', 'paused campaign c1', '--by', 'ops-lee', '--at', at)).toMatchObject({
+      code: 0,
+      stdout: `acknowledged: ${overrun?.alertId} by ops-lee at 2025-06-02T05:00:00.000Z\n`,
+    });
+    expect((await sentinel('ack', overrun?.alertId ?? '', '--by', 'ops-wang', '--at', at)).stdout).toContain('already: ');
+    expect((await sentinel('list')).stdout).toContain('[ack ops-lee: paused campaign c1]');
+    expect((await sentinel('ack', 'alr-nope')).code).toBe(2);
   }, 120_000);
 });

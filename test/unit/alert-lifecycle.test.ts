@@ -162,3 +162,22 @@ describe('alert lifecycle', () => {
     expect(remind(resolved, T0 + 9 * H, 4 * H, [])).toBeUndefined();
   });
 });
+
+describe('acknowledgement', () => {
+  it('stops reminders until the severity rises; a second acknowledgement changes nothing; a resolved alert cannot be', async () => {
+    const { acknowledge } = await import('../../shared/domain/alerts/alert.ts');
+    const raised = applyObservation(undefined, breach('warning'), T0, [])?.states[0];
+    const acked = acknowledge(raised, 'ops@shop', 'looking', T0 + H);
+    expect(acked.kind).toBe('acknowledged');
+    const state = acked.kind === 'acknowledged' ? acked.transition.states[0] : undefined;
+    expect(state?.acknowledged).toEqual({ by: 'ops@shop', atMs: T0 + H, severity: 'warning', note: 'looking' });
+    expect(remind(state, T0 + 10 * H, 4 * H, [])).toBeUndefined();
+    expect(acknowledge(state, 'someone-else', undefined, T0 + 2 * H)).toMatchObject({ kind: 'already', state: { acknowledged: { by: 'ops@shop' } } });
+    // Escalation: announced, and reminders come back for the new severity.
+    const escalated = applyObservation(state, breach('critical'), T0 + 3 * H, []);
+    expect(escalated?.notifications.map((n) => n.type)).toEqual(['escalated']);
+    expect(remind(escalated?.states[0], T0 + 8 * H, 4 * H, [])?.notifications.map((n) => n.type)).toEqual(['reminder']);
+    const resolved = applyObservation(state, clear, T0 + 4 * H, [])?.states[0];
+    expect(acknowledge(resolved, 'ops@shop', undefined, T0 + 5 * H).kind).toBe('not_firing');
+  });
+});

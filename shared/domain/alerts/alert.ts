@@ -103,6 +103,8 @@ export interface AlertState {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** Money at risk, updated while it fires (see {@link Impact}). */
   readonly impact?: StatedImpact;
+  /** Who took it on, when, with what note, and at which severity (reminders stop until the severity rises). */
+  readonly acknowledged?: Acknowledgement;
   /** Whether `Alert Raised` went out (a silenced alert fires without notifying). */
   readonly notified: boolean;
   /** When ops were last told (the raise or the latest reminder). */
@@ -127,8 +129,15 @@ function isSilenced(silences: readonly Silence[], rule: RuleName, subject: Subje
   );
 }
 
+export interface Acknowledgement {
+  readonly by: string;
+  readonly atMs: number;
+  readonly note?: string;
+  readonly severity: Severity;
+}
+
 export type Notification =
-  | { readonly type: 'raised' | 'resolved' | 'reminder'; readonly alert: AlertState }
+  | { readonly type: 'raised' | 'resolved' | 'reminder' | 'acknowledged'; readonly alert: AlertState }
   /** The firing alert's severity rose: same alertId, the severity it had before. */
   | { readonly type: 'escalated'; readonly alert: AlertState; readonly previousSeverity: Severity };
 
@@ -212,11 +221,30 @@ export function applyObservation(
 }
 
 /**
+ * Someone on call takes a firing alert on. Invariants: only a firing alert can be acknowledged (a resolved one is
+ * `not_firing`, for a 409); acknowledging again changes nothing and announces nothing (`already`); the first
+ * acknowledgement is recorded with the severity it saw, and announced once.
+ */
+export function acknowledge(
+  current: AlertState | undefined,
+  by: string,
+  note: string | undefined,
+  atMs: number,
+): { kind: 'acknowledged'; transition: Transition } | { kind: 'already'; state: AlertState } | { kind: 'not_firing'; state: AlertState | undefined } {
+  if (!current || current.status !== 'firing') return { kind: 'not_firing', state: current };
+  if (current.acknowledged && current.acknowledged.severity === current.severity) return { kind: 'already', state: current };
+  const acknowledged: AlertState = { ...current, acknowledged: { by, atMs, severity: current.severity, ...(note ? { note } : {}) } };
+  return { kind: 'acknowledged', transition: { states: [acknowledged], notifications: [{ type: 'acknowledged', alert: acknowledged }] } };
+}
+
+/**
  * A reminder for an alert still firing `repeatMs` after ops were last told (Alertmanager's repeat_interval).
- * Invariant: at most one reminder per interval; none for a silenced or unannounced alert; none once resolved.
+ * Invariant: at most one reminder per interval; none for a silenced or unannounced alert; none once resolved; none
+ * while it is acknowledged at its current severity (an escalation brings them back).
  */
 export function remind(current: AlertState | undefined, atMs: number, repeatMs: number | undefined, silences: readonly Silence[]): Transition | undefined {
   if (!current || current.status !== 'firing' || !current.notified || repeatMs === undefined) return undefined;
+  if (current.acknowledged && current.acknowledged.severity === current.severity) return undefined;
   if (atMs - (current.lastNotifiedAtMs ?? current.raisedAtMs) < repeatMs || isSilenced(silences, current.rule, current.subject, atMs)) return undefined;
   const reminded: AlertState = { ...current, lastNotifiedAtMs: atMs };
   return { states: [reminded], notifications: [{ type: 'reminder', alert: reminded }] };

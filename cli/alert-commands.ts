@@ -1,0 +1,87 @@
+/**
+ * `sentinel alerts list|ack`: ops' view of the alerts against a local database (a `--data` directory written by
+ * `sentinel replay --data` or the local server), through the console handler the stack deploys — the same list (firing
+ * first, by money at risk) and the same acknowledgement (recorded, announced once, 409 once resolved).
+ */
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { makeHandler as makeConsoleHandler } from '../functions/console/console.ts';
+import { localContext } from '../local/lambda-context.ts';
+import { READER_ROLES } from '../local/pipeline.ts';
+import { acknowledgingOf, budgetedConfigOf } from '../shared/runtime/compose.ts';
+import { parseInstant } from '../shared/kernel/time.ts';
+import { answer, DEFAULT_DATA_DIR, ReviewRefused, withDatabase } from './finance-commands.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+interface AlertView {
+  alertId: string;
+  rule: string;
+  severity: string;
+  status: string;
+  channelId: string;
+  summary: string;
+  since: string;
+  impact?: { amount: string; currency: string };
+  acknowledged?: { by: string; note?: string };
+}
+
+export async function alertsCommand(args: string[], write: (text: string) => void): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [action, id] = positionals;
+  if (action !== 'list' && action !== 'ack') throw new ReviewRefused('alerts needs "list" or "ack ALERT_ID"', 2);
+  if (action === 'ack' && !id) throw new ReviewRefused('alerts ack needs an alert id', 2);
+  const at = values.at === undefined ? Date.now() : parseInstant(values.at);
+  if (at === null) throw new ReviewRefused(`--at must be an ISO 8601 time with an offset, got "${values.at}"`, 2);
+  const caller = { principal: values.by ?? userInfo().username, roles: [...READER_ROLES] };
+  await withDatabase(values.data ?? DEFAULT_DATA_DIR, async (pipeline) => {
+    const logger = new Logger({ serviceName: 'sentinel-cli', logLevel: 'ERROR' });
+    const handler = makeConsoleHandler({
+      aggregates: pipeline.aggregates,
+      alerts: pipeline.alerts,
+      acknowledging: acknowledgingOf(pipeline.wiring),
+      config: budgetedConfigOf({ ...pipeline.wiring, cacheMs: 0 }),
+      readerRoles: [...READER_ROLES],
+      clock: () => at,
+      logger,
+      metrics: new Metrics({ namespace: 'ChannelSentinel', serviceName: 'sentinel-cli', logger }),
+    });
+    const call = async (method: string, path: string, body?: unknown) =>
+      answer(
+        await handler(
+          {
+            version: '2.0',
+            rawPath: path,
+            headers: {},
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            pathParameters: id ? { alertId: encodeURIComponent(id) } : {},
+            requestContext: { http: { method, path }, authorizer: { lambda: { principal: caller.principal, roles: caller.roles } } },
+          } as unknown as APIGatewayProxyEventV2,
+          localContext('console'),
+        ),
+      );
+    if (action === 'list') {
+      const body = await call('GET', '/alerts');
+      const firing = body.firing as AlertView[];
+      const resolved = body.resolved as AlertView[];
+      if (values.json) return write(`${JSON.stringify(body, null, 2)}\n`);
+      const line = (a: AlertView) =>
+        `  ${a.alertId}  ${a.status === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(19)} ${a.channelId.padEnd(14)} ${a.impact ? `${a.impact.amount} ${a.impact.currency} at risk  ` : ''}${a.summary}${a.acknowledged ? `  [ack ${a.acknowledged.by}${a.acknowledged.note ? `: ${a.acknowledged.note}` : ''}]` : ''}`;
+      write(`${firing.length} firing (most money at risk first)\n${firing.map(line).join('\n')}${firing.length ? '\n' : ''}`);
+      write(`${resolved.length} resolved\n${resolved.slice(0, 20).map(line).join('\n')}${resolved.length ? '\n' : ''}`);
+      return;
+    }
+    const body = await call('POST', `/alerts/${encodeURIComponent(id as string)}/acknowledge`, values.note ? { note: values.note } : {});
+    write(
+      values.json
+        ? `${JSON.stringify(body, null, 2)}\n`
+        : `${String(body.outcome)}: ${id} by ${String(body.acknowledgedBy)} at ${String(body.acknowledgedAt)}\n`,
+    );
+  });
+}
