@@ -18,7 +18,8 @@ import {
   staleRule,
 } from '../domain/alerts/rules.ts';
 import { monthToDate, WINDOW_HOURS, type WindowFacts, windowFacts } from '../domain/alerts/window-facts.ts';
-import type { ChannelConfig, SentinelConfig } from '../domain/config.ts';
+import type { ChannelConfig, SentinelConfig, Silence } from '../domain/config.ts';
+import type { RuleName } from '../../events/outbound.ts';
 import { promotionHours } from '../domain/promotions.ts';
 import { bucketOf } from '../kernel/time.ts';
 import { alertEntries } from './outbox-entries.ts';
@@ -89,7 +90,15 @@ function byFingerprint(observations: readonly Observation[]): Map<string, Observ
  * Applies observations (in order) to their fingerprints and commits each change with its outbox entries. Starts from
  * `current` (read by the caller in one Query) and re-reads a fingerprint only when its save lost a race.
  */
-async function apply(deps: AlertingDeps, config: SentinelConfig, observations: readonly Observation[], atMs: number, current: Known): Promise<void> {
+async function apply(
+  deps: AlertingDeps,
+  config: SentinelConfig,
+  observations: readonly Observation[],
+  atMs: number,
+  current: Known,
+  inhibited: readonly Silence[] = [],
+): Promise<void> {
+  const silences = inhibited.length === 0 ? config.silences : [...config.silences, ...inhibited];
   for (const [fingerprint, list] of byFingerprint(observations)) {
     const channelId = (list[0] as Observation).subject.channelId;
     let entry = current.get(fingerprint);
@@ -98,7 +107,7 @@ async function apply(deps: AlertingDeps, config: SentinelConfig, observations: r
       const states: AlertState[] = [];
       const notifications: Notification[] = [];
       for (const observation of list) {
-        const t = applyObservation(state, observation, atMs, config.silences);
+        const t = applyObservation(state, observation, atMs, silences);
         if (!t) continue;
         states.push(...t.states);
         notifications.push(...t.notifications);
@@ -137,9 +146,8 @@ function endings(config: SentinelConfig, atMs: number, current: Known): Observat
   return out;
 }
 
-/** What the channel's KPI rules say at `atMs`; breaches of the KPI rules are held back while the feed is stale. */
-function channelRules(channel: ChannelConfig, facts: WindowFacts, current: Known, withForecast: boolean): Observation[] {
-  const stale = [...current.values()].some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
+/** What the channel's KPI and budget rules say at `atMs`. */
+function channelRules(channel: ChannelConfig, facts: WindowFacts, withForecast: boolean): Observation[] {
   return [
     ...(facts.trailingHours >= RULE_DEFAULTS.minTrailingHours
       ? roiRule(channel, facts.trailing24h, facts.baselineHours >= RULE_DEFAULTS.minBaselineHours ? facts.baseline7d : zeroTotals())
@@ -147,7 +155,19 @@ function channelRules(channel: ChannelConfig, facts: WindowFacts, current: Known
     ...mismatchRule(channel, facts.trailing24h),
     ...budgetActualRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily),
     ...(withForecast ? budgetForecastRule(channel, 'day', facts.dayToDate.spend, channel.budget.daily, facts.usualDayShare) : []),
-  ].filter((o) => !(stale && o.kind === 'breach' && HELD_BACK_WHILE_STALE.has(o.rule)));
+  ];
+}
+
+/**
+ * Inhibition as data (Alertmanager's inhibit rules, muting applied after the state change): while a channel's
+ * feed_stale fires, its KPI rules' notifications are muted exactly as a silence mutes them — their state still evolves
+ * underneath. When the feed recovers, a KPI alert still in breach is announced at its next breach (once); one that
+ * cleared meanwhile resolves silently and is never shown.
+ */
+function inhibitionsOf(channelId: string, current: Known): Silence[] {
+  const stale = [...current.values()].some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
+  if (!stale) return [];
+  return [...HELD_BACK_WHILE_STALE].map((rule) => ({ rule: rule as RuleName, channelId, fromMs: Number.MIN_SAFE_INTEGER, toMs: Number.MAX_SAFE_INTEGER }));
 }
 
 /**
@@ -211,11 +231,12 @@ async function evaluateEvents(
         atMs,
         current,
       );
-      // The rules judge the feed as it stood before this batch: KPI breaches seen while it was stale stay held back.
-      const rules = channelRules(channel, facts, current, false);
+      // The rules judge the feed as it stood before this batch: KPI breaches seen while it was stale stay muted.
+      const rules = channelRules(channel, facts, false);
+      const inhibited = inhibitionsOf(channelId, current);
       const arrived = staleRule(channel, lastMs, true, atMs).filter((o) => o.kind === 'clear');
       await apply(deps, config, [...arrived, ...endings(config, atMs, current)], atMs, current);
-      await apply(deps, config, rules, atMs, current);
+      await apply(deps, config, rules, atMs, current, inhibited);
     }),
   );
 }
@@ -237,7 +258,14 @@ async function sweep(deps: AlertingDeps, config: SentinelConfig, atMs: number): 
         current,
       );
       await apply(deps, config, endings(config, atMs, current), atMs, current);
-      await apply(deps, config, [...channelRules(channel, facts, current, true), ...(await monthObservations(deps, config, channel, atMs))], atMs, current);
+      await apply(
+        deps,
+        config,
+        [...channelRules(channel, facts, true), ...(await monthObservations(deps, config, channel, atMs))],
+        atMs,
+        current,
+        inhibitionsOf(channel.id, current),
+      );
       await remindAll(deps, config, channel.id, atMs, current);
       return { channelId: channel.id, currency: channel.currency, spendToday: facts.dayToDate.spend, dailyBudget: channel.budget.daily };
     }),

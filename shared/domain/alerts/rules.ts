@@ -383,7 +383,7 @@ export function staleRule(
         severity: 'warning',
         observed: silentMinutes,
         threshold: afterMinutes,
-        summary: `${channel.name} has sent no events for ${silentMinutes} minutes (normally reports; stale after ${afterMinutes}). Its KPI alerts are held back meanwhile.`,
+        summary: `${channel.name} has sent no events for ${silentMinutes} minutes (normally reports; stale after ${afterMinutes}). Its KPI alerts are muted meanwhile.`,
         evidence: { lastEventAt: new Date(lastEventAtMs).toISOString(), silentMinutes },
         impact: {
           minor: (usualHourlyGmv * BigInt(silentMinutes)) / 60n,
@@ -397,5 +397,5 @@ export function staleRule(
   return [];
 }
 
-/** The KPI rules a firing feed_stale holds back for its channel (a broken feed is not a business collapse). */
+/** The KPI rules whose notifications a firing feed_stale mutes for its channel (a broken feed is not a business collapse). */
 export const HELD_BACK_WHILE_STALE: ReadonlySet<string> = new Set(['roi_drop', 'conversion_mismatch']);
