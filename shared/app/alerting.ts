@@ -97,7 +97,8 @@ async function apply(
   atMs: number,
   current: Known,
   inhibited: readonly Silence[] = [],
-): Promise<void> {
+): Promise<number> {
+  let saved = 0;
   const silences = inhibited.length === 0 ? config.silences : [...config.silences, ...inhibited];
   for (const [fingerprint, list] of byFingerprint(observations)) {
     const channelId = (list[0] as Observation).subject.channelId;
@@ -117,12 +118,14 @@ async function apply(
       const version = entry?.version ?? 0;
       if ((await deps.alerts.save(channelId, states, version, alertEntries(notifications, atMs, version + 1))) === 'saved') {
         current.set(fingerprint, { state, version: version + 1 });
+        saved += 1;
         break;
       }
       if (attempt >= MAX_SAVE_ATTEMPTS) throw new Error(`alert ${fingerprint} kept changing underneath; giving up after ${attempt} attempts`);
       entry = await deps.alerts.get(channelId, fingerprint);
     }
   }
+  return saved;
 }
 
 /**
@@ -201,7 +204,7 @@ async function evaluateEvents(
   config: SentinelConfig,
   events: readonly { event: InboundEvent; arrivedAtMs: number }[],
   atMs: number,
-): Promise<void> {
+): Promise<string[]> {
   const channels = new Map(config.channels.map((c) => [c.id, c]));
   const perEvent: Observation[] = [];
   const latest = new Map<string, number>();
@@ -218,13 +221,14 @@ async function evaluateEvents(
     latest.set(channel.id, Math.max(latest.get(channel.id) ?? 0, Math.min(event.occurredAtMs, arrivedAtMs)));
     if (event.type === SALE) perEvent.push(...priceRule(config, channel, event), ...regionRule(channel, event));
   }
-  // Channels are independent: evaluated side by side.
-  await Promise.all(
-    [...latest].map(async ([channelId, lastMs]) => {
+  // Channels are independent: evaluated side by side. Returns those where a transition was saved: only their
+  // outboxes can hold something new (an entry left by a crash before publishing waits for the sweep's drain).
+  const changed = await Promise.all(
+    [...latest].map(async ([channelId, lastMs]): Promise<string | undefined> => {
       const channel = channels.get(channelId) as ChannelConfig;
       const [{ current, lastEventAtMs }, facts] = await Promise.all([known(deps, channelId), factsOf(deps, config, channelId, atMs)]);
       if (lastEventAtMs === undefined || lastMs > lastEventAtMs) await deps.alerts.touchChannel(channelId, lastMs);
-      await apply(
+      let saved = await apply(
         deps,
         config,
         perEvent.filter((o) => o.subject.channelId === channelId),
@@ -235,10 +239,12 @@ async function evaluateEvents(
       const rules = channelRules(channel, facts, false);
       const inhibited = inhibitionsOf(channelId, current);
       const arrived = staleRule(channel, lastMs, true, atMs).filter((o) => o.kind === 'clear');
-      await apply(deps, config, [...arrived, ...endings(config, atMs, current)], atMs, current);
-      await apply(deps, config, rules, atMs, current, inhibited);
+      saved += await apply(deps, config, [...arrived, ...endings(config, atMs, current)], atMs, current);
+      saved += await apply(deps, config, rules, atMs, current, inhibited);
+      return saved > 0 ? channelId : undefined;
     }),
   );
+  return changed.filter((c): c is string => c !== undefined);
 }
 
 /**
