@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseChatTarget } from '../shared/adapters/chat.ts';
 import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../events/webhook.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
 import { type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
@@ -26,9 +27,17 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
       demo: { type: 'boolean' },
       clock: { type: 'string' },
       fresh: { type: 'boolean' },
+      notify: { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
+  });
+  const notify = (values.notify ?? []).map((spec) => {
+    try {
+      return parseChatTarget(spec);
+    } catch {
+      throw new LocalCommandError(`--notify ${spec} is not a URL (KIND+URL#secret=… with KIND wecom, dingtalk, feishu or webhook)`);
+    }
   });
   const dataDir = values.data ?? (values.demo ? DEMO_SERVER_DIR : DEFAULT_DATA_DIR);
   const clock = (values.clock ?? (values.demo ? 'events' : 'wall')) as ClockMode;
@@ -40,7 +49,7 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
   // directory holds a configuration already, which a restart without --config keeps.
   const hasData = existsSync(dataDir) && readdirSync(dataDir).some((file) => file.endsWith('.db'));
   const config = values.config ? loadConfig(values.config) : values.demo || !hasData ? generateDemo({ days: 14 }).config : undefined;
-  const server = await LocalServer.start({ dataDir, config, port, clock });
+  const server = await LocalServer.start({ dataDir, config, port, clock, notify });
   const { tokens, webhook } = server.credentials;
   process.stdout.write(
     [
@@ -50,6 +59,7 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
       `    ops token     ${tokens.ops}`,
       `  webhooks:       POST ${server.url}/events  producer "${webhook.producer}", dev secret ${webhook.secret}`,
       `  push events:    npx sentinel push ${values.demo ? '--demo' : 'FILE.ndjson'}${values.data ? ` --data ${dataDir}` : ''}${port !== DEFAULT_PORT ? ` --url ${server.url}` : ''}${values.demo ? '' : '   (or --demo for the demo scenario)'}`,
+      ...(notify.length ? [`  alerts also to: ${notify.map((t) => `${t.kind} ${new URL(t.url).host}${t.secret ? ' (signed)' : ''}`).join(', ')}`] : []),
       `  jobs now:       curl -X POST -H "authorization: Bearer ${tokens.ops}" ${server.url}/api/jobs/sweep   (or /api/jobs/propose)`,
       '  Ctrl-C stops everything; a restart keeps the data.',
       '',

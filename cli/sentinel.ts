@@ -48,11 +48,12 @@ Usage:
       the alerts, firing first by money at risk; acknowledge a firing one (recorded and announced once; a resolved
       one is refused, exit 3). --at ISO-TIME acts as of that time.
 
-  sentinel start [--port 8787] [--data DIR] [--config FILE] [--clock wall|events] [--demo] [--fresh]
+  sentinel start [--port 8787] [--data DIR] [--config FILE] [--clock wall|events] [--demo] [--fresh] [--notify URL]…
       The long-running local mode (npm start): DynamoDB Local on DIR (default .sentinel/data), the webhook,
       finance and console APIs and the web console on 127.0.0.1, the scheduled jobs on the clock; prints the
       login tokens and the dev webhook secret. --demo: the demo configuration, the events' own clock, data in
-      .sentinel/demo-server. Ctrl-C stops; a restart keeps the data.
+      .sentinel/demo-server. Ctrl-C stops; a restart keeps the data. --notify (repeatable) delivers alerts to a
+      WeCom, DingTalk or Feishu group bot or a JSON webhook: URL, or KIND+URL, with #secret=… to sign.
   sentinel push FILE.ndjson | --demo [--url URL] [--data DIR]
       Signs and posts events to the running local server, in order, with progress.
   sentinel config push --table STATE_TABLE --config FILE [--region REGION]

@@ -18,6 +18,8 @@ import { CONSOLE_ROUTES, matchesTemplate } from '../functions/routes.ts';
 import { MAX_WEBHOOK_BYTES } from '../events/webhook.ts';
 import { makeHandler as makeWebhookHandler } from '../functions/webhook/webhook.ts';
 import { acknowledgingOf, budgetedConfigOf } from '../shared/runtime/compose.ts';
+import { alertMessage } from '../shared/app/alert-message.ts';
+import { type ChatTarget, deliverChat } from '../shared/adapters/chat.ts';
 import { staticWebhookSecrets } from '../shared/adapters/webhook-secrets.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { retainUntilMs } from '../shared/domain/config.ts';
@@ -58,6 +60,8 @@ export interface LocalServerOptions {
   readonly clock?: ClockMode;
   /** Where alerts, proposals and decisions are reported as they happen. */
   readonly log?: (line: string) => void;
+  /** Chat bots and webhooks alerts are delivered to as they happen (`--notify`). */
+  readonly notify?: readonly ChatTarget[];
 }
 
 const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'console');
@@ -114,7 +118,24 @@ export class LocalServer {
   static async start(options: LocalServerOptions): Promise<LocalServer> {
     const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
     const credentials = loadOrCreateCredentials(options.dataDir);
-    const pipeline = await LocalPipeline.start({ config: options.config, dataDir: options.dataDir, deliver: (e) => log(describeDelivered(e)) });
+    // Alerts also go to the configured chats, in the background: a slow or refusing bot never holds the pipeline.
+    const consoleUrl = { current: undefined as string | undefined };
+    const notify = (e: DeliveredEvent) => {
+      const message = options.notify?.length ? alertMessage(e, consoleUrl.current) : undefined;
+      if (!message) return;
+      for (const target of options.notify ?? [])
+        void deliverChat(target, message, e, Date.now()).then((refused) => {
+          if (refused) log(`NOTIFY ${target.kind} ${new URL(target.url).host} refused: ${refused}`);
+        });
+    };
+    const pipeline = await LocalPipeline.start({
+      config: options.config,
+      dataDir: options.dataDir,
+      deliver: (e) => {
+        log(describeDelivered(e));
+        notify(e);
+      },
+    });
     const clock = options.clock ?? 'wall';
     const runner = new ScheduledRunner(pipeline, {
       onDeadLetter: (ids) => log(`DEAD-LETTERED after repeated ingest failures: ${ids.join(', ')}`),
@@ -137,6 +158,7 @@ export class LocalServer {
       server.once('error', reject);
       server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
     });
+    consoleUrl.current = self.url;
     if (clock === 'events') {
       // A restart resumes the events' clock where the stored events left it (the freshest one received).
       const latest = await Promise.all(pipeline.config.channels.map(async (c) => (await pipeline.alerts.list(c.id)).lastEventAtMs ?? 0));
