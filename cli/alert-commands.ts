@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { makeHandler as makeConsoleHandler } from '../functions/console/console.ts';
 import { localContext } from '../local/lambda-context.ts';
 import { READER_ROLES } from '../local/pipeline.ts';
-import { acknowledgingOf, budgetedConfigOf } from '../shared/runtime/compose.ts';
+import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { answer, DEFAULT_DATA_DIR, ReviewRefused, withDatabase } from './finance-commands.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -27,6 +27,105 @@ interface AlertView {
   acknowledged?: { by: string; note?: string };
 }
 
+/** The deployed console handler on a local database, called as one caller at one time: `(method, path, body?) → body`. */
+function consoleOn(pipeline: Parameters<Parameters<typeof withDatabase>[1]>[0], caller: { principal: string; roles: string[] }, at: number) {
+  const logger = new Logger({ serviceName: 'sentinel-cli', logLevel: 'ERROR' });
+  const handler = makeConsoleHandler({
+    aggregates: pipeline.aggregates,
+    alerts: pipeline.alerts,
+    acknowledging: acknowledgingOf(pipeline.wiring),
+    silencing: silencingOf(pipeline.wiring),
+    config: budgetedConfigOf({ ...pipeline.wiring, cacheMs: 0 }),
+    readerRoles: [...READER_ROLES],
+    clock: () => at,
+    logger,
+    metrics: new Metrics({ namespace: 'ChannelSentinel', serviceName: 'sentinel-cli', logger }),
+  });
+  return async (method: string, path: string, body?: unknown) =>
+    answer(
+      await handler(
+        {
+          version: '2.0',
+          rawPath: path,
+          headers: {},
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          requestContext: { http: { method, path }, authorizer: { lambda: { principal: caller.principal, roles: caller.roles } } },
+        } as unknown as APIGatewayProxyEventV2,
+        localContext('console'),
+      ),
+    );
+}
+
+interface SilenceView {
+  id: string;
+  rule: string;
+  channelId: string;
+  storeId?: string;
+  sku?: string;
+  region?: string;
+  from: string;
+  to: string;
+  state: string;
+  createdBy: string;
+  comment: string;
+}
+
+/** `sentinel silences list|add|expire`: silences as data, through the console handler. */
+export async function silencesCommand(args: string[], write: (text: string) => void): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      rule: { type: 'string' },
+      channel: { type: 'string' },
+      store: { type: 'string' },
+      sku: { type: 'string' },
+      region: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      comment: { type: 'string' },
+      by: { type: 'string' },
+      at: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [action, id] = positionals;
+  if (action !== 'list' && action !== 'add' && action !== 'expire')
+    throw new ReviewRefused('silences needs "list", "add --rule … --channel … --to … --comment …" or "expire ID"', 2);
+  if (action === 'expire' && !id) throw new ReviewRefused('silences expire needs a silence id', 2);
+  const at = values.at === undefined ? Date.now() : parseInstant(values.at);
+  if (at === null) throw new ReviewRefused(`--at must be an ISO 8601 time with an offset, got "${values.at}"`, 2);
+  const caller = { principal: values.by ?? userInfo().username, roles: [...READER_ROLES] };
+  await withDatabase(values.data ?? DEFAULT_DATA_DIR, async (pipeline) => {
+    const call = consoleOn(pipeline, caller, at);
+    const line = (s: SilenceView) =>
+      `  ${s.id}  ${s.state.padEnd(7)}  ${s.rule} on ${s.channelId}${[s.storeId, s.sku, s.region].filter(Boolean).length ? ` (${[s.storeId, s.sku, s.region].filter(Boolean).join(' · ')})` : ''}  ${s.from} → ${s.to}  by ${s.createdBy}: ${s.comment}`;
+    if (action === 'list') {
+      const body = await call('GET', '/silences');
+      const list = body.silences as SilenceView[];
+      return write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${list.length} silence(s)\n${list.map(line).join('\n')}${list.length ? '\n' : ''}`);
+    }
+    if (action === 'expire') {
+      const body = (await call('POST', `/silences/${encodeURIComponent(id as string)}/expire`, {})) as unknown as SilenceView;
+      return write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `ended:\n${line(body)}\n`);
+    }
+    const request = {
+      rule: values.rule,
+      channelId: values.channel,
+      comment: values.comment,
+      to: values.to,
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.store ? { storeId: values.store } : {}),
+      ...(values.sku ? { sku: values.sku } : {}),
+      ...(values.region ? { region: values.region } : {}),
+    };
+    const body = (await call('POST', '/silences', request)) as unknown as SilenceView;
+    write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `created:\n${line(body)}\n`);
+  });
+}
+
 export async function alertsCommand(args: string[], write: (text: string) => void): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -41,31 +140,7 @@ export async function alertsCommand(args: string[], write: (text: string) => voi
   if (at === null) throw new ReviewRefused(`--at must be an ISO 8601 time with an offset, got "${values.at}"`, 2);
   const caller = { principal: values.by ?? userInfo().username, roles: [...READER_ROLES] };
   await withDatabase(values.data ?? DEFAULT_DATA_DIR, async (pipeline) => {
-    const logger = new Logger({ serviceName: 'sentinel-cli', logLevel: 'ERROR' });
-    const handler = makeConsoleHandler({
-      aggregates: pipeline.aggregates,
-      alerts: pipeline.alerts,
-      acknowledging: acknowledgingOf(pipeline.wiring),
-      config: budgetedConfigOf({ ...pipeline.wiring, cacheMs: 0 }),
-      readerRoles: [...READER_ROLES],
-      clock: () => at,
-      logger,
-      metrics: new Metrics({ namespace: 'ChannelSentinel', serviceName: 'sentinel-cli', logger }),
-    });
-    const call = async (method: string, path: string, body?: unknown) =>
-      answer(
-        await handler(
-          {
-            version: '2.0',
-            rawPath: path,
-            headers: {},
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            pathParameters: id ? { alertId: encodeURIComponent(id) } : {},
-            requestContext: { http: { method, path }, authorizer: { lambda: { principal: caller.principal, roles: caller.roles } } },
-          } as unknown as APIGatewayProxyEventV2,
-          localContext('console'),
-        ),
-      );
+    const call = consoleOn(pipeline, caller, at);
     if (action === 'list') {
       const body = await call('GET', '/alerts');
       const firing = body.firing as AlertView[];

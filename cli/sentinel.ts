@@ -47,6 +47,11 @@ Usage:
       Ops against a local database (--data DIR, default ${DEFAULT_DATA_DIR}) through the deployed console handler:
       the alerts, firing first by money at risk; acknowledge a firing one (recorded and announced once; a resolved
       one is refused, exit 3). --at ISO-TIME acts as of that time.
+  sentinel silences list [--json]
+  sentinel silences add --rule RULE --channel ID [--store ID] [--sku SKU] [--region CODE] [--from TIME] --to TIME --comment TEXT
+  sentinel silences expire SILENCE_ID
+      Silences as data, like the alerts commands: notifications held back, state kept; an alert still firing when
+      its silence ends is announced once by the next sweep.
 
   sentinel start [--port 8787] [--data DIR] [--config FILE] [--clock wall|events] [--demo] [--fresh] [--notify URL]…
       The long-running local mode (npm start): DynamoDB Local on DIR (default .sentinel/data), the webhook,
@@ -285,6 +290,11 @@ async function main(argv: string[]): Promise<number> {
       case 'alerts': {
         const { alertsCommand } = await import('./alert-commands.ts');
         await alertsCommand(rest, (text) => process.stdout.write(text));
+        return 0;
+      }
+      case 'silences': {
+        const { silencesCommand } = await import('./alert-commands.ts');
+        await silencesCommand(rest, (text) => process.stdout.write(text));
         return 0;
       }
       case 'start': {

@@ -337,12 +337,114 @@ async function showProposals(flash = '') {
   );
 }
 
+const RULES = ['price_violation', 'unauthorized_region', 'budget_overrun', 'roi_drop', 'feed_stale', 'conversion_mismatch'];
+
+async function showSilences(message = '') {
+  const [{ body }, overview] = await Promise.all([api('/silences'), api('/overview')]);
+  const channels = overview.body.channels.map((c) => c.id);
+  const field = (label, input) => el('label', {}, label, input);
+  const rule = el(
+    'select',
+    { name: 'rule' },
+    RULES.map((r) => el('option', { value: r }, r)),
+  );
+  const channel = el(
+    'select',
+    { name: 'channelId' },
+    channels.map((c) => el('option', { value: c }, c)),
+  );
+  const subject = el('input', { name: 'subject', placeholder: 'storeId, sku or region (optional)' });
+  const hours = el('input', { name: 'hours', type: 'number', min: '1', max: String(90 * 24), value: '4' });
+  const comment = el('input', { name: 'comment', placeholder: 'Why (required)', required: true });
+  const note = el('p', { class: 'muted', role: 'status' }, message);
+  const form = el(
+    'form',
+    {
+      class: 'silence-form',
+      'data-testid': 'silence-form',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const extra = subject.value.trim();
+        const key = /^[A-Z]{2}-/.test(extra) ? 'region' : rule.value === 'price_violation' && extra.startsWith('SKU') ? 'sku' : 'storeId';
+        const { status, body: created } = await api('/silences', {
+          method: 'POST',
+          body: JSON.stringify({
+            rule: rule.value,
+            channelId: channel.value,
+            durationMinutes: Math.round(Number(hours.value) * 60),
+            comment: comment.value.trim(),
+            ...(extra ? { [key]: extra } : {}),
+          }),
+        });
+        return showSilences(
+          status === 201 ? `Silenced ${created.rule} on ${created.channelId} until ${time(created.to, timezone)}.` : (created.message ?? `error ${status}`),
+        );
+      },
+    },
+    field('Rule', rule),
+    field('Channel', channel),
+    field('Subject', subject),
+    field('Hours', hours),
+    field('Comment', comment),
+    el('button', { type: 'submit' }, 'Silence'),
+  );
+  const row = (s) =>
+    el(
+      'tr',
+      { 'data-testid': `silence-${s.id}`, 'data-state': s.state },
+      el('td', {}, s.state),
+      el('td', {}, s.rule),
+      el('td', {}, s.channelId, [s.storeId, s.sku, s.region].filter(Boolean).length ? ` · ${[s.storeId, s.sku, s.region].filter(Boolean).join(' · ')}` : ''),
+      el('td', {}, time(s.from, timezone), ' → ', time(s.to, timezone)),
+      el('td', {}, s.createdBy, ': ', s.comment),
+      el(
+        'td',
+        {},
+        s.state === 'expired'
+          ? ''
+          : el(
+              'button',
+              {
+                type: 'button',
+                class: 'expire',
+                onclick: async () => {
+                  await api(`/silences/${encodeURIComponent(s.id)}/expire`, { method: 'POST', body: '{}' });
+                  return showSilences(`Silence ${s.id} ended.`);
+                },
+              },
+              'End now',
+            ),
+      ),
+    );
+  $('#silences').replaceChildren(
+    el('h2', {}, 'Silences'),
+    el('p', { class: 'muted' }, 'A silence holds notifications back; alerts keep their state. An alert still firing when its silence ends is announced once.'),
+    form,
+    note,
+    el(
+      'table',
+      { 'data-testid': 'silences-table' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ['state', 'rule', 'subject', 'when', 'by', ''].map((h) => el('th', {}, h)),
+        ),
+      ),
+      el('tbody', {}, body.silences.map(row)),
+    ),
+  );
+}
+
 async function route() {
   if (!me) return;
   const tab = (location.hash || '#channels').slice(1);
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== tab;
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab);
   if (tab === 'alerts') await showAlerts();
+  else if (tab === 'silences') await showSilences();
   else if (tab === 'proposals') await showProposals();
   else await showChannels();
   document.body.dataset.ready = tab;

@@ -29,12 +29,15 @@ export const FINANCE_ROUTES = [
   { method: 'GET', path: '/audit' },
 ] as const satisfies readonly RouteSpec[];
 
-/** The console's API (the web console's data, and acknowledging an alert), behind the same authoriser. */
+/** The console's API (the web console's data, acknowledging alerts, silences), behind the same authoriser. */
 export const CONSOLE_ROUTES = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/overview' },
   { method: 'GET', path: '/alerts' },
   { method: 'POST', path: '/alerts/{alertId}/acknowledge' },
+  { method: 'GET', path: '/silences' },
+  { method: 'POST', path: '/silences' },
+  { method: 'POST', path: '/silences/{silenceId}/expire' },
 ] as const satisfies readonly RouteSpec[];
 
 /** The console's static files: public, they hold no data. */

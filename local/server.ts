@@ -17,7 +17,7 @@ import { makeHandler as makeConsoleHandler } from '../functions/console/console.
 import { CONSOLE_ROUTES, matchesTemplate } from '../functions/routes.ts';
 import { MAX_WEBHOOK_BYTES } from '../events/webhook.ts';
 import { makeHandler as makeWebhookHandler } from '../functions/webhook/webhook.ts';
-import { acknowledgingOf, budgetedConfigOf } from '../shared/runtime/compose.ts';
+import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
 import { alertMessage } from '../shared/app/alert-message.ts';
 import { type ChatTarget, deliverChat } from '../shared/adapters/chat.ts';
 import { staticWebhookSecrets } from '../shared/adapters/webhook-secrets.ts';
@@ -358,6 +358,7 @@ export class LocalServer {
         aggregates: this.pipeline.aggregates,
         alerts: this.pipeline.alerts,
         acknowledging: acknowledgingOf(this.pipeline.wiring),
+        silencing: silencingOf(this.pipeline.wiring),
         // Read fresh: the console shows the configuration and budgets in force at this moment.
         config: budgetedConfigOf({ ...this.pipeline.wiring, cacheMs: 0 }),
         readerRoles: [FINANCE_ROLE, ...READER_ROLES],

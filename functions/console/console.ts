@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConsoleReadDeps, makeConsoleReadModel } from '../../shared/app/console-read-model.ts';
 import type { ConfigSource } from '../../shared/app/ports.ts';
 import type { Acknowledging } from '../../shared/app/acknowledging.ts';
+import { type Silencing, silenceView } from '../../shared/app/silencing.ts';
 import { HttpProblem, httpErrors, json, pathParameter, requireCaller, type RouteHandler, router } from '../http.ts';
 import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES } from '../routes.ts';
 import { type ConsoleAsset, staticFiles } from './static-files.ts';
@@ -21,6 +22,8 @@ export interface ConsoleDeps extends ConsoleReadDeps {
   readonly config: ConfigSource;
   /** Acknowledging alerts (any reader role: ops, or finance). */
   readonly acknowledging: Acknowledging;
+  /** Silences as data (any reader role). */
+  readonly silencing: Silencing;
   readonly readerRoles: readonly string[];
   readonly clock: () => number;
   readonly logger: Logger;
@@ -44,6 +47,16 @@ export function makeHandler(deps: ConsoleDeps) {
   const files: RouteHandler = deps.assets
     ? staticFiles(deps.assets)
     : async () => json(404, { error: 'not_found', message: 'the console files are served elsewhere' });
+  const bodyOf = (event: APIGatewayProxyEventV2): Record<string, unknown> => {
+    if (!event.body) return {};
+    try {
+      const parsed: unknown = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      return parsed as Record<string, unknown>;
+    } catch {
+      throw new HttpProblem(400, 'invalid_body', 'the body must be a JSON object');
+    }
+  };
   const routes = router([...CONSOLE_STATIC_ROUTES, ...CONSOLE_ROUTES], {
     'GET /console': files,
     'GET /console/{proxy+}': files,
@@ -55,6 +68,26 @@ export function makeHandler(deps: ConsoleDeps) {
     'GET /alerts': async (event) => {
       reader(event);
       return json(200, await readModel.alerts(await deps.config.current()));
+    },
+    'GET /silences': async (event) => {
+      reader(event);
+      const now = deps.clock();
+      return json(200, { silences: (await deps.silencing.list()).map((s) => silenceView(s, now)) });
+    },
+    'POST /silences': async (event) => {
+      const caller = reader(event);
+      const now = deps.clock();
+      const result = await deps.silencing.create(await deps.config.current(), bodyOf(event), caller.principal, now);
+      if (!result.ok) return json(400, { error: 'invalid_silence', message: result.problems.join('; '), problems: result.problems });
+      return json(201, silenceView(result.silence, now));
+    },
+    'POST /silences/{silenceId}/expire': async (event) => {
+      reader(event);
+      const id = pathParameter(event, 'silenceId');
+      const now = deps.clock();
+      const ended = await deps.silencing.expire(id, now);
+      if (!ended) throw new HttpProblem(404, 'not_found', `no silence ${id}`);
+      return json(200, silenceView(ended, now));
     },
     'POST /alerts/{alertId}/acknowledge': async (event) => {
       const caller = reader(event);

@@ -27,7 +27,7 @@ export class Jobs extends Construct {
     const env = { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName };
     this.dlq = deadLetterQueue(this, 'ScheduleDlq', 'the sweep and proposal schedules');
     this.sweep = new SentinelFunction(this, 'Sweep', { name: 'sweep', settings: props.settings, timeout: Duration.minutes(5), environment: env });
-    props.tables.grantState(this.sweep.role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'ALERT#*', 'OUTBOX#*']);
+    props.tables.grantState(this.sweep.role, READ, ['CONFIG', 'BUDGETS', 'SILENCE', 'AGG#*', 'ALERT#*', 'OUTBOX#*']);
     props.tables.grantState(this.sweep.role, [...WRITE, 'dynamodb:ConditionCheckItem'], ['ALERT#*', 'OUTBOX#*']);
     props.bus.grantPutEventsTo(this.sweep.role);
 

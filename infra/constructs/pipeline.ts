@@ -61,7 +61,7 @@ export class Aggregation extends Construct {
       environment: { STATE_TABLE: props.tables.state.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
     });
     const role = this.function.role;
-    props.tables.grantState(role, READ, ['CONFIG', 'BUDGETS', 'AGG#*', 'CKPT#*', 'ALERT#*', 'OUTBOX#*']);
+    props.tables.grantState(role, READ, ['CONFIG', 'BUDGETS', 'SILENCE', 'AGG#*', 'CKPT#*', 'ALERT#*', 'OUTBOX#*']);
     props.tables.grantState(role, [...WRITE, 'dynamodb:ConditionCheckItem'], ['AGG#*', 'CKPT#*', 'ALERT#*', 'OUTBOX#*']);
     props.bus.grantPutEventsTo(role);
     // The event source mapping's stream grant includes dynamodb:ListStreams, which has no resource to scope to.

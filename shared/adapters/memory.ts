@@ -25,8 +25,9 @@ import type {
   Outbox,
   OutboxEntry,
   Quarantined,
+  SilenceStore,
 } from '../app/ports.ts';
-import type { SentinelConfig } from '../domain/config.ts';
+import type { SentinelConfig, StoredSilence } from '../domain/config.ts';
 
 /**
  * A write as the stream would carry it: its place in the shard and the stored item — an inserted event, or
@@ -246,6 +247,26 @@ export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[])
       return { ok: true };
     },
     audit: async () => [...audit].sort((a, b) => a.atMs - b.atMs || compareText(a.proposalId, b.proposalId) || compareText(a.action, b.action)),
+  };
+}
+
+/** Silences in memory, with the DynamoDB store's semantics (ending early only ever lowers `toMs`). */
+export function memorySilenceStore(): SilenceStore {
+  const silences = new Map<string, StoredSilence>();
+  return {
+    list: async () => [...silences.values()].sort((a, b) => b.createdAtMs - a.createdAtMs || compareText(a.id, b.id)),
+    async put(silence) {
+      if (silences.has(silence.id)) return 'exists';
+      silences.set(silence.id, silence);
+      return 'saved';
+    },
+    async expire(id, atMs) {
+      const silence = silences.get(id);
+      if (!silence || silence.toMs <= atMs) return silence;
+      const ended = { ...silence, toMs: Math.max(silence.fromMs, atMs), expiredAtMs: atMs };
+      silences.set(id, ended);
+      return ended;
+    },
   };
 }
 

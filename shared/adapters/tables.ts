@@ -64,4 +64,5 @@ export const STATE_PARTITIONS = {
   quarantine: 'QUARANTINE#*',
   duplicates: 'DUPLICATE#*',
   superseded: 'SUPERSEDED#*',
+  silences: 'SILENCE',
 } as const;

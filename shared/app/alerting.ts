@@ -5,7 +5,7 @@
  */
 import { SALE, type InboundEvent } from '../../events/normalised.ts';
 import { zeroTotals } from '../domain/aggregation.ts';
-import { type AlertState, applyObservation, fingerprintOf, type Notification, type Observation, remind } from '../domain/alerts/alert.ts';
+import { type AlertState, applyObservation, fingerprintOf, type Notification, type Observation, remind, unmute } from '../domain/alerts/alert.ts';
 import {
   budgetActualRule,
   budgetForecastRule,
@@ -186,6 +186,17 @@ async function monthObservations(deps: AlertingDeps, config: SentinelConfig, cha
   return [...budgetActualRule(channel, 'month', spend, monthly), ...budgetForecastRule(channel, 'month', spend, monthly, elapsed)];
 }
 
+/** Alerts that fired muted and still fire now that nothing mutes them: ops are told once (see `unmute`). */
+async function unmuteAll(deps: AlertingDeps, config: SentinelConfig, channelId: string, atMs: number, current: Known, inhibited: readonly Silence[]) {
+  const silences = [...config.silences, ...inhibited];
+  for (const [fingerprint, entry] of current) {
+    const t = unmute(entry.state, atMs, silences);
+    if (!t) continue;
+    if ((await deps.alerts.save(channelId, t.states, entry.version, alertEntries(t.notifications, atMs, entry.version + 1))) === 'saved')
+      current.set(fingerprint, { state: t.states[0] as AlertState, version: entry.version + 1 });
+  }
+}
+
 /** Reminders for the channel's alerts still firing a repeat interval after ops were last told. */
 async function remindAll(deps: AlertingDeps, config: SentinelConfig, channelId: string, atMs: number, current: Known): Promise<void> {
   for (const [fingerprint, entry] of current) {
@@ -272,6 +283,7 @@ async function sweep(deps: AlertingDeps, config: SentinelConfig, atMs: number): 
         current,
         inhibitionsOf(channel.id, current),
       );
+      await unmuteAll(deps, config, channel.id, atMs, current, inhibitionsOf(channel.id, current));
       await remindAll(deps, config, channel.id, atMs, current);
       return { channelId: channel.id, currency: channel.currency, spendToday: facts.dayToDate.spend, dailyBudget: channel.budget.daily };
     }),

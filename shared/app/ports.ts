@@ -8,7 +8,7 @@ import type { Totals } from '../domain/aggregation.ts';
 import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
-import type { SentinelConfig } from '../domain/config.ts';
+import type { SentinelConfig, StoredSilence } from '../domain/config.ts';
 import type { BucketDelta } from '../domain/aggregation.ts';
 
 // ── Events and intake ───────────────────────────────────────────────────────────────────────────────────
@@ -161,6 +161,18 @@ export interface AlertStore extends Outbox {
   save(channelId: string, states: readonly AlertState[], expectedVersion: number, outbox: readonly OutboxEntry[]): Promise<SaveResult>;
   /** Channel bookkeeping for feed_stale: latest arrival seen (only moves forward). */
   touchChannel(channelId: string, lastEventAtMs: number): Promise<void>;
+}
+
+// ── Silences ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Port: silences created through the API. */
+export interface SilenceStore {
+  /** Every stored silence, ended or not (the newest first). */
+  list(): Promise<StoredSilence[]>;
+  /** Stores a new silence; `exists` when its id is taken. */
+  put(silence: StoredSilence): Promise<'saved' | 'exists'>;
+  /** Ends a silence at `atMs` (its `toMs` lowered, `expiredAtMs` set) unless it has ended already; what it is now. */
+  expire(id: string, atMs: number): Promise<StoredSilence | undefined>;
 }
 
 // ── Publishing ──────────────────────────────────────────────────────────────────────────────────────────

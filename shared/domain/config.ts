@@ -131,6 +131,23 @@ export interface Silence {
   readonly toMs: number;
 }
 
+/**
+ * A silence created through the API (Alertmanager's, as data): who made it, why, and — when ended early — when. It
+ * needs no cleanup to end: matching compares `toMs` with the time, and ending early lowers `toMs`.
+ */
+export interface StoredSilence extends Silence {
+  readonly id: string;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly createdAtMs: number;
+  readonly expiredAtMs?: number;
+}
+
+/** The configuration with stored silences added to its own (what the rules mute notifications by). */
+export function withSilences(config: SentinelConfig, stored: readonly Silence[]): SentinelConfig {
+  return stored.length === 0 ? config : { ...config, silences: [...config.silences, ...stored] };
+}
+
 /** Which shop or ad account of a platform is which channel (and store), and how its SKUs map to ours. */
 export interface ShopSource {
   /** The platform's id of the shop (Shopify: the myshopify domain; Douyin: the shop id). */

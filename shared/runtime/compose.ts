@@ -18,6 +18,8 @@ import { memoryAggregateStore, memoryAlertStore, memoryBudgetStore, memoryEventS
 import { dynamoOutbox } from '../adapters/outbox.ts';
 import type { TableNames } from '../adapters/tables.ts';
 import { makeAcknowledging } from '../app/acknowledging.ts';
+import { dynamoSilenceStore } from '../adapters/silence-store.ts';
+import { makeSilencing } from '../app/silencing.ts';
 import { makeAlerting } from '../app/alerting.ts';
 import { budgetedConfigSource } from '../app/budgeted-config.ts';
 import { makeBudgeting } from '../app/budgeting.ts';
@@ -103,10 +105,15 @@ export const budgetsOf = (w: Wiring): BudgetStore =>
   });
 
 /** The configuration with the budgets in force overlaid: what pacing and the console judge against. */
-export const budgetedConfigOf = (w: Wiring) => once(w, 'budgetedConfig', () => budgetedConfigSource(configOf(w), budgetsOf(w), cacheMs(w)));
+export const silencesOf = (w: Wiring) => once(w, 'silences', () => dynamoSilenceStore(dynamo(w), stateTable(w)));
+
+export const budgetedConfigOf = (w: Wiring) =>
+  once(w, 'budgetedConfig', () => budgetedConfigSource(configOf(w), budgetsOf(w), cacheMs(w), Date.now, silencesOf(w)));
 
 export const alertingOf = (w: Wiring) =>
   once(w, 'alerting', () => makeAlerting({ alerts: alertsOf(w), aggregates: aggregatesOf(w), publisher: publisherOf(w) }));
+
+export const silencingOf = (w: Wiring) => once(w, 'silencing', () => makeSilencing({ silences: silencesOf(w) }));
 
 export const acknowledgingOf = (w: Wiring) => once(w, 'acknowledging', () => makeAcknowledging({ alerts: alertsOf(w), publisher: publisherOf(w) }));
 

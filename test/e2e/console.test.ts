@@ -149,6 +149,17 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
       .poll(() => page.locator(`[data-testid="alert-${violation}"] [data-testid="acknowledged"]`).innerText())
       .toBe('Acknowledged by ops@local: “calling the jd-pop store manager”');
     await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
+    // Silences as data: ops silence a rule on a channel from the console, see it active, and end it.
+    await open(page, 'silences');
+    await page.locator('[data-testid="silence-form"] select[name="rule"]').selectOption('roi_drop');
+    await page.locator('[data-testid="silence-form"] select[name="channelId"]').selectOption('jd');
+    await page.locator('[data-testid="silence-form"] input[name="comment"]').fill('618 ramp-up, ROI expected low');
+    await page.locator('[data-testid="silence-form"] button[type="submit"]').click();
+    await expect.poll(() => page.locator('[data-testid="silences-table"] tbody tr[data-state="active"]').count()).toBe(1);
+    await page.locator('[data-testid="silences-table"] button.expire').click();
+    await expect.poll(() => page.locator('[data-testid="silences-table"] tbody tr[data-state="expired"]').count()).toBe(1);
+    const stored = (await (await api('/silences', server.credentials.tokens.ops)).json()) as { silences: { comment: string; createdBy: string }[] };
+    expect(stored.silences).toMatchObject([{ comment: '618 ramp-up, ROI expected low', createdBy: 'ops@local' }]);
     // Ops can read proposals but has no buttons to decide them.
     await open(page, 'proposals');
     expect(await page.locator('button.approve').count()).toBe(0);

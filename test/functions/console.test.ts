@@ -7,7 +7,8 @@ import { addInto, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { config } from '../fixtures.ts';
 import { quietObservability } from './setup.ts';
 import { makeAcknowledging } from '../../shared/app/acknowledging.ts';
-import { memoryAlertStore } from '../../shared/adapters/memory.ts';
+import { memoryAlertStore, memorySilenceStore } from '../../shared/adapters/memory.ts';
+import { makeSilencing } from '../../shared/app/silencing.ts';
 import { applyObservation } from '../../shared/domain/alerts/alert.ts';
 import { AlertAcknowledgedEvent } from '../../events/outbound.ts';
 import type { OutboundEntry } from '../../shared/app/ports.ts';
@@ -32,6 +33,7 @@ const handler = makeHandler({
   },
   alerts: { list: async () => ({ alerts: [], lastEventAtMs: undefined }) },
   acknowledging,
+  silencing: makeSilencing({ silences: memorySilenceStore() }),
   config: { current: async () => config() },
   readerRoles: ['finance', 'ops'],
   clock: () => NOW,
@@ -108,5 +110,38 @@ describe('the console function', () => {
     const resolved = await get(`/alerts/${resolvedId}/acknowledge`, ['ops'], 'POST');
     expect(resolved.statusCode).toBe(409);
     expect(JSON.parse(resolved.body ?? '{}')).toMatchObject({ error: 'not_firing' });
+  });
+
+  it('creates, lists and ends silences as data; a bad one is refused with every problem listed', async () => {
+    const post = (path: string, body: unknown, roles = ['ops']) => get(path, roles, 'POST', JSON.stringify(body));
+    expect((await get('/silences')).statusCode).toBe(401);
+    const bad = await post('/silences', { rule: 'roi_crash', channelId: 'nowhere', to: '2025-11-11T11:00:00+08:00' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body ?? '{}').problems).toEqual([
+      'rule: must be one of price_violation, unauthorized_region, budget_overrun, roi_drop, feed_stale, conversion_mismatch',
+      'channelId: unknown channel "nowhere"',
+      'comment: must be a non-empty string',
+      'to: must be after from',
+      'to: must be in the future',
+    ]);
+    const created = await post('/silences', { rule: 'roi_drop', channelId: 'tmall', to: '2025-11-12T00:00:00+08:00', comment: 'Double 11 ramp-up' });
+    expect(created.statusCode).toBe(201);
+    const silence = JSON.parse(created.body ?? '{}') as { id: string };
+    expect(silence).toMatchObject({ rule: 'roi_drop', channelId: 'tmall', from: '2025-11-11T04:00:00.000Z', state: 'active', createdBy: 'someone' });
+    const listed = JSON.parse((await get('/silences', ['finance'])).body ?? '{}') as { silences: { id: string; state: string }[] };
+    expect(listed.silences.map((x) => [x.id, x.state])).toEqual([[silence.id, 'active']]);
+    const ended = await post(`/silences/${silence.id}/expire`, {});
+    expect(JSON.parse(ended.body ?? '{}')).toMatchObject({
+      id: silence.id,
+      state: 'expired',
+      to: '2025-11-11T04:00:00.000Z',
+      expiredAt: '2025-11-11T04:00:00.000Z',
+    });
+    expect((await post('/silences/sil-none/expire', {})).statusCode).toBe(404);
+    // A client that does not share the server's clock says how long instead of until when.
+    const byDuration = JSON.parse(
+      (await post('/silences', { rule: 'feed_stale', channelId: 'tmall', durationMinutes: 90, comment: 'feed migration' })).body ?? '{}',
+    );
+    expect(byDuration).toMatchObject({ from: '2025-11-11T04:00:00.000Z', to: '2025-11-11T05:30:00.000Z', state: 'active' });
   });
 });

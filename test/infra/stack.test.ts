@@ -214,8 +214,8 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(byFunction.get(functionId('IngestFunction')))).not.toContain('BUDGETS');
     // Only finance may check the configuration item inside a transaction, and it cannot write it.
     expect(writeKeys('ApiFinance')).not.toContain('CONFIG');
-    // The console writes alert states and their outbox (acknowledgements), nothing else: no aggregates, no budgets.
-    expect(writeKeys('ApiConsole')).toEqual(['ALERT#*', 'OUTBOX#*']);
+    // The console writes alert states and their outbox (acknowledgements) and silences: no aggregates, no budgets.
+    expect(writeKeys('ApiConsole')).toEqual(['ALERT#*', 'OUTBOX#*', 'SILENCE']);
   });
 
   it('exposes POST /events without a gateway authoriser (HMAC in the function) and the finance routes behind IAM or JWT', () => {

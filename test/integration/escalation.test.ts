@@ -104,5 +104,27 @@ describe('one alert per incident, through replay and backtest', () => {
     expect((await sentinel('ack', overrun?.alertId ?? '', '--by', 'ops-wang', '--at', at)).stdout).toContain('already: ');
     expect((await sentinel('list')).stdout).toContain('[ack ops-lee: paused campaign c1]');
     expect((await sentinel('ack', 'alr-nope')).code).toBe(2);
+    // Silences as data through the same handler: add, list, end early.
+    const silences = async (...args: string[]) => {
+      const { stdout } = await run('node', ['bin/sentinel.js', 'silences', ...args, '--data', dataDir, '--at', at], { cwd: process.cwd() });
+      return stdout;
+    };
+    const added = JSON.parse(
+      await silences(
+        'add',
+        '--rule',
+        'budget_overrun',
+        '--channel',
+        'jd',
+        '--to',
+        '2025-06-02T20:00:00+08:00',
+        '--comment',
+        'budget raised at 14:00',
+        '--json',
+      ),
+    ) as { id: string; state: string };
+    expect(added.state).toBe('active');
+    expect(await silences('list')).toContain(`${added.id}  active   budget_overrun on jd`);
+    expect(await silences('expire', added.id)).toContain(`${added.id}  expired  budget_overrun on jd`);
   }, 120_000);
 });

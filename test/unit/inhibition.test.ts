@@ -98,3 +98,37 @@ describe('inhibition: feed_stale mutes the KPI rules, it does not drop them', ()
     expect((await w.alerts.list('tmall')).alerts.find((a) => a.state.rule === 'roi_drop')?.state.status).toBe('resolved');
   });
 });
+
+describe('silences as data', () => {
+  it('a stored silence mutes a raise; when it ends on a still-firing alert, the next sweep tells ops once', async () => {
+    const { budgetedConfigSource } = await import('../../shared/app/budgeted-config.ts');
+    const { memorySilenceStore, staticConfigSource } = await import('../../shared/adapters/memory.ts');
+    const { makeSilencing } = await import('../../shared/app/silencing.ts');
+    const silences = memorySilenceStore();
+    const silencing = makeSilencing({ silences });
+    const inForce = budgetedConfigSource(staticConfigSource(cfg), { book: async () => undefined }, 0, () => 0, silences);
+    const T = Date.parse('2025-03-05T10:00:00+08:00');
+    const created = await silencing.create(
+      cfg,
+      { rule: 'price_violation', channelId: 'tmall', to: new Date(T + 4 * H).toISOString(), comment: 'clearance sale' },
+      'ops-lee',
+      T,
+    );
+    expect(created.ok).toBe(true);
+    const w = await world(T - 2 * H, 50_000n); // ROI 5: nothing else fires
+    const dumped = { ...sale(T + H), event: { ...sale(T + H).event, lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: 9900n }] } };
+    await w.alerting.evaluateEvents(await inForce.current(), [dumped], T + H);
+    await w.alerting.sweep(await inForce.current(), T + 2 * H);
+    await w.alerting.publish(cfg);
+    expect(told(w.published)).toEqual([]);
+    const firing = (await w.alerts.list('tmall')).alerts.find((a) => a.state.rule === 'price_violation')?.state;
+    expect(firing).toMatchObject({ status: 'firing', notified: false, count: 1 });
+    // Ended early: the next sweep announces it once, under its id; the ones after say nothing more.
+    if (created.ok) await silencing.expire(created.silence.id, T + 2 * H + 60_000);
+    await w.alerting.sweep(await inForce.current(), T + 2 * H + 15 * 60_000);
+    await w.alerting.sweep(await inForce.current(), T + 2 * H + 30 * 60_000);
+    await w.alerting.publish(cfg);
+    expect(told(w.published)).toEqual(['Alert Raised:price_violation']);
+    expect(w.published[0]?.detail.alertId).toBe(firing?.alertId);
+  });
+});

@@ -238,6 +238,17 @@ export function acknowledge(
 }
 
 /**
+ * An alert that fired while muted (a silence, or inhibition) and is still firing when the muting ends: ops are told
+ * once, then — not at some later breach that may never come (a store that stopped dumping still has a firing price
+ * alert until its quiet day ends). Invariant: only a firing, never-announced alert that nothing mutes at `atMs`.
+ */
+export function unmute(current: AlertState | undefined, atMs: number, silences: readonly Silence[]): Transition | undefined {
+  if (!current || current.status !== 'firing' || current.notified || isSilenced(silences, current.rule, current.subject, atMs)) return undefined;
+  const told: AlertState = { ...current, notified: true, lastNotifiedAtMs: atMs };
+  return { states: [told], notifications: [{ type: 'raised', alert: told }] };
+}
+
+/**
  * A reminder for an alert still firing `repeatMs` after ops were last told (Alertmanager's repeat_interval).
  * Invariant: at most one reminder per interval; none for a silenced or unannounced alert; none once resolved; none
  * while it is acknowledged at its current severity (an escalation brings them back).
