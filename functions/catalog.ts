@@ -48,6 +48,10 @@ export const FUNCTION_CATALOG = {
     description: "The console's API: who am I, the channel overview, the alert list, acknowledging an alert.",
     env: z.object({ STATE_TABLE, EVENT_BUS_NAME, READER_ROLES }),
   },
+  notify: {
+    description: 'Alert events to the ops topic (with rule, severity and channelId attributes) and to the chat bots in the chat-targets secret.',
+    env: z.object({ ALERTS_TOPIC_ARN: name, CHAT_TARGETS_SECRET: name, CONSOLE_URL: z.string().optional() }),
+  },
   webhook: {
     description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',
     env: z.object({ EVENT_BUS_NAME, WEBHOOK_SECRET_PREFIX: name }),

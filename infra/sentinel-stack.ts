@@ -41,6 +41,7 @@ export class SentinelStack extends Stack {
         Webhook: this.api.webhook,
         Finance: this.api.finance,
         Console: this.api.console,
+        Notify: this.bus.notifier,
       },
       streamConsumer: this.aggregation.function,
       alertRaisedRule: this.bus.alertRaisedRule,
@@ -49,7 +50,14 @@ export class SentinelStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint, description: 'POST /events for producers; finance routes' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
     new CfnOutput(this, 'StateTableName', { value: this.tables.state.tableName, description: 'store the configuration here (sentinel config push)' });
-    new CfnOutput(this, 'AlertsTopicArn', { value: this.bus.alertsTopic.topicArn, description: 'subscribe ops to Alert Raised/Resolved' });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      value: this.bus.alertsTopic.topicArn,
+      description: 'ops alerts, with rule, severity, channelId and detailType message attributes to filter on',
+    });
+    new CfnOutput(this, 'ChatTargetsSecret', {
+      value: this.bus.chatTargets.secretName,
+      description: 'put a JSON array of "KIND+URL#secret=…" chat bots (wecom, dingtalk, feishu, webhook) here',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operability.topic.topicArn });
   }
 }

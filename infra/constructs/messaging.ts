@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { patternFor } from '../../events/define-event.ts';
-import { AlertRaisedEvent, AlertReminderSentEvent, AlertResolvedEvent } from '../../events/outbound.ts';
+import { outboundEvents } from '../../events/outbound.ts';
+import { CHAT_DETAIL_TYPES } from '../../shared/app/alert-message.ts';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SentinelFunction } from './sentinel-function.ts';
 import { routes } from '../../events/routes.ts';
 import type { StageSettings } from '../settings.ts';
 
@@ -42,6 +45,8 @@ export class SentinelBus extends Construct {
   readonly alertsTopic: sns.Topic;
   readonly key: kms.Key;
   readonly alertRaisedRule: events.Rule;
+  readonly notifier: SentinelFunction<'notify'>;
+  readonly chatTargets: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: { settings: StageSettings; ingestQueue: sqs.IQueue; opsEmail?: string }) {
     super(scope, id);
@@ -74,17 +79,32 @@ export class SentinelBus extends Construct {
     }
     this.alertsTopic = new sns.Topic(this, 'AlertsTopic', { displayName: 'Channel Sentinel alerts', masterKey: this.key, enforceSSL: true });
     if (props.opsEmail) this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.opsEmail));
-    this.alertRaisedRule = new events.Rule(this, 'AlertRaisedToOps', {
-      eventBus: this.bus,
-      description: 'Alert Raised (and reminders) to the ops topic',
-      eventPattern: patternFor([AlertRaisedEvent, AlertReminderSentEvent]) as events.EventPattern,
-      targets: [new targets.SnsTopic(this.alertsTopic, { deadLetterQueue: this.undeliverable })],
+    // The notifier: every alert event to the ops topic (with attributes subscriptions filter on) and the chat bots.
+    this.chatTargets = new secretsmanager.Secret(this, 'ChatTargets', {
+      secretName: `sentinel/${props.settings.stage}/chat-targets`,
+      description: 'Chat bots alerts go to: a JSON array of "KIND+URL#secret=…" (wecom, dingtalk, feishu, webhook); [] for none',
+      secretStringValue: SecretValue.unsafePlainText('[]'),
+      removalPolicy: props.settings.removalPolicy,
     });
-    new events.Rule(this, 'AlertResolvedToOps', {
+    Validations.of(this.chatTargets).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Bot URLs and signing secrets are issued by the chat platforms; they are replaced by hand when a bot is re-created, not rotated.',
+    });
+    this.notifier = new SentinelFunction(this, 'Notify', {
+      name: 'notify',
+      settings: props.settings,
+      timeout: Duration.seconds(30),
+      environment: { ALERTS_TOPIC_ARN: this.alertsTopic.topicArn, CHAT_TARGETS_SECRET: this.chatTargets.secretName },
+    });
+    // Exact actions (not grantPublish's kms:GenerateDataKey*): publishing to a CMK-encrypted topic needs these two.
+    this.notifier.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }));
+    this.notifier.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
+    this.chatTargets.grantRead(this.notifier.role);
+    this.alertRaisedRule = new events.Rule(this, 'AlertsToOps', {
       eventBus: this.bus,
-      description: 'Alert Resolved to the ops topic',
-      eventPattern: patternFor([AlertResolvedEvent]) as events.EventPattern,
-      targets: [new targets.SnsTopic(this.alertsTopic, { deadLetterQueue: this.undeliverable })],
+      description: 'Alert Raised, Escalated, Acknowledged, Resolved and reminders to the notifier (ops topic and chats)',
+      eventPattern: patternFor(outboundEvents.filter((d) => (CHAT_DETAIL_TYPES as readonly string[]).includes(d.detailType))) as events.EventPattern,
+      targets: [new targets.LambdaFunction(this.notifier.fn, { deadLetterQueue: this.undeliverable, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
   }
 }

@@ -148,7 +148,7 @@ describe('the CDK stack', () => {
 
   it('runs every function on the newest Node runtime, arm64, with Powertools configured, its own log group, no managed policy', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -196,6 +196,7 @@ describe('the CDK stack', () => {
       ApiWebhook: [...logs, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       ApiFinance: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       ApiConsole: [...logs, ...read, ...write, 'events:PutEvents'],
+      BusNotify: [...logs, 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     };
     for (const [prefix, actions] of Object.entries(expected)) {
       const granted = new Set((byFunction.get(functionId(prefix)) ?? []).flatMap((s) => [s.Action].flat()));
@@ -242,13 +243,20 @@ describe('the CDK stack', () => {
   });
 
   it('sends alerts to the ops topic and alarms on errors, throttles, backlog, stream lag and quarantine growth', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'detail-type': ['Alert Raised', 'Alert Reminder Sent'], source: ['channel-sentinel'] },
-    });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Alert Resolved'], source: ['channel-sentinel'] } });
+    // Every alert event goes to the notifier, which publishes to the topic with attributes and to the chat bots.
+    const rule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('Alert Escalated'));
+    expect((rule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual([
+      'Alert Acknowledged',
+      'Alert Escalated',
+      'Alert Raised',
+      'Alert Reminder Sent',
+      'Alert Resolved',
+    ]);
+    expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('DeadLetterConfig');
+    expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('BusNotify');
     const metrics = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
-    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(7);
-    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(7);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(8);
+    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(8);
     expect(metrics).toEqual(expect.arrayContaining(['ApproximateAgeOfOldestMessage', 'IteratorAge', 'EventsQuarantined']));
     for (const [, a] of resources('AWS::CloudWatch::Alarm')) expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
