@@ -8,6 +8,7 @@ import { formatMoney, parseMoney } from '../shared/kernel/money.ts';
 import { progressPrinter } from './progress.ts';
 import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
 import { FINANCE_ROLE, type LocalPipeline } from '../local/pipeline.ts';
+import { acknowledgingOf } from '../shared/runtime/compose.ts';
 
 export interface DemoRun {
   readonly seed: number;
@@ -77,6 +78,7 @@ export async function runDemo(run: DemoRun): Promise<void> {
     emit: (line) => outbound.push(JSON.parse(line) as DeliveredEvent),
     onProgress: progressPrinter('replaying'),
     afterReplay: async (pipeline) => {
+      await acknowledgeTopAlert(pipeline);
       review = await reviewProposal(pipeline);
     },
   });
@@ -178,6 +180,23 @@ export async function runDemo(run: DemoRun): Promise<void> {
 }
 
 /** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */
+/** Ops on call take on the firing alert with the most money at risk, as they would from the console. */
+async function acknowledgeTopAlert(pipeline: LocalPipeline): Promise<void> {
+  const config = pipeline.config;
+  const firing = (await Promise.all(config.channels.map(async (c) => (await pipeline.alerts.list(c.id)).alerts)))
+    .flat()
+    .map((a) => a.state)
+    .filter((a) => a.status === 'firing' && a.notified)
+    .sort((x, y) => Number(y.impact?.amount ?? 0) - Number(x.impact?.amount ?? 0));
+  const top = firing[0];
+  if (!top) return;
+  await acknowledgingOf(pipeline.wiring)(
+    config,
+    { alertId: top.alertId, channelId: top.subject.channelId, by: 'ops-demo', note: 'looking into it with the channel manager' },
+    pipeline.nowMs,
+  );
+}
+
 async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
   const finance = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
   const call = async (method: string, path: string, body?: string) =>
@@ -218,7 +237,12 @@ function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly In
           ? `ESCALATED ${String(d.severity).padEnd(8)}`
           : 'RESOLVED         ';
     const impact = d.impact as { amount: string; currency: string } | undefined;
-    const text = type === 'Alert Resolved' ? String(d.reason) : `${String(d.summary)}${impact ? ` [at risk ${impact.amount} ${impact.currency}]` : ''}`;
+    const text =
+      type === 'Alert Resolved'
+        ? String(d.reason)
+        : type === 'Alert Acknowledged'
+          ? `by ${String(d.acknowledgedBy)}: “${String(d.note ?? '')}”`
+          : `${String(d.summary)}${impact ? ` [at risk ${impact.amount} ${impact.currency}]` : ''}`;
     process.stdout.write(`${shanghaiTime(e.time)}  ${what} ${String(d.rule).padEnd(19)} ${String(d.channelId).padEnd(12)} ${subject.padEnd(22)} ${text}\n`);
   }
   const { caught, unexplained } = matchIncidents(outbound, incidents);

@@ -171,7 +171,7 @@ async function showAlerts() {
       'tr',
       { class: a.status, 'data-testid': `alert-${a.alertId}`, 'data-status': a.status },
       el('td', {}, el('span', { class: `badge ${a.status === 'firing' ? a.severity : ''}` }, a.status === 'firing' ? a.severity : 'resolved')),
-      el('td', {}, a.rule),
+      el('td', {}, el('a', { href: `#alert/${encodeURIComponent(a.alertId)}`, 'data-testid': 'alert-link' }, a.rule)),
       el('td', {}, a.channelId),
       el('td', {}, subject(a)),
       el('td', { 'data-testid': 'impact', title: a.impact ? a.impact.basis : '' }, a.impact ? `${a.impact.amount} ${a.impact.currency}` : '—'),
@@ -198,9 +198,50 @@ async function showAlerts() {
     {},
     ['', 'rule', 'channel', 'subject', 'at risk', 'summary', 'evidence', 'since'].map((h) => el('th', {}, h)),
   );
+  const all = [...body.firing, ...body.resolved];
+  const choice = (name, values) =>
+    el(
+      'select',
+      { name, 'data-testid': `filter-${name}`, onchange: () => apply() },
+      el('option', { value: '' }, `any ${name}`),
+      [...new Set(values)].sort().map((v) => el('option', { value: v }, v)),
+    );
+  const filters = el(
+    'div',
+    { class: 'filters' },
+    choice(
+      'channel',
+      all.map((a) => a.channelId),
+    ),
+    choice(
+      'rule',
+      all.map((a) => a.rule),
+    ),
+    choice(
+      'severity',
+      all.map((a) => a.severity),
+    ),
+    choice(
+      'state',
+      all.map((a) => a.status),
+    ),
+  );
+  const tbody = el('tbody', {});
+  const apply = () => {
+    const want = Object.fromEntries([...filters.querySelectorAll('select')].map((s) => [s.name, s.value]));
+    const keep = (a) =>
+      (!want.channel || a.channelId === want.channel) &&
+      (!want.rule || a.rule === want.rule) &&
+      (!want.severity || a.severity === want.severity) &&
+      (!want.state || a.status === want.state);
+    tbody.replaceChildren(...body.firing.filter(keep).map(row), ...body.resolved.filter(keep).map(row));
+  };
+  apply();
   $('#alerts').replaceChildren(
     el('h2', {}, `Alerts — ${body.firing.length} firing`),
-    el('table', { 'data-testid': 'alerts-table' }, el('thead', {}, head), el('tbody', {}, body.firing.map(row), body.resolved.map(row))),
+    el('p', { class: 'muted' }, 'Firing first, most money at risk first. Open an alert for its chart and history.'),
+    filters,
+    el('table', { 'data-testid': 'alerts-table' }, el('thead', {}, head), tbody),
   );
 }
 
@@ -337,6 +378,73 @@ async function showProposals(flash = '') {
   );
 }
 
+async function showAlert(alertId) {
+  const { status, body } = await api(`/alerts/${encodeURIComponent(alertId)}`);
+  const section = $('#alert');
+  if (status !== 200) return section.replaceChildren(el('h2', {}, 'Alert'), el('p', { role: 'alert' }, body.message ?? `error ${status}`));
+  const a = body.alert;
+  const subject = [a.storeId, a.sku, a.region, a.period, a.basis].filter(Boolean).join(' · ');
+  const chart = el('div', { class: 'alert-chart', 'data-testid': 'alert-chart' });
+  const xs = body.metric.points.map((p) => Date.parse(p.at) / 1000);
+  const ys = body.metric.points.map((p) => p.value);
+  const marks = body.marks.map((m) => ({ x: Date.parse(m.at) / 1000, label: m.label }));
+  requestAnimationFrame(() => {
+    new uPlot(
+      {
+        width: Math.min(900, section.clientWidth || 900),
+        height: 260,
+        legend: { show: false },
+        scales: { x: { time: true } },
+        series: [{}, { label: body.metric.label, stroke: '#2457c5', width: 2, spanGaps: true }],
+        hooks: {
+          // The alert's life on the chart: a line and a label at each moment it was raised, escalated, acknowledged, resolved.
+          draw: [
+            (u) => {
+              const ctx = u.ctx;
+              ctx.save();
+              for (const [i, m] of marks.entries()) {
+                const x = u.valToPos(m.x, 'x', true);
+                ctx.strokeStyle = m.label === 'resolved' ? '#2e7d32' : m.label === 'acknowledged' ? '#6a1b9a' : '#c62828';
+                ctx.beginPath();
+                ctx.moveTo(x, u.bbox.top);
+                ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                ctx.stroke();
+                ctx.fillStyle = ctx.strokeStyle;
+                // Marks of one moment stack their labels instead of overprinting them.
+                ctx.fillText(m.label, x + 4, u.bbox.top + 12 + i * 14);
+              }
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      [xs, ys],
+      chart,
+    );
+  });
+  const acknowledge =
+    a.status === 'firing' && !a.acknowledged
+      ? el('button', { type: 'button', class: 'acknowledge', onclick: async () => (await acknowledgeAlert(a), showAlert(alertId)) }, 'Acknowledge')
+      : '';
+  section.replaceChildren(
+    el('p', {}, el('a', { href: '#alerts' }, '← all alerts')),
+    el('h2', { 'data-testid': 'alert-title' }, `${a.rule} on ${a.channelId}${subject ? ` — ${subject}` : ''}`),
+    el('p', {}, el('span', { class: `badge ${a.status === 'firing' ? a.severity : ''}` }, a.status === 'firing' ? a.severity : 'resolved'), ' ', a.summary),
+    a.impact ? el('p', { 'data-testid': 'alert-impact' }, el('strong', {}, `At risk: ${a.impact.amount} ${a.impact.currency}`), ' — ', a.impact.basis) : '',
+    el('h3', {}, body.metric.label, body.metric.currency ? ` (${body.metric.currency})` : ''),
+    chart,
+    el(
+      'ul',
+      { class: 'marks', 'data-testid': 'alert-marks' },
+      body.marks.map((m) => el('li', {}, `${m.label} ${time(m.at, timezone)}`)),
+    ),
+    a.acknowledged ? el('p', { class: 'muted' }, `Acknowledged by ${a.acknowledged.by}${a.acknowledged.note ? `: “${a.acknowledged.note}”` : ''}`) : '',
+    el('div', { class: 'actions' }, acknowledge, el('a', { href: '#silences', class: 'button' }, 'Silence…')),
+    el('h3', {}, 'Evidence'),
+    el('pre', { class: 'evidence' }, JSON.stringify(a.evidence, null, 2)),
+  );
+}
+
 const RULES = ['price_violation', 'unauthorized_region', 'budget_overrun', 'roi_drop', 'feed_stale', 'conversion_mismatch'];
 
 async function showSilences(message = '') {
@@ -440,10 +548,12 @@ async function showSilences(message = '') {
 
 async function route() {
   if (!me) return;
-  const tab = (location.hash || '#channels').slice(1);
+  const hash = (location.hash || '#channels').slice(1);
+  const tab = hash.startsWith('alert/') ? 'alert' : hash;
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== tab;
-  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab);
-  if (tab === 'alerts') await showAlerts();
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab || (tab === 'alert' && a.dataset.tab === 'alerts'));
+  if (tab === 'alert') await showAlert(decodeURIComponent(hash.slice('alert/'.length)));
+  else if (tab === 'alerts') await showAlerts();
   else if (tab === 'silences') await showSilences();
   else if (tab === 'proposals') await showProposals();
   else await showChannels();

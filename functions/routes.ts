@@ -34,6 +34,7 @@ export const CONSOLE_ROUTES = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/overview' },
   { method: 'GET', path: '/alerts' },
+  { method: 'GET', path: '/alerts/{alertId}' },
   { method: 'POST', path: '/alerts/{alertId}/acknowledge' },
   { method: 'GET', path: '/silences' },
   { method: 'POST', path: '/silences' },

@@ -69,6 +69,13 @@ export function makeHandler(deps: ConsoleDeps) {
       reader(event);
       return json(200, await readModel.alerts(await deps.config.current()));
     },
+    'GET /alerts/{alertId}': async (event) => {
+      reader(event);
+      const alertId = pathParameter(event, 'alertId');
+      const found = await readModel.alert(await deps.config.current(), alertId, deps.clock());
+      if (!found) throw new HttpProblem(404, 'not_found', `no alert ${alertId}`);
+      return json(200, found);
+    },
     'GET /silences': async (event) => {
       reader(event);
       const now = deps.clock();

@@ -2,7 +2,7 @@
  * The console's read model (ops and finance): per channel today's KPIs, spend against the daily budget in force,
  * ROI against its floor and the last {@link SERIES_DAYS} days; the alert list, firing first. Reads only.
  */
-import { kpisOf, rollUpDays, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import { addInto, kpisOf, rollUpDays, type Totals, zeroTotals } from '../domain/aggregation.ts';
 import type { AlertState } from '../domain/alerts/alert.ts';
 import { RULE_DEFAULTS } from '../domain/alerts/rules.ts';
 import type { SentinelConfig } from '../domain/config.ts';
@@ -46,6 +46,7 @@ function alertView(a: AlertState) {
     threshold: a.threshold,
     evidence: a.evidence,
     ...(a.impact ? { impact: a.impact } : {}),
+    ...(a.escalatedAtMs === undefined ? {} : { escalatedAt: new Date(a.escalatedAtMs).toISOString() }),
     ...(a.acknowledged
       ? {
           acknowledged: {
@@ -61,8 +62,63 @@ function alertView(a: AlertState) {
   };
 }
 
+/** What an alert's chart plots, per rule: the figure the rule judges, hour by hour. */
+const ALERT_METRIC: Record<string, { label: string; of: (window: Totals, hour: Totals, dayToDate: Totals) => number | null; money: boolean }> = {
+  roi_drop: { label: 'ROI over the trailing 24 h (×)', of: (w) => (w.spend === 0n ? null : Number(w.gmv) / Number(w.spend)), money: false },
+  budget_overrun: { label: 'spend so far today', of: (_w, _h, d) => Number(d.spend), money: true },
+  conversion_mismatch: { label: 'reported conversions − orders over the trailing 24 h', of: (w) => Number(w.reportedConversions - w.orders), money: false },
+  feed_stale: { label: 'events in the hour', of: (_w, h) => Number(h.events), money: false },
+  price_violation: { label: 'GMV in the hour', of: (_w, h) => Number(h.gmv), money: true },
+  unauthorized_region: { label: 'GMV in the hour', of: (_w, h) => Number(h.gmv), money: true },
+};
+
 export function makeConsoleReadModel(deps: ConsoleReadDeps) {
   return {
+    /**
+     * One alert with what a person on call needs on one page: its state and evidence, the rule's figure hour by hour
+     * from a day before it was raised to six hours after it resolved (or now), and the moments it was raised,
+     * escalated, acknowledged and resolved, to mark on that chart.
+     */
+    async alert(config: SentinelConfig, alertId: string, nowMs: number) {
+      for (const channel of config.channels) {
+        const hit = (await deps.alerts.list(channel.id)).alerts.find((a) => a.state.alertId === alertId)?.state;
+        if (!hit) continue;
+        const HOUR = 3_600_000;
+        const fromMs = Math.floor(hit.raisedAtMs / HOUR) * HOUR - 24 * HOUR;
+        const toMs = Math.min(nowMs, (hit.resolvedAtMs ?? nowMs) + 6 * HOUR);
+        const hours = await deps.aggregates.hours(channel.id, {
+          fromHour: bucketOf(fromMs - 24 * HOUR, config.timezone).hour,
+          toHour: bucketOf(toMs, config.timezone).hour,
+        });
+        const metric = ALERT_METRIC[hit.rule] ?? (ALERT_METRIC.price_violation as (typeof ALERT_METRIC)[string]);
+        const points: { at: string; value: number | null }[] = [];
+        for (let t = fromMs; t <= toMs; t += HOUR) {
+          const window = zeroTotals();
+          for (let k = 0; k < 24; k++) addInto(window, hours.get(bucketOf(t - k * HOUR, config.timezone).hour) ?? {});
+          const bucket = bucketOf(t, config.timezone);
+          const dayToDate = zeroTotals();
+          for (let k = 0; k < 24; k++) {
+            const b = bucketOf(t - k * HOUR, config.timezone);
+            if (b.day === bucket.day) addInto(dayToDate, hours.get(b.hour) ?? {});
+          }
+          const value = metric.of(window, hours.get(bucket.hour) ?? zeroTotals(), dayToDate);
+          points.push({
+            at: new Date(t).toISOString(),
+            value: value === null ? null : metric.money ? Number(formatMoney(BigInt(Math.round(value)), channel.currency)) : value,
+          });
+        }
+        const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+        const marks = [
+          { at: iso(hit.raisedAtMs), label: 'raised' },
+          { at: iso(hit.escalatedAtMs), label: 'escalated' },
+          { at: iso(hit.acknowledged?.atMs), label: 'acknowledged' },
+          { at: iso(hit.resolvedAtMs), label: 'resolved' },
+        ].filter((m): m is { at: string; label: string } => m.at !== undefined);
+        return { alert: alertView(hit), metric: { label: metric.label, currency: metric.money ? channel.currency : null, points }, marks };
+      }
+      return undefined;
+    },
+
     /** Every channel at `nowMs`: today's KPIs, budget and ROI floor, firing alerts, the daily series. */
     async overview(config: SentinelConfig, nowMs: number) {
       const today = bucketOf(nowMs, config.timezone).day;

@@ -148,7 +148,20 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
     await expect
       .poll(() => page.locator(`[data-testid="alert-${violation}"] [data-testid="acknowledged"]`).innerText())
       .toBe('Acknowledged by ops@local: “calling the jd-pop store manager”');
+    // Filters: one rule at a time.
+    await page.locator('[data-testid="filter-rule"]').selectOption('price_violation');
+    await expect
+      .poll(() => page.locator('[data-testid="alerts-table"] tbody tr').count())
+      .toBe([...alerts.firing, ...(alerts.resolved as { rule: string }[])].filter((a) => a.rule === 'price_violation').length);
     await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
+    // The alert's own page: its figure over time with its life marked, its money at risk and evidence.
+    await page.locator(`[data-testid="alert-${violation}"] [data-testid="alert-link"]`).click();
+    await page.waitForSelector('body[data-ready="alert"]');
+    expect(await page.locator('[data-testid="alert-title"]').innerText()).toBe('price_violation on jd — jd-pop · SERUM-30ML');
+    expect(await page.locator('[data-testid="alert-impact"]').innerText()).toMatch(/^At risk: \d+\.\d{2} CNY — Revenue given away below the price floor/);
+    expect(await page.locator('[data-testid="alert-marks"]').innerText()).toMatch(/raised[\s\S]*acknowledged/);
+    await expect.poll(() => page.locator('[data-testid="alert-chart"] canvas').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'alert.png'), fullPage: true });
     // Silences as data: ops silence a rule on a channel from the console, see it active, and end it.
     await open(page, 'silences');
     await page.locator('[data-testid="silence-form"] select[name="rule"]').selectOption('roi_drop');

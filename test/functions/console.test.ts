@@ -31,7 +31,7 @@ const handler = makeHandler({
     hours: async (channelId: string) =>
       channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map(),
   },
-  alerts: { list: async () => ({ alerts: [], lastEventAtMs: undefined }) },
+  alerts,
   acknowledging,
   silencing: makeSilencing({ silences: memorySilenceStore() }),
   config: { current: async () => config() },
@@ -143,5 +143,17 @@ describe('the console function', () => {
       (await post('/silences', { rule: 'feed_stale', channelId: 'tmall', durationMinutes: 90, comment: 'feed migration' })).body ?? '{}',
     );
     expect(byDuration).toMatchObject({ from: '2025-11-11T04:00:00.000Z', to: '2025-11-11T05:30:00.000Z', state: 'active' });
+  });
+
+  it('shows one alert with its figure over time and the moments of its life', async () => {
+    const alertId = await seed('firing');
+    const page = await get(`/alerts/${alertId}`, ['ops']);
+    expect(page.statusCode).toBe(200);
+    const body = JSON.parse(page.body ?? '{}') as { alert: { alertId: string }; metric: { label: string; points: unknown[] }; marks: { label: string }[] };
+    expect(body.alert.alertId).toBe(alertId);
+    expect(body.metric.label).toBe('ROI over the trailing 24 h (×)');
+    expect(body.metric.points.length).toBeGreaterThan(24);
+    expect(body.marks.map((m) => m.label)).toContain('raised');
+    expect((await get('/alerts/alr-none', ['ops'])).statusCode).toBe(404);
   });
 });

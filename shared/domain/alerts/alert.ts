@@ -103,6 +103,8 @@ export interface AlertState {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** Money at risk, updated while it fires (see {@link Impact}). */
   readonly impact?: StatedImpact;
+  /** When its severity last rose while firing. */
+  readonly escalatedAtMs?: number;
   /** Who took it on, when, with what note, and at which severity (reminders stop until the severity rises). */
   readonly acknowledged?: Acknowledgement;
   /** Whether `Alert Raised` went out (a silenced alert fires without notifying). */
@@ -214,7 +216,7 @@ export function applyObservation(
   };
   if (!firing.notified && updated.notified) return { states: [updated], notifications: [{ type: 'raised', alert: updated }] };
   if (escalates && !silenced && firing.notified) {
-    const escalated: AlertState = { ...updated, lastNotifiedAtMs: atMs };
+    const escalated: AlertState = { ...updated, lastNotifiedAtMs: atMs, escalatedAtMs: atMs };
     return { states: [escalated], notifications: [{ type: 'escalated', alert: escalated, previousSeverity: firing.severity }] };
   }
   return { states: [updated], notifications: [] };
