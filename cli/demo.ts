@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateDemo, type Incident, matchIncidents } from '../local/demo-scenario.ts';
 import type { DeliveredEvent } from '../local/local-publisher.ts';
-import { type ReplaySummary, replay, SUMMARY_DAY_FIELDS } from '../local/replay.ts';
+import { type ReplayAction, type ReplaySummary, replay, SUMMARY_DAY_FIELDS } from '../local/replay.ts';
 import { MONEY_FIELDS } from '../shared/domain/aggregation.ts';
 import { formatMoney, parseMoney } from '../shared/kernel/money.ts';
 import { progressPrinter } from './progress.ts';
@@ -72,15 +72,19 @@ export async function runDemo(run: DemoRun): Promise<void> {
 
   const outbound: DeliveredEvent[] = [];
   let review = '';
+  let running: LocalPipeline | undefined;
   const summary = await replay({
     config: scenario.config,
     lines: scenario.lines,
     emit: (line) => outbound.push(JSON.parse(line) as DeliveredEvent),
     onProgress: progressPrinter('replaying'),
     afterReplay: async (pipeline) => {
-      await acknowledgeTopAlert(pipeline);
       review = await reviewProposal(pipeline);
     },
+    onStart: (pipeline) => {
+      running = pipeline;
+    },
+    actions: onCall(() => running, scenario.incidents),
   });
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(run.dir, 'alerts.ndjson'), outbound.map((e) => `${JSON.stringify(e)}\n`).join(''));
@@ -180,21 +184,29 @@ export async function runDemo(run: DemoRun): Promise<void> {
 }
 
 /** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */
-/** Ops on call take on the firing alert with the most money at risk, as they would from the console. */
-async function acknowledgeTopAlert(pipeline: LocalPipeline): Promise<void> {
-  const config = pipeline.config;
-  const firing = (await Promise.all(config.channels.map(async (c) => (await pipeline.alerts.list(c.id)).alerts)))
-    .flat()
-    .map((a) => a.state)
-    .filter((a) => a.status === 'firing' && a.notified)
-    .sort((x, y) => Number(y.impact?.amount ?? 0) - Number(x.impact?.amount ?? 0));
-  const top = firing[0];
-  if (!top) return;
-  await acknowledgingOf(pipeline.wiring)(
-    config,
-    { alertId: top.alertId, channelId: top.subject.channelId, by: 'ops-demo', note: 'looking into it with the channel manager' },
-    pipeline.nowMs,
-  );
+/**
+ * The on-call person at work in the demo: late on the day the Douyin live room's ROI collapse is caught, they take
+ * on its alert (as from the console's Acknowledge button), so the timeline shows the acknowledgement too.
+ */
+function onCall(pipeline: () => LocalPipeline | undefined, incidents: readonly Incident[]): ReplayAction[] {
+  const incident = incidents.find((i) => i.rule === 'roi_drop' && i.channelId === 'douyin-live');
+  if (!incident) return [];
+  return [
+    {
+      atMs: Date.parse(`${incident.raisedBetween[1]}T22:00:00+08:00`),
+      run: async () => {
+        const p = pipeline();
+        if (!p) return;
+        const firing = (await p.alerts.list(incident.channelId)).alerts.find((a) => a.state.rule === incident.rule && a.state.status === 'firing');
+        if (!firing) return;
+        await acknowledgingOf(p.wiring)(
+          p.config,
+          { alertId: firing.state.alertId, channelId: incident.channelId, by: 'ops-demo', note: 'host replaced; MCN agency briefed, watching ROI hourly' },
+          p.nowMs,
+        );
+      },
+    },
+  ];
 }
 
 async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
@@ -230,12 +242,15 @@ function printAlerts(outbound: readonly DeliveredEvent[], incidents: readonly In
       .filter(Boolean)
       .join(' ');
     const type = e['detail-type'];
-    const what =
+    const what = (
       type === 'Alert Raised'
-        ? `RAISED   ${String(d.severity).padEnd(8)}`
+        ? `RAISED    ${String(d.severity)}`
         : type === 'Alert Escalated'
-          ? `ESCALATED ${String(d.severity).padEnd(8)}`
-          : 'RESOLVED         ';
+          ? `ESCALATED ${String(d.severity)}`
+          : type === 'Alert Acknowledged'
+            ? 'ACKED'
+            : 'RESOLVED'
+    ).padEnd(18);
     const impact = d.impact as { amount: string; currency: string } | undefined;
     const text =
       type === 'Alert Resolved'

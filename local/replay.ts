@@ -47,6 +47,18 @@ export interface ReplayOptions extends Omit<PipelineOptions, 'config'> {
   readonly batchSize?: number;
   /** Runs against the replayed pipeline before it stops (the demo reviews its proposal here). */
   readonly afterReplay?: (pipeline: LocalPipeline) => Promise<void>;
+  /**
+   * What people do at given moments of the simulated clock (the demo's on-call acknowledging an alert): each runs
+   * once the clock reaches `atMs`, after everything that arrived before it has been ingested and aggregated.
+   */
+  readonly actions?: readonly ReplayAction[];
+  /** Called with the pipeline once it has started (for actions that act on it). */
+  readonly onStart?: (pipeline: LocalPipeline) => void;
+}
+
+export interface ReplayAction {
+  readonly atMs: number;
+  readonly run: () => Promise<void>;
 }
 
 /** A replay line's identity and arrival time, read leniently: the pipeline itself does the real validation. */
@@ -83,9 +95,20 @@ export interface ReplayTarget extends ScheduledPipeline {
  * arrive at the current clock. The scheduled sweep runs at every 15-minute mark the clock crosses, after everything
  * that arrived before it, and the daily proposal job at every business-day midnight it crosses.
  */
-export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'lines' | 'onProgress' | 'batchSize'>): Promise<ReplaySummary> {
+export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'lines' | 'onProgress' | 'batchSize' | 'actions'>): Promise<ReplaySummary> {
   const started = Date.now();
   const runner = new ScheduledRunner(target, { batchSize: options.batchSize ?? 100 });
+  const actions = [...(options.actions ?? [])].sort((a, b) => a.atMs - b.atMs);
+  /** Runs the actions due by `untilMs`, each at its own moment of the clock, after what arrived before it. */
+  const actUntil = async (untilMs: number) => {
+    while (actions.length > 0 && (actions[0] as ReplayAction).atMs <= untilMs) {
+      const action = actions.shift() as ReplayAction;
+      if (action.atMs > runner.clockMs) await runner.advanceClock(action.atMs);
+      await runner.flush();
+      await target.aggregate();
+      await action.run();
+    }
+  };
   let received = 0;
   for (let index = 0; index < options.lines.length; index++) {
     const line = options.lines[index] as string;
@@ -95,7 +118,10 @@ export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'l
     const { parsed, key, timeMs } = peek(line);
     // The clock moves only for an event that would be admitted: a malformed line, one in the future or past the
     // lateness window, or one for an unknown channel never drags replay through years of sweeps.
-    if (timeMs !== undefined && timeMs > runner.clockMs && admit(line, target.config).ok) await runner.advanceClock(timeMs);
+    if (timeMs !== undefined && timeMs > runner.clockMs && admit(line, target.config).ok) {
+      await actUntil(timeMs);
+      await runner.advanceClock(timeMs);
+    }
     // Only an object is an event the bus can route; any other JSON value goes to ingest, which refuses it with a reason.
     if (isObject(parsed) && !target.routesToIngest(parsed)) {
       // The bus would deliver this event to no rule of ours; it is counted and quarantined, never dropped.
@@ -125,6 +151,7 @@ export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'l
 /** `sentinel replay`: {@link feed} through the real pipeline on a fresh DynamoDB Local. */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const pipeline = await LocalPipeline.start({ ...options, deliver: (event) => options.emit?.(JSON.stringify(event)) });
+  options.onStart?.(pipeline);
   try {
     const summary = await feed(pipeline, options);
     await options.afterReplay?.(pipeline);

@@ -153,7 +153,7 @@ interface Eligible {
  * conserved to the minor unit; every channel stays within ±maxShiftPct of its budget and at or above minDailyBudget
  * (a channel already below it only receives); channels with fewer than minDays usable days or a firing feed_stale
  * are left unchanged; every move goes from a lower to a strictly higher marginal ROI; and there are no moves when
- * the expected gain is negligible.
+ * the expected gain is negligible or the lower end of its range is not above zero.
  */
 export function planReallocation(inputs: readonly ChannelInput[], settings: ReallocationSettings): Plan {
   const assessments = new Map<string, ChannelAssessment>();
@@ -228,6 +228,19 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   const finalAfter = new Map(channels.map((c) => [c.channelId, c.after]));
   const { low, high } = bootstrapGain(eligible, finalAfter);
   const point = BigInt(Math.round(expected));
+  // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13).
+  if (low <= 0n) {
+    const unchanged = channels.map((c) =>
+      c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi },
+    );
+    return {
+      channels: unchanged,
+      moves: [],
+      gain: { expected: 0n, low: 0n, high: 0n },
+      modelledGmv: BigInt(Math.round(modelled)),
+      noProposal: `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`,
+    };
+  }
   return {
     channels,
     moves: movesOf(channels),
