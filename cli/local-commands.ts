@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseChatTarget } from '../shared/adapters/chat.ts';
 import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../events/webhook.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
-import { type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
+import { assertDataDirFree, type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
 import { signatureOf } from '../shared/security/signature.ts';
 import { DEFAULT_DATA_DIR } from './finance-commands.ts';
 import { progressPrinter } from './progress.ts';
@@ -44,6 +44,8 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
   if (clock !== 'wall' && clock !== 'events') throw new LocalCommandError(`--clock must be wall or events, got "${values.clock}"`);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalCommandError(`--port must be a port number, got "${values.port}"`);
+  // Never wipe, nor open, a directory another live server is using.
+  assertDataDirFree(dataDir);
   if (values.fresh && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
   // DynamoDB Local names its file after the access key and region (`sentinel_local.db`): any database file means the
   // directory holds a configuration already, which a restart without --config keeps.
@@ -69,6 +71,9 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
 }
 
 /** Signs and posts events to a running local server in order, at most 10 per request; waits until it has taken them in. */
+/** How many times a push waits out a busy server (429/503) for one request before reporting it refused. */
+const MAX_BUSY_RETRIES = 120;
+
 export async function pushLines(
   url: string,
   credentials: LocalCredentials,
@@ -77,19 +82,26 @@ export async function pushLines(
 ): Promise<{ sent: number; accepted: number; refused: { line: number; status: number; message: string }[] }> {
   const refused: { line: number; status: number; message: string }[] = [];
   let accepted = 0;
-  const post = async (body: string) => {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const response = await fetch(`${url}/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [HEADERS.producer]: credentials.webhook.producer,
-        [HEADERS.timestamp]: timestamp,
-        [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
-      },
-      body,
-    });
-    return { status: response.status, body: (await response.json().catch(() => ({}))) as { accepted?: number; message?: string } };
+  // A busy server answers 429 (or 503) with Retry-After: wait as told and send the same events again (signed anew),
+  // so a push of any size neither floods the server nor loses a line. Other answers are final.
+  const post = async (body: string): Promise<{ status: number; body: { accepted?: number; message?: string } }> => {
+    for (let attempt = 1; ; attempt++) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const response = await fetch(`${url}/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [HEADERS.producer]: credentials.webhook.producer,
+          [HEADERS.timestamp]: timestamp,
+          [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
+        },
+        body,
+      });
+      const answer = { status: response.status, body: (await response.json().catch(() => ({}))) as { accepted?: number; message?: string } };
+      if ((response.status !== 429 && response.status !== 503) || attempt >= MAX_BUSY_RETRIES) return answer;
+      const seconds = Number(response.headers.get('retry-after'));
+      await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 30) : 1) * 1000));
+    }
   };
   const isEvent = (v: unknown) =>
     typeof v === 'object' &&

@@ -7,6 +7,7 @@ import { runDemo } from './demo.ts';
 import { budgetsCommand, DEFAULT_DATA_DIR, proposalsCommand, ReviewRefused } from './finance-commands.ts';
 import { CommandError, configPushCommand, signCommand } from './deploy-commands.ts';
 import { LocalCommandError, pushCommand, startCommand } from './local-commands.ts';
+import { DataDirInUseError } from '../local/server.ts';
 import { progressPrinter } from './progress.ts';
 import { ConfigUnavailableError } from '../shared/app/ports.ts';
 import type { DeliveredEvent } from '../local/local-publisher.ts';
@@ -339,6 +340,7 @@ async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof CommandError ||
       error instanceof LocalCommandError ||
+      error instanceof DataDirInUseError ||
       error instanceof ConfigUnavailableError ||
       (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`sentinel: ${(error as Error).message}\n${usage ? '\nRun "sentinel --help" for usage.\n' : ''}`);

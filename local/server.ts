@@ -4,7 +4,7 @@
  * the events' own clock for history), and the web console. Everything below `/api` needs a login token.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +62,8 @@ export interface LocalServerOptions {
   readonly log?: (line: string) => void;
   /** Chat bots and webhooks alerts are delivered to as they happen (`--notify`). */
   readonly notify?: readonly ChatTarget[];
+  /** Acknowledged events waiting for ingest beyond which the webhook answers 429 (default {@link MAX_QUEUED}). */
+  readonly maxQueued?: number;
 }
 
 const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'console');
@@ -94,6 +96,62 @@ function describeDelivered(e: DeliveredEvent): string {
   }
 }
 
+/** The file that says which process serves a data directory. */
+export const LOCK_FILE = 'server.lock';
+
+/** Raised when another live server already serves the data directory. */
+export class DataDirInUseError extends Error {}
+
+/**
+ * Takes the data directory for this process: `server.lock` with our pid, created exclusively. A lock left by a process
+ * that no longer runs (kill -9, a crash) is stale and taken over; one held by a live process refuses the start — two
+ * servers on one directory would feed the same spool twice and share one DynamoDB Local file. Returns the release.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
+        throw new DataDirInUseError(`another local server (pid ${holder}) is serving ${dataDir}: stop it first, or use another --data directory`);
+      unlinkSync(path);
+    }
+  }
+  throw new DataDirInUseError(`could not take ${path}`);
+}
+
+/** Refuses when another live process serves `dataDir` (before anything touches the directory, e.g. `--fresh`). */
+export function assertDataDirFree(dataDir: string): void {
+  const path = join(dataDir, LOCK_FILE);
+  if (!existsSync(path)) return;
+  const holder = Number(readFileSync(path, 'utf8').trim());
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
+    throw new DataDirInUseError(`another local server (pid ${holder}) is serving ${dataDir}: stop it first, or use another --data directory`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Default bound of the webhook's backlog: a few seconds to a minute of ingest on a laptop. */
+export const MAX_QUEUED = 5_000;
+
 export class LocalServer {
   private readonly queue: SpooledEvent[] = [];
   private spool!: Spool;
@@ -101,6 +159,7 @@ export class LocalServer {
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
   private processed = 0;
+  private release: () => void = () => undefined;
 
   private constructor(
     readonly pipeline: LocalPipeline,
@@ -109,6 +168,7 @@ export class LocalServer {
     readonly credentials: LocalCredentials,
     readonly clock: ClockMode,
     private readonly log: (line: string) => void,
+    private readonly maxQueued: number,
   ) {}
 
   get url(): string {
@@ -117,6 +177,16 @@ export class LocalServer {
 
   static async start(options: LocalServerOptions): Promise<LocalServer> {
     const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+    const release = lockDataDir(options.dataDir);
+    try {
+      return await LocalServer.open(options, log, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private static async open(options: LocalServerOptions, log: (line: string) => void, release: () => void): Promise<LocalServer> {
     const credentials = loadOrCreateCredentials(options.dataDir);
     // Alerts also go to the configured chats, in the background: a slow or refusing bot never holds the pipeline.
     const consoleUrl = { current: undefined as string | undefined };
@@ -144,7 +214,8 @@ export class LocalServer {
       },
     });
     const server = createServer();
-    const self = new LocalServer(pipeline, runner, server, credentials, clock, log);
+    const self = new LocalServer(pipeline, runner, server, credentials, clock, log, options.maxQueued ?? MAX_QUEUED);
+    self.release = release;
     self.spool = new Spool(options.dataDir);
     server.on('request', (req, res) => {
       self.handle(req, res).catch((error: unknown) => {
@@ -275,6 +346,7 @@ export class LocalServer {
     this.server.closeAllConnections();
     await this.idle();
     await this.pipeline.stop();
+    this.release();
   }
 
   private callerOf(req: IncomingMessage) {
@@ -332,6 +404,16 @@ export class LocalServer {
 
     if (url.pathname === '/events') {
       if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST signed events here' });
+      // Back-pressure: with too much acknowledged and not yet ingested, refuse before spooling (nothing is taken on
+      // that cannot be worked off soon); the client retries after Retry-After, as producers do with SQS throttling.
+      const backlog = this.queue.length + this.runner.pending;
+      if (backlog >= this.maxQueued) {
+        res.setHeader('retry-after', String(Math.min(30, Math.max(1, Math.ceil(backlog / 500)))));
+        return json(429, {
+          error: 'busy',
+          message: `${backlog} events are waiting to be ingested (limit ${this.maxQueued}); retry after the Retry-After seconds`,
+        });
+      }
       this.webhookHandler ??= makeWebhookHandler({
         secrets: staticWebhookSecrets({ [this.credentials.webhook.producer]: [this.credentials.webhook.secret] }),
         bus: this.bus(),
