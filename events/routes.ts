@@ -21,7 +21,7 @@ export interface Route {
 export const routes: readonly Route[] = [
   {
     id: 'InboundToIngest',
-    description: 'The four inbound detail-types, from any source but our own, go to the ingest queue.',
+    description: 'The inbound detail-types, from any source but our own, go to the ingest queue.',
     // Never our own source: an event Channel Sentinel published must not come back in as a producer's.
     pattern: { ...patternFor(inboundEvents), source: [{ 'anything-but': [SENTINEL_SOURCE] }] },
     target: 'ingest-queue',

@@ -1,9 +1,31 @@
+import { createHash } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
 import type { Duplicate, IntakeLog, IntakeReader } from '../app/ports.ts';
 import { STATE_TTL_ATTRIBUTE, ttlSeconds } from './tables.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The largest payload a quarantine entry keeps whole (UTF-8 bytes); DynamoDB items stop at 400 KB. A larger payload is
+ * kept as its first 64 KiB with its size and SHA-256, which still identifies it and shows what it was.
+ */
+export const MAX_QUARANTINED_PAYLOAD_BYTES = 64 * 1024;
+
+function boundedPayload(payload: string): Record<string, AttributeValue> {
+  const bytes = Buffer.from(payload, 'utf8');
+  if (bytes.length <= MAX_QUARANTINED_PAYLOAD_BYTES) return { payload: { S: payload } };
+  return {
+    payload: {
+      S: bytes
+        .subarray(0, MAX_QUARANTINED_PAYLOAD_BYTES)
+        .toString('utf8')
+        .replace(/\uFFFD$/, ''),
+    },
+    payloadBytes: { N: String(bytes.length) },
+    payloadSha256: { S: createHash('sha256').update(bytes).digest('hex') },
+  };
+}
 const QUARANTINE = 'QUARANTINE#';
 const DUPLICATE = 'DUPLICATE#';
 const SUPERSEDED = 'SUPERSEDED#';
@@ -61,7 +83,7 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
             sk: { S: entry.messageId },
             reason: { S: entry.reason },
             message: { S: entry.message },
-            payload: { S: entry.payload },
+            ...boundedPayload(entry.payload),
             at: { N: String(entry.atMs) },
             [STATE_TTL_ATTRIBUTE]: { N: ttlSeconds(entry.retainUntilMs) },
             ...optional('eventId', entry.eventId),

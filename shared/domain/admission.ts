@@ -19,6 +19,7 @@ export const REJECTION_REASONS = [
   'occurred_in_future',
   'too_late',
   'conflicting_duplicate',
+  'too_large',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -44,6 +45,10 @@ export interface Rejected {
 export type Admission = Accepted | Rejected;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The largest event, in UTF-8 bytes: EventBridge's limit for one entry (256 KiB), so anything larger never came by bus. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+const encoder = new TextEncoder();
+const utf8Bytes = (text: string) => encoder.encode(text).length;
 const channelIndex = new WeakMap<SentinelConfig, Map<string, ChannelConfig>>();
 
 /** The configured channel with this id, if any (indexed once per configuration object). */
@@ -65,6 +70,14 @@ function issuesText(issues: readonly { path: readonly PropertyKey[]; message: st
  * envelope's own `time` — so a redelivery of the same message is decided the same way every time.
  */
 export function admit(body: string, config: SentinelConfig): Admission {
+  // Larger than EventBridge carries: no producer's bus could have delivered it, and parsing it would cost for nothing.
+  if (body.length > MAX_EVENT_BYTES / 4 && utf8Bytes(body) > MAX_EVENT_BYTES) {
+    return {
+      ok: false,
+      reason: 'too_large',
+      message: `the event is ${utf8Bytes(body)} bytes; an event may be at most ${MAX_EVENT_BYTES} bytes (EventBridge's limit)`,
+    };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(body);

@@ -40,6 +40,11 @@ const LINES = [
   sale('e1', '2025-01-15T10:07:00Z', 'hostile.test', 'cn#jp'),
   sale('lone-\ud800-surrogate', '2025-01-15T10:07:00Z'), // stored as UTF-8 it would become U+FFFD: refused
   sale('last', '2025-01-15T10:08:00Z'),
+  // Larger than EventBridge carries (and than a DynamoDB item holds): refused as too_large, kept as a bounded prefix
+  // with its size and SHA-256 — it used to fail ingest for good and abort the replay with exit 1.
+  sale('huge', '2025-01-15T10:09:00Z')
+    .replace('"customerId"', '"x"')
+    .replace('"storeId":"s"', `"storeId":"s","note":"${'z'.repeat(450_000)}"`),
 ];
 
 async function sentinel(command: 'replay' | 'backtest') {
@@ -71,6 +76,7 @@ describe('hostile lines', () => {
         '7 too_late',
         '8 unknown_detail_type',
         '11 schema_error',
+        '13 too_large',
       ]);
     },
     120_000,
