@@ -80,7 +80,9 @@ export function admit(body: string, config: SentinelConfig): Admission {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(body);
+    // A JSON number can say more than a double holds ("unitPrice": 19.999999999999999 is 20 to JSON.parse). Only one
+    // with 16 or more digits can; those keep their text, so the money rules judge what the producer wrote.
+    raw = /[\d.]{17,}/.test(body) ? JSON.parse(body, keepLossyNumbers as (key: string, value: unknown) => unknown) : JSON.parse(body);
   } catch (error) {
     return { ok: false, reason: 'invalid_json', message: (error as Error).message };
   }
@@ -136,6 +138,29 @@ export function admit(body: string, config: SentinelConfig): Admission {
     };
   }
   return { ok: true, event, encoded: encodeEvent(event), bucket: bucketOf(event.occurredAtMs, config.timezone), arrivedAtMs };
+}
+
+/** (digits without leading or trailing zeros, exponent of the last digit): equal exactly when two texts name one number. */
+function decimalKey(text: string): string {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return text;
+  const digits = `${m[1] ?? ''}${m[2] ?? ''}`;
+  let exponent = Number(m[3] ?? 0) - (m[2]?.length ?? 0);
+  let trimmed = digits.replace(/^0+/, '');
+  while (trimmed.endsWith('0')) {
+    trimmed = trimmed.slice(0, -1);
+    exponent += 1;
+  }
+  return trimmed === '' ? '0' : `${text.startsWith('-') ? '-' : ''}${trimmed}e${exponent}`;
+}
+
+/**
+ * `JSON.parse` reviver (Node ≥ 22 passes the source text): a number whose text names another value than the double it
+ * became is kept as that text — then a money field is judged on its real digits, and a count refuses a non-number.
+ */
+function keepLossyNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  return decimalKey(context.source) === decimalKey(String(value)) ? value : context.source;
 }
 
 /**

@@ -253,3 +253,25 @@ describe('admission: identity of content', () => {
     });
   });
 });
+
+describe('admission: JSON numbers are judged by what they say, not by the double they become', () => {
+  const raw = (price: string, quantity = '1') =>
+    `{"source":"s","detail-type":"Sale Recorded","time":"${ARRIVAL}","detail":{"eventId":"e","occurredAt":"2025-01-15T18:00:00+08:00","channelId":"tmall","storeId":"store-17","orderId":"o","currency":"CNY","lines":[{"sku":"SKU-1","quantity":${quantity},"unitPrice":${price}}]}}`;
+  it('refuses money with more digits than the currency allows even where the double rounds them away', () => {
+    // JSON.parse makes 19.999999999999999 the double 20: without the source text it was accepted as 20.00.
+    expect(JSON.parse('19.999999999999999')).toBe(20);
+    const refused = admit(raw('19.999999999999999'), cfg);
+    expect(refused.ok ? 'accepted' : `${refused.reason} ${refused.message}`).toMatch(/^schema_error .*has 15 decimal digits; CNY allows at most 2/);
+    expect(reasonOf(admit(raw('2', '1.0000000000000001'), cfg))).toBe('schema_error');
+  });
+  it('accepts every spelling of the same amount: trailing zeros, exponents', () => {
+    for (const [text, minor] of [
+      ['1520.50', 152050n],
+      ['1.5e1', 1500n],
+      ['20.000000000000000', 2000n],
+    ] as const) {
+      const a = admit(raw(text), cfg);
+      expect(a.ok && a.event.type === 'Sale Recorded' ? a.event.lines[0]?.unitPrice : a).toBe(minor);
+    }
+  });
+});
