@@ -264,9 +264,67 @@ function pathText(path: readonly PropertyKey[]): string {
 export function parseConfig(document: unknown): ConfigResult {
   const parsed = documentSchema.safeParse(document);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: pathText(issue.path), reason: issue.message })) };
+    const problems = parsed.error.issues.map((issue) => ({ path: pathText(issue.path), reason: issue.message }));
+    return { ok: false, problems: [...problems, ...problemsBeyondSchema(document, problems)] };
   }
-  const doc = parsed.data;
+  return checkDocument(parsed.data, document);
+}
+
+/**
+ * Every problem in one pass: when the schema refuses parts of a document, the rest is still checked (references,
+ * amounts in their currency, duplicates) on what does parse — its valid sections and list elements — so a person
+ * fixing a configuration sees all of it at once, not one layer per attempt. A reference to a channel whose own entry
+ * was refused is not reported again as unknown.
+ */
+function problemsBeyondSchema(document: unknown, schemaProblems: readonly ConfigProblem[]): ConfigProblem[] {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
+  const shape = documentSchema.shape as Record<string, z.ZodType>;
+  const raw = document as Record<string, unknown>;
+  const repaired: Record<string, unknown> = {};
+  const indexMaps = new Map<string, number[]>();
+  for (const [key, value] of Object.entries(raw)) {
+    const schema = shape[key];
+    if (!schema) continue;
+    if (schema.safeParse(value).success) {
+      repaired[key] = value;
+      continue;
+    }
+    let inner: z.ZodType = schema;
+    while (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+    if (inner instanceof z.ZodArray && Array.isArray(value)) {
+      // Keep the elements that parse; indexes shift, so their own findings are remapped below.
+      const element = (inner as z.ZodArray<z.ZodType>).element as z.ZodType;
+      const kept = value.map((item, index) => ({ item, index })).filter(({ item }) => element.safeParse(item).success);
+      repaired[key] = kept.map((k) => k.item);
+      indexMaps.set(
+        key,
+        kept.map((k) => k.index),
+      );
+    }
+  }
+  const result = documentSchema.safeParse(repaired);
+  if (!result.success) return [];
+  const checked = checkDocument(result.data, document);
+  const seen = new Set(schemaProblems.map((p) => `${p.path}|${p.reason}`));
+  const rawChannelIds = new Set(
+    (Array.isArray(raw.channels) ? raw.channels : []).flatMap((c) =>
+      typeof c === 'object' && c !== null && typeof (c as { id?: unknown }).id === 'string' ? [(c as { id: string }).id] : [],
+    ),
+  );
+  return (checked.ok ? [] : checked.problems)
+    .map((p) => ({ ...p, path: remapPath(p.path) }))
+    .filter((p) => !seen.has(`${p.path}|${p.reason}`))
+    .filter((p) => !/unknown channel "(.*)"/.test(p.reason) || !rawChannelIds.has(/unknown channel "(.*)"/.exec(p.reason)?.[1] ?? ''));
+
+  function remapPath(path: string): string {
+    return path.replace(/^([a-zA-Z]+)\[(\d+)\]/, (whole, key: string, index: string) => {
+      const map = indexMaps.get(key);
+      return map ? `${key}[${map[Number(index)] ?? index}]` : whole;
+    });
+  }
+}
+/** The checks beyond the schema, on a document the schema accepts. */
+function checkDocument(doc: z.infer<typeof documentSchema>, document: unknown): ConfigResult {
   const problems: ConfigProblem[] = [];
   const money = (value: string | number, currency: string, path: string): bigint => {
     const result = parseMoney(value, currency);

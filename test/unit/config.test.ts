@@ -54,6 +54,28 @@ describe('parseConfig', () => {
     expect(ok.ok && ok.config.sources.meta).toEqual([{ account: '1', channelId: 'tmall', timezone: 'Asia/Shanghai' }]);
   });
 
+  it('lists every problem in one pass: what the schema refuses and what the rest of the document gets wrong', () => {
+    const parsed = parseConfig({
+      timezone: 'Asia/Shanghai',
+      channels: [
+        { id: 'tmall', name: 'T', kind: 'marketplace', currency: 'CNY', budget: { daily: '100.005' } },
+        { id: 'bad', name: 'B', kind: 'spaceship', currency: 'CNY', budget: { daily: '10.00' } },
+        { id: 'jd', name: 'J', kind: 'marketplace', currency: 'JPY', budget: { daily: '10.5' } },
+      ],
+      prices: [{ sku: 'A', guidePrice: '1.00', maxDiscountPct: 10, channels: { nowhere: { maxDiscountPct: 5 }, bad: { maxDiscountPct: 5 } } }],
+      promotions: [{ id: 'p', channelIds: ['tmall'], from: 'x', to: '2025-01-01T00:00:00Z', maxDiscountPct: 5 }],
+    });
+    // Before, only the two schema problems were listed; the other three came one fix later. A reference to the
+    // channel refused by the schema ("bad") is not reported again as unknown; indexes are the document's own.
+    expect(parsed.ok ? [] : parsed.problems.map((p) => `${p.path}: ${p.reason.slice(0, 40)}`)).toEqual([
+      'channels[1].kind: Invalid option: expected one of "marketp',
+      'promotions[0].from: must be an ISO 8601 timestamp with an of',
+      'channels[0].budget.daily: has 3 decimal digits; CNY allows at most',
+      'channels[2].budget.daily: has 1 decimal digits; JPY allows at most',
+      'prices[0].channels.nowhere: unknown channel "nowhere"',
+    ]);
+  });
+
   it('accepts a minimal document', () => {
     expect(parseConfig({ timezone: 'UTC', channels: [{ id: 'a', name: 'A', kind: 'other', currency: 'USD', budget: { daily: 10 } }] }).ok).toBe(true);
   });
