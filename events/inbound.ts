@@ -85,28 +85,37 @@ export const RefundRecordedEvent = defineEvent({
     }),
 });
 
+/** What an ad platform reports for a campaign, the same in an additive record and a restated report. */
+const adFigures = {
+  spend: money,
+  currency,
+  impressions: count.optional(),
+  clicks: count.optional(),
+  reportedConversions: count.optional(),
+  reportedRevenue: money.optional(),
+};
+
+/** An ad report's spend and revenue in minor units, or `undefined` when an amount was refused (the issue is recorded). */
+function adMoney(
+  d: { spend: string | number; currency: string; reportedRevenue?: string | number | undefined },
+  ctx: z.RefinementCtx,
+): { spend: bigint; reportedRevenue: bigint | undefined } | undefined {
+  const spend = toMinor(d.spend, d.currency, ctx, ['spend']);
+  const reportedRevenue = d.reportedRevenue === undefined ? undefined : toMinor(d.reportedRevenue, d.currency, ctx, ['reportedRevenue']);
+  if (spend === undefined || (d.reportedRevenue !== undefined && reportedRevenue === undefined)) return undefined;
+  return { spend, reportedRevenue };
+}
+
 export const AdSpendRecordedEvent = defineEvent({
   source: undefined,
   detailType: AD_SPEND,
   description: 'An ad platform charged spend for a campaign, with the delivery and the results it reports.',
   detail: z
-    .object({
-      eventId: identifier,
-      occurredAt: instant,
-      channelId: identifier,
-      campaignId: identifier,
-      spend: money,
-      currency,
-      impressions: count.optional(),
-      clicks: count.optional(),
-      reportedConversions: count.optional(),
-      reportedRevenue: money.optional(),
-    })
+    .object({ eventId: identifier, occurredAt: instant, channelId: identifier, campaignId: identifier, ...adFigures })
     .transform((d, ctx): AdSpendRecorded => {
-      const spend = toMinor(d.spend, d.currency, ctx, ['spend']);
-      const revenue = d.reportedRevenue === undefined ? undefined : toMinor(d.reportedRevenue, d.currency, ctx, ['reportedRevenue']);
-      if (spend === undefined || (d.reportedRevenue !== undefined && revenue === undefined)) return z.NEVER;
-      return withoutUndefined({ type: AD_SPEND, ...d, spend, reportedRevenue: revenue, occurredAtMs: occurredAtMs(d.occurredAt) });
+      const amounts = adMoney(d, ctx);
+      if (!amounts) return z.NEVER;
+      return withoutUndefined({ type: AD_SPEND, ...d, ...amounts, occurredAtMs: occurredAtMs(d.occurredAt) });
     }),
 });
 
@@ -123,25 +132,18 @@ export const AdSpendReportedEvent = defineEvent({
       campaignId: identifier,
       date: businessDay.meta({ description: 'The business day (YYYY-MM-DD, in the configured timezone) the totals are for.' }),
       asOf: instant.meta({ description: 'When the platform computed these totals (ISO 8601 with offset).' }),
-      spend: money,
-      currency,
-      impressions: count.optional(),
-      clicks: count.optional(),
-      reportedConversions: count.optional(),
-      reportedRevenue: money.optional(),
+      ...adFigures,
     })
     .transform((d, ctx): AdSpendReported => {
-      const spend = toMinor(d.spend, d.currency, ctx, ['spend']);
-      const revenue = d.reportedRevenue === undefined ? undefined : toMinor(d.reportedRevenue, d.currency, ctx, ['reportedRevenue']);
-      if (spend === undefined || (d.reportedRevenue !== undefined && revenue === undefined)) return z.NEVER;
+      const amounts = adMoney(d, ctx);
+      if (!amounts) return z.NEVER;
       const { asOf, ...rest } = d;
       return withoutUndefined({
         type: AD_SPEND_REPORTED,
         ...rest,
         occurredAt: asOf,
         occurredAtMs: occurredAtMs(asOf),
-        spend,
-        reportedRevenue: revenue,
+        ...amounts,
       });
     }),
 });

@@ -42,8 +42,8 @@ export interface RefundRecorded extends Common {
   readonly currency: string;
 }
 
-export interface AdSpendRecorded extends Common {
-  readonly type: typeof AD_SPEND;
+/** What an ad platform reports for a campaign: spend, delivery and the results it claims. */
+export interface AdFigures {
   readonly campaignId: string;
   readonly spend: bigint;
   readonly currency: string;
@@ -51,6 +51,10 @@ export interface AdSpendRecorded extends Common {
   readonly clicks?: number;
   readonly reportedConversions?: number;
   readonly reportedRevenue?: bigint;
+}
+
+export interface AdSpendRecorded extends Common, AdFigures {
+  readonly type: typeof AD_SPEND;
 }
 
 export interface TrafficRecorded extends Common {
@@ -64,17 +68,10 @@ export interface TrafficRecorded extends Common {
  * previous report of the same (channelId, campaignId, date), not an addition to it. `occurredAt`/`occurredAtMs` are
  * `asOf`, the instant the figures describe, so the rules and the feed's freshness treat it like any other event.
  */
-export interface AdSpendReported extends Common {
+export interface AdSpendReported extends Common, AdFigures {
   readonly type: typeof AD_SPEND_REPORTED;
-  readonly campaignId: string;
   /** The business day (`YYYY-MM-DD`, configured timezone) the totals are for. */
   readonly date: string;
-  readonly spend: bigint;
-  readonly currency: string;
-  readonly impressions?: number;
-  readonly clicks?: number;
-  readonly reportedConversions?: number;
-  readonly reportedRevenue?: bigint;
 }
 
 export type InboundEvent = SaleRecorded | RefundRecorded | AdSpendRecorded | TrafficRecorded | AdSpendReported;

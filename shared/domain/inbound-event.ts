@@ -3,7 +3,7 @@
  * Two deliveries of one `(channelId, eventId)` are duplicates exactly when their canonical encodings are equal, so
  * `"1520.5"`, `1520.50` and `"1520.50"` are the same spend.
  */
-import { AD_SPEND, AD_SPEND_REPORTED, type AdSpendReported, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
+import { AD_SPEND, AD_SPEND_REPORTED, type AdFigures, type AdSpendReported, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
 import { withoutUndefined } from '../kernel/objects.ts';
 
 /** The currency an event is denominated in, or `undefined` for events that carry no money (traffic). */
@@ -32,30 +32,14 @@ export function encodeEvent(event: InboundEvent): string {
     case REFUND:
       return JSON.stringify({ ...common, store: event.storeId, order: event.orderId, amount: event.amount.toString(), cur: event.currency });
     case AD_SPEND:
-      return JSON.stringify({
-        ...common,
-        campaign: event.campaignId,
-        spend: event.spend.toString(),
-        cur: event.currency,
-        imp: event.impressions,
-        clk: event.clicks,
-        conv: event.reportedConversions,
-        rev: event.reportedRevenue?.toString(),
-      });
+      return JSON.stringify({ ...common, ...encodedFigures(event) });
     case TRAFFIC:
       return JSON.stringify({ ...common, visits: event.visits, store: event.storeId });
-    case AD_SPEND_REPORTED:
-      return JSON.stringify({
-        ...common,
-        campaign: event.campaignId,
-        date: event.date,
-        spend: event.spend.toString(),
-        cur: event.currency,
-        imp: event.impressions,
-        clk: event.clicks,
-        conv: event.reportedConversions,
-        rev: event.reportedRevenue?.toString(),
-      });
+    case AD_SPEND_REPORTED: {
+      // The date sits after the campaign in the canonical text (its place since the event was introduced).
+      const { campaign, ...figures } = encodedFigures(event);
+      return JSON.stringify({ ...common, campaign, date: event.date, ...figures });
+    }
   }
 }
 
@@ -72,6 +56,27 @@ type Encoded = Record<string, unknown>;
 const str = (o: Encoded, k: string): string => String(o[k]);
 const optStr = (o: Encoded, k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
 const optNum = (o: Encoded, k: string): number | undefined => (o[k] === undefined ? undefined : Number(o[k]));
+
+/** An ad report's figures in the canonical text (both ad events encode them alike). */
+const encodedFigures = (e: AdFigures) => ({
+  campaign: e.campaignId,
+  spend: e.spend.toString(),
+  cur: e.currency,
+  imp: e.impressions,
+  clk: e.clicks,
+  conv: e.reportedConversions,
+  rev: e.reportedRevenue?.toString(),
+});
+
+const decodedFigures = (o: Encoded) => ({
+  campaignId: str(o, 'campaign'),
+  spend: BigInt(str(o, 'spend')),
+  currency: str(o, 'cur'),
+  impressions: optNum(o, 'imp'),
+  clicks: optNum(o, 'clk'),
+  reportedConversions: optNum(o, 'conv'),
+  reportedRevenue: o.rev === undefined ? undefined : BigInt(str(o, 'rev')),
+});
 
 /** Inverse of {@link encodeEvent}. */
 export function decodeEvent(text: string): InboundEvent {
@@ -92,32 +97,11 @@ export function decodeEvent(text: string): InboundEvent {
     case REFUND:
       return { type: REFUND, ...common, storeId: str(o, 'store'), orderId: str(o, 'order'), amount: BigInt(str(o, 'amount')), currency: str(o, 'cur') };
     case AD_SPEND:
-      return withoutUndefined({
-        type: AD_SPEND,
-        ...common,
-        campaignId: str(o, 'campaign'),
-        spend: BigInt(str(o, 'spend')),
-        currency: str(o, 'cur'),
-        impressions: optNum(o, 'imp'),
-        clicks: optNum(o, 'clk'),
-        reportedConversions: optNum(o, 'conv'),
-        reportedRevenue: o.rev === undefined ? undefined : BigInt(str(o, 'rev')),
-      });
+      return withoutUndefined({ type: AD_SPEND, ...common, ...decodedFigures(o) });
     case TRAFFIC:
       return withoutUndefined({ type: TRAFFIC, ...common, visits: Number(o.visits), storeId: optStr(o, 'store') });
     case AD_SPEND_REPORTED:
-      return withoutUndefined({
-        type: AD_SPEND_REPORTED,
-        ...common,
-        campaignId: str(o, 'campaign'),
-        date: str(o, 'date'),
-        spend: BigInt(str(o, 'spend')),
-        currency: str(o, 'cur'),
-        impressions: optNum(o, 'imp'),
-        clicks: optNum(o, 'clk'),
-        reportedConversions: optNum(o, 'conv'),
-        reportedRevenue: o.rev === undefined ? undefined : BigInt(str(o, 'rev')),
-      });
+      return withoutUndefined({ type: AD_SPEND_REPORTED, ...common, date: str(o, 'date'), ...decodedFigures(o) });
     default:
       throw new Error(`stored event has unknown type ${JSON.stringify(o.t)}`);
   }

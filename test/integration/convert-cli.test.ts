@@ -3,27 +3,16 @@
  * restating the same campaign-day), converted by the CLI and backtested — the day's spend is the last pull's, to the
  * fen — and a Shopify file with one payload per line, one of them unmappable, refused with its reason.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { sentinel } from './cli.ts';
 import { backtest } from '../../local/backtest.ts';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-convert-'));
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'platforms', name), 'utf8');
 
-async function sentinel(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/sentinel.js', ...args], { cwd: process.cwd(), maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 const write = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

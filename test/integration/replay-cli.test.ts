@@ -1,26 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { sentinel } from './cli.ts';
 import { generateDemo } from '../../local/demo-scenario.ts';
 import { SUMMARY_DAY_FIELDS } from '../../local/replay.ts';
 import { formatMoney } from '../../shared/kernel/money.ts';
 import { REALLOCATION_CONFIG, REALLOCATION_HISTORY } from './harness.ts';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-replay-'));
-
-async function sentinel(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/sentinel.js', ...args], { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const write = (name: string, text: string) => {
   const path = join(dir, name);
