@@ -21,6 +21,8 @@ const ENV = {
   FINANCE_ROLE: 'finance',
   READER_ROLES: 'ops',
   WEBHOOK_SECRET_PREFIX: 'sentinel/dev/webhook/',
+  ALERTS_TOPIC_ARN: 'arn:aws-cn:sns:cn-north-1:000000000000:alerts',
+  CHAT_TARGETS_SECRET: 'sentinel/dev/chat-targets',
   AWS_REGION: 'cn-north-1',
 };
 
