@@ -71,6 +71,21 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
 }
 
 /** Signs and posts events to a running local server in order, at most 10 per request; waits until it has taken them in. */
+/** One webhook body posted to the local server, signed as producers sign (its dev secret, the time now). */
+export function postSigned(url: string, credentials: LocalCredentials, body: string): Promise<Response> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return fetch(`${url}/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [HEADERS.producer]: credentials.webhook.producer,
+      [HEADERS.timestamp]: timestamp,
+      [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
+    },
+    body,
+  });
+}
+
 /** How many times a push waits out a busy server (429/503) for one request before reporting it refused. */
 const MAX_BUSY_RETRIES = 120;
 
@@ -86,17 +101,7 @@ export async function pushLines(
   // so a push of any size neither floods the server nor loses a line. Other answers are final.
   const post = async (body: string): Promise<{ status: number; body: { accepted?: number; message?: string } }> => {
     for (let attempt = 1; ; attempt++) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await fetch(`${url}/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [HEADERS.producer]: credentials.webhook.producer,
-          [HEADERS.timestamp]: timestamp,
-          [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
-        },
-        body,
-      });
+      const response = await postSigned(url, credentials, body);
       const answer = { status: response.status, body: (await response.json().catch(() => ({}))) as { accepted?: number; message?: string } };
       if ((response.status !== 429 && response.status !== 503) || attempt >= MAX_BUSY_RETRIES) return answer;
       const seconds = Number(response.headers.get('retry-after'));

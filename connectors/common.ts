@@ -2,8 +2,11 @@
  * What every connector produces: our inbound events in EventBridge's delivered shape (a replay line, or what a
  * webhook puts on the bus), and for what it cannot map, the reason — never a guess.
  */
+import { AD_SPEND_REPORTED } from '../events/normalised.ts';
 import type { AdAccountSource, SentinelConfig } from '../shared/domain/config.ts';
+import { minorDigits } from '../shared/kernel/money.ts';
 import { bucketOf } from '../shared/kernel/time.ts';
+import { roundCount, roundDecimal } from './exact.ts';
 
 export interface InboundLine {
   readonly source: string;
@@ -65,4 +68,46 @@ function localHourMs(day: string, hour: number, timeZone: string): number {
 export function businessDayOf(accountDay: string, accountTimeZone: string, businessTimeZone: string): string {
   if (accountTimeZone === businessTimeZone) return accountDay;
   return bucketOf(localHourMs(accountDay, 12, accountTimeZone), businessTimeZone).day;
+}
+
+/** What a pulled campaign-day row says, as text: the platform-specific reading is the connector's, the rest is here. */
+export interface ReportFigures {
+  readonly spend: string;
+  readonly impressions?: string | undefined;
+  readonly clicks?: string | undefined;
+  readonly conversions?: string | undefined;
+  readonly revenue?: string | undefined;
+}
+
+/**
+ * One campaign-day row as `Ad Spend Reported`, pulled at `asOf` (its arrival too). The eventId names the platform,
+ * account, campaign, business day and asOf, so a re-pull of the same figures is the same event. Fractional
+ * conversions are rounded half-up to a count and revenue half-up to the currency's digits.
+ */
+export function reportLine(
+  platform: { source: string; prefix: string },
+  account: AdAccountSource,
+  channel: { id: string; currency: string },
+  report: { campaignId: string; date: string; asOf: string },
+  figures: ReportFigures,
+): InboundLine {
+  const asOfMs = Date.parse(report.asOf);
+  return {
+    source: platform.source,
+    'detail-type': AD_SPEND_REPORTED,
+    time: new Date(asOfMs).toISOString(),
+    detail: {
+      eventId: `${platform.prefix}-${account.account}-${report.campaignId}-${report.date}-${asOfMs}`,
+      channelId: channel.id,
+      campaignId: report.campaignId,
+      date: report.date,
+      asOf: report.asOf,
+      spend: figures.spend,
+      currency: channel.currency,
+      ...(figures.impressions === undefined ? {} : { impressions: Number(figures.impressions) }),
+      ...(figures.clicks === undefined ? {} : { clicks: Number(figures.clicks) }),
+      ...(figures.conversions === undefined ? {} : { reportedConversions: roundCount(figures.conversions) }),
+      ...(figures.revenue === undefined ? {} : { reportedRevenue: roundDecimal(figures.revenue, minorDigits(channel.currency)) }),
+    },
+  };
 }

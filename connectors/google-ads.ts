@@ -11,11 +11,9 @@
  * with data-driven attribution), conversions_value → reportedRevenue (rounded half-up to the currency's digits, from
  * the number's exact text). Not mapped: all_conversions, view-through conversions, interactions.
  */
-import { AD_SPEND_REPORTED } from '../events/normalised.ts';
 import type { SentinelConfig } from '../shared/domain/config.ts';
-import { minorDigits } from '../shared/kernel/money.ts';
-import { adAccountOf, businessDayOf, channelOf, type Converted, empty, isObject, type Json, text } from './common.ts';
-import { microsToMajor, roundCount, roundDecimal } from './exact.ts';
+import { adAccountOf, businessDayOf, channelOf, type Converted, empty, isObject, type Json, reportLine, text } from './common.ts';
+import { microsToMajor } from './exact.ts';
 
 /** The rows of a `search` page (`{results}`), a `searchStream` response (an array of `{results}`), rows, or one row. */
 export function googleAdsRows(payload: unknown): unknown[] {
@@ -36,7 +34,6 @@ const field = (row: Json, group: string, name: string): string | undefined => {
  */
 export function fromGoogleAdsRows(payload: unknown, config: SentinelConfig, asOf: string, customerId?: string): Converted {
   const out = empty();
-  const asOfMs = Date.parse(asOf);
   for (const row of googleAdsRows(payload)) {
     if (!isObject(row)) {
       out.refused.push({ item: String(row), reason: 'not a GAQL row (an object)' });
@@ -71,28 +68,21 @@ export function fromGoogleAdsRows(payload: unknown, config: SentinelConfig, asOf
     }
     const timeZone = field(row, 'customer', 'timeZone') ?? account.timezone;
     const date = businessDayOf(day, timeZone, config.timezone);
-    const impressions = field(row, 'metrics', 'impressions');
-    const clicks = field(row, 'metrics', 'clicks');
-    const conversions = field(row, 'metrics', 'conversions');
-    const value = field(row, 'metrics', 'conversionsValue');
-    out.events.push({
-      source: 'google.ads',
-      'detail-type': AD_SPEND_REPORTED,
-      time: new Date(asOfMs).toISOString(),
-      detail: {
-        eventId: `google-ads-${account.account}-${campaignId}-${date}-${asOfMs}`,
-        channelId: channel.id,
-        campaignId,
-        date,
-        asOf,
-        spend,
-        currency: channel.currency,
-        ...(impressions === undefined ? {} : { impressions: Number(impressions) }),
-        ...(clicks === undefined ? {} : { clicks: Number(clicks) }),
-        ...(conversions === undefined ? {} : { reportedConversions: roundCount(conversions) }),
-        ...(value === undefined ? {} : { reportedRevenue: roundDecimal(value, minorDigits(channel.currency)) }),
-      },
-    });
+    out.events.push(
+      reportLine(
+        { source: 'google.ads', prefix: 'google-ads' },
+        account,
+        channel,
+        { campaignId, date, asOf },
+        {
+          spend,
+          impressions: field(row, 'metrics', 'impressions'),
+          clicks: field(row, 'metrics', 'clicks'),
+          conversions: field(row, 'metrics', 'conversions'),
+          revenue: field(row, 'metrics', 'conversionsValue'),
+        },
+      ),
+    );
   }
   return out;
 }

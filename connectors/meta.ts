@@ -9,10 +9,9 @@
  * modelled conversions can be fractional), purchase value → reportedRevenue (rounded half-up to the currency's
  * digits). Not mapped: reach, frequency, cpm/cpc/ctr (derived), other action types.
  */
-import { AD_SPEND_REPORTED } from '../events/normalised.ts';
 import type { SentinelConfig } from '../shared/domain/config.ts';
-import { adAccountOf, businessDayOf, channelOf, type Converted, empty, isObject, type Json, text } from './common.ts';
-import { roundCount, roundDecimal } from './exact.ts';
+import { adAccountOf, businessDayOf, channelOf, type Converted, empty, isObject, type Json, reportLine, text } from './common.ts';
+import { roundDecimal } from './exact.ts';
 import { minorDigits } from '../shared/kernel/money.ts';
 
 /** Purchase action types, most inclusive first (Meta reports the same purchases under several). */
@@ -40,7 +39,6 @@ export function metaRows(payload: unknown): unknown[] {
  */
 export function fromMetaInsights(payload: unknown, config: SentinelConfig, asOf: string, accountId?: string): Converted {
   const out = empty();
-  const asOfMs = Date.parse(asOf);
   for (const row of metaRows(payload)) {
     if (!isObject(row)) {
       out.refused.push({ item: String(row), reason: 'not an Insights row (an object)' });
@@ -73,27 +71,22 @@ export function fromMetaInsights(payload: unknown, config: SentinelConfig, asOf:
       out.refused.push({ item, reason: `spend ${JSON.stringify(row.spend)} is not an amount in ${channel.currency}` });
       continue;
     }
-    const conversions = purchase(row.actions);
-    const revenue = purchase(row.action_values);
     const date = businessDayOf(day, account.timezone, config.timezone);
-    out.events.push({
-      source: 'meta.insights',
-      'detail-type': AD_SPEND_REPORTED,
-      time: new Date(asOfMs).toISOString(),
-      detail: {
-        eventId: `meta-${account.account}-${campaignId}-${date}-${asOfMs}`,
-        channelId: channel.id,
-        campaignId,
-        date,
-        asOf,
-        spend,
-        currency: channel.currency,
-        ...(text(row.impressions) === undefined ? {} : { impressions: Number(row.impressions) }),
-        ...(text(row.clicks) === undefined ? {} : { clicks: Number(row.clicks) }),
-        ...(conversions === undefined ? {} : { reportedConversions: roundCount(conversions) }),
-        ...(revenue === undefined ? {} : { reportedRevenue: roundDecimal(revenue, minorDigits(channel.currency)) }),
-      },
-    });
+    out.events.push(
+      reportLine(
+        { source: 'meta.insights', prefix: 'meta' },
+        account,
+        channel,
+        { campaignId, date, asOf },
+        {
+          spend,
+          impressions: text(row.impressions),
+          clicks: text(row.clicks),
+          conversions: purchase(row.actions),
+          revenue: purchase(row.action_values),
+        },
+      ),
+    );
   }
   return out;
 }

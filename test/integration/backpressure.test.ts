@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '../../events/webhook.ts';
-import { pushLines } from '../../cli/local-commands.ts';
+import { postSigned, pushLines } from '../../cli/local-commands.ts';
 import { DataDirInUseError, LOCK_FILE, LocalServer } from '../../local/server.ts';
-import { signatureOf } from '../../shared/security/signature.ts';
 import { TWO_CHANNELS } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sentinel-backpressure-'));
@@ -43,20 +41,7 @@ describe('local server back-pressure and data-directory lock', () => {
       log: () => undefined,
     });
     try {
-      const post = async (events: unknown[]) => {
-        const body = JSON.stringify(events);
-        const timestamp = String(Math.floor(Date.now() / 1000));
-        return fetch(`${server.url}/events`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [HEADERS.producer]: server.credentials.webhook.producer,
-            [HEADERS.timestamp]: timestamp,
-            [HEADERS.signature]: signatureOf(server.credentials.webhook.secret, timestamp, body),
-          },
-          body,
-        });
-      };
+      const post = (events: unknown[]) => postSigned(server.url, server.credentials, JSON.stringify(events));
       // Four requests of ten at once against a bound of 15: the later ones find the backlog full.
       const responses = await Promise.all([0, 1, 2, 3].map((k) => post(Array.from({ length: 10 }, (_, i) => sale(k * 10 + i)))));
       const busy = responses.filter((r) => r.status === 429);

@@ -14,11 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '../../events/webhook.ts';
+import { postSigned } from '../../cli/local-commands.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from '../../local/server.ts';
 import { alertMessage } from '../../shared/app/alert-message.ts';
 import { deliverChat, parseChatTarget } from '../../shared/adapters/chat.ts';
-import { signatureOf, verifySignature } from '../../shared/security/signature.ts';
+import { verifySignature } from '../../shared/security/signature.ts';
 
 const SECRET = 'SEC1234567890abcdef';
 interface Received {
@@ -213,17 +213,7 @@ describe('chat delivery', () => {
           lines: [{ sku: 'SERUM', quantity: 2, unitPrice: '99.00' }],
         },
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await fetch(`${url}/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [HEADERS.producer]: 'local',
-          [HEADERS.timestamp]: timestamp,
-          [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
-        },
-        body,
-      });
+      const response = await postSigned(url, credentials, body);
       expect(response.status).toBe(202);
       await expect.poll(() => received.map((r) => r.bot), { timeout: 30_000 }).toEqual(['wecom']);
       expect(received[0]?.text).toContain('Raised (critical): price_violation on jd — pop · SERUM');

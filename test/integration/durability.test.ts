@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '../../events/webhook.ts';
+import { postSigned } from '../../cli/local-commands.ts';
 import { backtest } from '../../local/backtest.ts';
 import { generateDemo } from '../../local/demo-scenario.ts';
 import { LocalPipeline } from '../../local/pipeline.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from '../../local/server.ts';
-import { signatureOf } from '../../shared/security/signature.ts';
 import './harness.ts';
 
 // `npm start` answers the webhook 202 only once the events are on disk: kill -9 the server while it is still
@@ -57,18 +56,7 @@ describe('npm start under kill -9', () => {
     const acknowledged: string[] = [];
     for (let i = 0; i < 40 * 10 && i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
-      const body = JSON.stringify(batch);
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await fetch(`${first.url}/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [HEADERS.producer]: 'local',
-          [HEADERS.timestamp]: timestamp,
-          [HEADERS.signature]: signatureOf(credentials.webhook.secret, timestamp, body),
-        },
-        body,
-      });
+      const response = await postSigned(first.url, credentials, JSON.stringify(batch));
       if (response.status === 202) acknowledged.push(...batch.map((e) => JSON.stringify(e)));
     }
     const status = (await (await fetch(`${first.url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } })).json()) as {
