@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseChatTarget } from '../shared/adapters/chat.ts';
 import { HEADERS, MAX_EVENTS_PER_REQUEST } from '../events/webhook.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
-import { assertDataDirFree, type ClockMode, CREDENTIALS_FILE, type LocalCredentials, LocalServer } from '../local/server.ts';
+import { assertDataDirFree, type ClockMode, CREDENTIALS_FILE, type IntakeTotals, type LocalCredentials, LocalServer } from '../local/server.ts';
 import { signatureOf } from '../shared/security/signature.ts';
 import { DEFAULT_DATA_DIR } from './finance-commands.ts';
 import { progressPrinter } from './progress.ts';
@@ -89,14 +89,35 @@ export function postSigned(url: string, credentials: LocalCredentials, body: str
 /** How many times a push waits out a busy server (429/503) for one request before reporting it refused. */
 const MAX_BUSY_RETRIES = 120;
 
+/** How long a push waits for a server whose backlog does not shrink before it gives up and says so. */
+const DRAIN_STALL_MS = 120_000;
+
+/** What became of a push's lines: refused by the webhook, or taken in and then new, duplicate or quarantined. */
+export interface PushResult {
+  readonly sent: number;
+  /** Events the webhook acknowledged (202): stored durably before the answer. */
+  readonly accepted: number;
+  readonly refused: { line: number; status: number; message: string }[];
+  /**
+   * What ingest made of the acknowledged events, read from the server's intake log before and after (exact when this
+   * push is the only producer meanwhile): `new` events counted in the aggregates (restated reports included),
+   * `superseded` reports among them, `duplicates`, and quarantined deliveries by reason.
+   */
+  readonly ingested: { new: number; superseded: number; duplicates: number; quarantined: Readonly<Record<string, number>> };
+}
+
 export async function pushLines(
   url: string,
   credentials: LocalCredentials,
   lines: readonly string[],
   onProgress?: (done: number, total: number) => void,
-): Promise<{ sent: number; accepted: number; refused: { line: number; status: number; message: string }[] }> {
+  onDrain?: (queued: number) => void,
+): Promise<PushResult> {
   const refused: { line: number; status: number; message: string }[] = [];
   let accepted = 0;
+  const authorised = { headers: { authorization: `Bearer ${credentials.tokens.ops}` } };
+  const intake = async () => (await (await fetch(`${url}/api/intake`, authorised)).json()) as IntakeTotals;
+  const before = await intake();
   // A busy server answers 429 (or 503) with Retry-After: wait as told and send the same events again (signed anew),
   // so a push of any size neither floods the server nor loses a line. Other answers are final.
   const post = async (body: string): Promise<{ status: number; body: { accepted?: number; message?: string } }> => {
@@ -143,17 +164,40 @@ export async function pushLines(
     if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1, lines.length);
   }
   await sendBatch();
-  // Wait until the server has ingested and aggregated everything it accepted.
+  onProgress?.(lines.length, lines.length);
+  // Wait until the server has ingested and aggregated everything it accepted, saying how much is left; a backlog
+  // that stops shrinking for two minutes is reported, not waited on forever.
+  let least = Number.POSITIVE_INFINITY;
+  let lastProgressAt = Date.now();
   for (;;) {
-    const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${credentials.tokens.ops}` } })).json()) as {
-      queued: number;
-      busy: boolean;
-    };
+    const status = (await (await fetch(`${url}/api/status`, authorised)).json()) as { queued: number; busy: boolean };
     if (status.queued === 0 && !status.busy) break;
+    if (status.queued < least) {
+      least = status.queued;
+      lastProgressAt = Date.now();
+    } else if (Date.now() - lastProgressAt > DRAIN_STALL_MS) {
+      throw new LocalCommandError(
+        `the server at ${url} has had ${status.queued} acknowledged events waiting for ${DRAIN_STALL_MS / 1000} s without progress: they are on disk and ingested at its next start; see its log`,
+      );
+    }
+    onDrain?.(status.queued);
     await new Promise((r) => setTimeout(r, 250));
   }
-  onProgress?.(lines.length, lines.length);
-  return { sent: lines.length, accepted, refused };
+  onDrain?.(0);
+  const after = await intake();
+  const quarantined: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(after.quarantined)) {
+    const delta = n - (before.quarantined[reason] ?? 0);
+    if (delta > 0) quarantined[reason] = delta;
+  }
+  const duplicates = after.duplicates - before.duplicates;
+  const quarantinedTotal = Object.values(quarantined).reduce((a, b) => a + b, 0);
+  return {
+    sent: lines.length,
+    accepted,
+    refused,
+    ingested: { new: accepted - duplicates - quarantinedTotal, superseded: after.superseded - before.superseded, duplicates, quarantined },
+  };
 }
 
 export async function pushCommand(args: string[]): Promise<void> {
@@ -188,7 +232,36 @@ export async function pushCommand(args: string[]): Promise<void> {
   }
   const progress = progressPrinter('pushing');
   const started = Date.now();
-  const result = await pushLines(url, credentials, lines, (done, total) => progress({ linesDone: done, linesTotal: total, elapsedMs: Date.now() - started }));
-  process.stdout.write(`pushed ${result.sent} lines: ${result.accepted} accepted by the webhook, ${result.refused.length} refused\n`);
-  for (const r of result.refused.slice(0, 20)) process.stdout.write(`  line ${r.line}: ${r.status} ${r.message}\n`);
+  let drainShownAt = 0;
+  const result = await pushLines(
+    url,
+    credentials,
+    lines,
+    (done, total) => progress({ linesDone: done, linesTotal: total, elapsedMs: Date.now() - started }),
+    (queued) => {
+      const now = Date.now();
+      if (queued > 0 && now - drainShownAt < (process.stderr.isTTY ? 250 : 5_000)) return;
+      drainShownAt = now;
+      const text = queued > 0 ? `server ingesting: ${queued} acknowledged events still to aggregate` : 'server ingesting: done';
+      process.stderr.write(process.stderr.isTTY ? `\r${text}\x1b[K${queued > 0 ? '' : '\n'}` : `${text}\n`);
+    },
+  );
+  process.stdout.write(pushReport(result));
+}
+
+/** The end of a push, for people: what the webhook refused, and what ingest made of what it took. */
+export function pushReport(result: PushResult): string {
+  const { ingested } = result;
+  const out = [`pushed ${result.sent} lines: ${result.accepted} accepted by the webhook, ${result.refused.length} refused`];
+  const reasons = Object.entries(ingested.quarantined).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const quarantinedTotal = reasons.reduce((sum, [, n]) => sum + n, 0);
+  out.push(
+    `  ingested: ${ingested.new} new${ingested.superseded ? ` (${ingested.superseded} of them reports superseded by a newer one)` : ''}, ${ingested.duplicates} duplicates, ${quarantinedTotal} quarantined`,
+  );
+  for (const [reason, n] of reasons) out.push(`    ${reason}: ${n}`);
+  if (ingested.quarantined.conflicting_duplicate)
+    out.push("  conflicting_duplicate: an eventId already stored with other content; the first stays (see the console's Data quality page)");
+  for (const r of result.refused.slice(0, 20)) out.push(`  line ${r.line}: ${r.status} ${r.message}`);
+  if (result.refused.length > 20) out.push(`  … and ${result.refused.length - 20} more refused lines`);
+  return `${out.join('\n')}\n`;
 }

@@ -546,6 +546,74 @@ async function showSilences(message = '') {
   );
 }
 
+async function showDataQuality(days = 7) {
+  const { status, body } = await api(`/data-quality?days=${days}`);
+  if (status !== 200) return $('#data-quality').replaceChildren(el('p', { class: 'error' }, body.message ?? `error ${status}`));
+  const picker = el(
+    'select',
+    { 'aria-label': 'window', onchange: (e) => showDataQuality(Number(e.target.value)) },
+    [1, 7, 31].map((d) => el('option', { value: d, selected: d === days }, d === 1 ? 'last day' : `last ${d} days`)),
+  );
+  const table = (testid, head, rows) =>
+    el(
+      'table',
+      { 'data-testid': testid },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          head.map((h) => el('th', {}, h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.map((cells) =>
+          el(
+            'tr',
+            {},
+            cells.map((c) => el('td', {}, c)),
+          ),
+        ),
+      ),
+    );
+  const reasons = Object.entries(body.byReason);
+  $('#data-quality').replaceChildren(
+    el('h2', {}, 'Data quality'),
+    el(
+      'p',
+      { class: 'muted' },
+      'What producers sent that did not become a new event: quarantined (with the reason) or a duplicate of one already counted. ',
+      picker,
+    ),
+    el(
+      'p',
+      { 'data-testid': 'dq-totals' },
+      `${body.quarantined} quarantined, ${body.duplicates} duplicates between ${time(body.from, timezone)} and ${time(body.to, timezone)}.`,
+    ),
+    reasons.length
+      ? table(
+          'dq-reasons',
+          ['reason', 'deliveries'],
+          reasons.map(([r, n]) => [r, n]),
+        )
+      : el('p', { class: 'muted' }, 'Nothing quarantined in this window.'),
+    table(
+      'dq-channels',
+      ['channel', 'quarantined', 'duplicates'],
+      Object.entries(body.byChannel).map(([c, v]) => [c, v.quarantined, v.duplicates]),
+    ),
+    el('h3', {}, 'Recent refusals'),
+    table(
+      'dq-recent',
+      ['arrived', 'reason', 'channel', 'event', 'why', 'payload'],
+      body.recent.map((r) => [time(r.at, timezone), r.reason, r.channelId ?? '—', r.eventId ?? '—', r.message, el('code', {}, r.payloadPreview)]),
+    ),
+  );
+}
+
 async function route() {
   if (!me) return;
   const hash = (location.hash || '#channels').slice(1);
@@ -555,6 +623,7 @@ async function route() {
   if (tab === 'alert') await showAlert(decodeURIComponent(hash.slice('alert/'.length)));
   else if (tab === 'alerts') await showAlerts();
   else if (tab === 'silences') await showSilences();
+  else if (tab === 'data-quality') await showDataQuality();
   else if (tab === 'proposals') await showProposals();
   else await showChannels();
   document.body.dataset.ready = tab;

@@ -39,6 +39,7 @@ export const CONSOLE_ROUTES = [
   { method: 'GET', path: '/silences' },
   { method: 'POST', path: '/silences' },
   { method: 'POST', path: '/silences/{silenceId}/expire' },
+  { method: 'GET', path: '/data-quality' },
 ] as const satisfies readonly RouteSpec[];
 
 /** The console's static files: public, they hold no data. */

@@ -229,11 +229,20 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   // Stragglers never arrive after the period: a clock running on past the last report would (rightly) find every feed stale.
   const arrival = (occurredMs: number) =>
     Math.min(occurredMs + (random() < 0.01 ? between(2, 30) * 3_600_000 : between(2, 240) * 1000), Math.max(occurredMs + 2_000, endMs - 60_000));
-  const push = (source: string, detailType: string, detail: Record<string, unknown>, occurredMs: number) => {
+  /**
+   * Delivers one event (and, 2 % of the time, a redelivery). With `deliver` false it draws the same random numbers
+   * and delivers nothing: a refund that falls after the period must not shift what the later days draw, so day d of
+   * a shorter scenario is day d of a longer one, and pushing `--days 8` after `--days 2` finds duplicates, not
+   * conflicts.
+   */
+  const push = (source: string, detailType: string, detail: Record<string, unknown>, occurredMs: number, deliver = true) => {
     const arrivalMs = arrival(occurredMs);
     const line = JSON.stringify({ source, 'detail-type': detailType, time: new Date(arrivalMs).toISOString().replace('.000Z', 'Z'), detail });
-    deliveries.push({ arrivalMs, seq: seq++, line });
-    if (random() < 0.02) deliveries.push({ arrivalMs: arrivalMs + between(1, 600) * 1000, seq: seq++, line, duplicateOf: seq - 2 });
+    if (deliver) deliveries.push({ arrivalMs, seq: seq++, line });
+    if (random() < 0.02) {
+      const againMs = arrivalMs + between(1, 600) * 1000;
+      if (deliver) deliveries.push({ arrivalMs: againMs, seq: seq++, line, duplicateOf: seq - 2 });
+    }
   };
 
   const double11 = { from: Date.parse('2025-11-10T20:00:00+08:00'), to: Date.parse('2025-11-12T00:00:00+08:00') };
@@ -351,24 +360,24 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
             const refundDay = Math.floor((refundAt - startMs) / 86_400_000);
             const refundHour = Math.floor(((refundAt - startMs) % 86_400_000) / 3_600_000);
             if (incidentAt(ch.id, refundDay, refundHour).silent) refundAt = startMs + refundDay * 86_400_000 + 8 * 3_600_000 + between(0, 3_000_000);
-            if (refundAt < startMs + days * 86_400_000) {
-              const amount = gmv / BigInt(lineCount);
-              push(
-                ch.source,
-                'Refund Recorded',
-                {
-                  eventId: `rf-${orderId}`,
-                  occurredAt: shanghai(refundAt),
-                  channelId: ch.id,
-                  storeId: store.id,
-                  orderId,
-                  amount: yuan(Number(amount)),
-                  currency: 'CNY',
-                },
-                refundAt,
-              );
-              add(ch.id, refundAt, { events: 1n, refunds: amount, refundCount: 1n });
-            }
+            const inPeriod = refundAt < startMs + days * 86_400_000;
+            const amount = gmv / BigInt(lineCount);
+            push(
+              ch.source,
+              'Refund Recorded',
+              {
+                eventId: `rf-${orderId}`,
+                occurredAt: shanghai(refundAt),
+                channelId: ch.id,
+                storeId: store.id,
+                orderId,
+                amount: yuan(Number(amount)),
+                currency: 'CNY',
+              },
+              refundAt,
+              inPeriod,
+            );
+            if (inPeriod) add(ch.id, refundAt, { events: 1n, refunds: amount, refundCount: 1n });
           }
         }
       }
@@ -493,7 +502,7 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
   bad(at(8 % span, 17), 'occurred_in_future', envelope('Sale Recorded', at(8 % span, 17), sale('bad-future', at(8 % span, 17) + 3_600_000)));
   bad(at(9 % span, 18), 'too_late', envelope('Sale Recorded', at(9 % span, 18), sale('bad-old', at(9 % span, 18) - 9 * 86_400_000)));
   // A conflicting duplicate: a valid sale, then the same eventId again with another price.
-  const original = sale('dup-conflict', at(10 % span, 9));
+  const original = sale(`dup-conflict-d${10 % span}`, at(10 % span, 9));
   deliveries.push({ arrivalMs: at(10 % span, 9) + 5_000, seq: seq++, line: envelope('Sale Recorded', at(10 % span, 9) + 5_000, original) });
   add('tmall', at(10 % span, 9), { events: 1n, gmv: 18900n, orders: 1n, units: 1n });
   bad(

@@ -340,6 +340,21 @@ export class LocalServer {
     };
   }
 
+  /**
+   * Everything the intake log holds, counted: duplicates, superseded reports and quarantined deliveries by reason.
+   * `sentinel push` reads it before and after to say what became of what it sent (a local scan: small tables).
+   */
+  async intakeTotals(): Promise<IntakeTotals> {
+    const [quarantined, duplicates, superseded] = await Promise.all([
+      this.pipeline.intake.quarantined(),
+      this.pipeline.intake.duplicates(),
+      this.pipeline.intake.supersededReports(),
+    ]);
+    const byReason: Record<string, number> = {};
+    for (const q of quarantined) byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
+    return { duplicates: duplicates.length, superseded: superseded.length, quarantined: byReason };
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -430,6 +445,7 @@ export class LocalServer {
     if (!caller) return json(401, { error: 'unauthenticated', message: 'send Authorization: Bearer <token> (printed by npm start)' });
     const path = url.pathname.slice(4);
     if (path === '/status') return json(200, this.status());
+    if (path === '/intake') return json(200, await this.intakeTotals());
     if (path === '/jobs/sweep' || path === '/jobs/propose') {
       if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST to run the job now' });
       await this.runJob(path === '/jobs/sweep' ? 'sweep' : 'propose');
@@ -441,6 +457,7 @@ export class LocalServer {
         alerts: this.pipeline.alerts,
         acknowledging: acknowledgingOf(this.pipeline.wiring),
         silencing: silencingOf(this.pipeline.wiring),
+        intake: this.pipeline.intake,
         // Read fresh: the console shows the configuration and budgets in force at this moment.
         config: budgetedConfigOf({ ...this.pipeline.wiring, cacheMs: 0 }),
         readerRoles: [FINANCE_ROLE, ...READER_ROLES],
@@ -456,6 +473,13 @@ export class LocalServer {
     const response = await this.pipeline.finance({ method, path, query: Object.fromEntries(url.searchParams), body: raw, caller });
     return send(response);
   }
+}
+
+/** The local server's intake log, counted (`GET /api/intake`). */
+export interface IntakeTotals {
+  readonly duplicates: number;
+  readonly superseded: number;
+  readonly quarantined: Readonly<Record<string, number>>;
 }
 
 /** The request body, or `undefined` when it exceeds `limit` bytes (the rest is drained, not buffered). */

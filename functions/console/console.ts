@@ -5,7 +5,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConsoleReadDeps, makeConsoleReadModel } from '../../shared/app/console-read-model.ts';
-import type { ConfigSource } from '../../shared/app/ports.ts';
+import { dataQuality, MAX_DATA_QUALITY_DAYS } from '../../shared/app/data-quality.ts';
+import type { ConfigSource, IntakeReader } from '../../shared/app/ports.ts';
 import type { Acknowledging } from '../../shared/app/acknowledging.ts';
 import { type Silencing, silenceView } from '../../shared/app/silencing.ts';
 import { HttpProblem, httpErrors, json, pathParameter, requireCaller, type RouteHandler, router } from '../http.ts';
@@ -24,6 +25,8 @@ export interface ConsoleDeps extends ConsoleReadDeps {
   readonly acknowledging: Acknowledging;
   /** Silences as data (any reader role). */
   readonly silencing: Silencing;
+  /** What arrived and did not become an event (the data-quality page). */
+  readonly intake: Pick<IntakeReader, 'arrivedBetween'>;
   readonly readerRoles: readonly string[];
   readonly clock: () => number;
   readonly logger: Logger;
@@ -31,7 +34,7 @@ export interface ConsoleDeps extends ConsoleReadDeps {
 }
 
 /**
- * The console function: its static files (public), its read API (`GET /me`, `/overview`, `/alerts`; any reader
+ * The console function: its static files (public), its read API (`GET /me`, `/overview`, `/alerts`, `/data-quality`; any reader
  * role) and `POST /alerts/{alertId}/acknowledge` (ops or finance; body `{"note"?, "channelId"?}`): 200 with the alert
  * when acknowledged, or when it already was (harmless); 404 for an unknown alert; 409 for one no longer firing.
  * Routes in `functions/routes.ts`.
@@ -75,6 +78,14 @@ export function makeHandler(deps: ConsoleDeps) {
       const found = await readModel.alert(await deps.config.current(), alertId, deps.clock());
       if (!found) throw new HttpProblem(404, 'not_found', `no alert ${alertId}`);
       return json(200, found);
+    },
+    'GET /data-quality': async (event) => {
+      reader(event);
+      const text = event.queryStringParameters?.days ?? '7';
+      const days = Number(text);
+      if (!/^\d+$/.test(text) || days < 1 || days > MAX_DATA_QUALITY_DAYS)
+        throw new HttpProblem(400, 'invalid_query', `days must be a whole number from 1 to ${MAX_DATA_QUALITY_DAYS}`);
+      return json(200, await dataQuality(deps.intake, deps.clock(), days));
     },
     'GET /silences': async (event) => {
       reader(event);

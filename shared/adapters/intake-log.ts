@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type AttributeValue, type DynamoDBClient, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, paginateQuery, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RejectionReason } from '../domain/admission.ts';
-import type { Duplicate, IntakeLog, IntakeReader } from '../app/ports.ts';
+import type { Duplicate, IntakeLog, IntakeReader, Quarantined } from '../app/ports.ts';
 import { STATE_TTL_ATTRIBUTE, ttlSeconds } from './tables.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -47,6 +47,16 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
     for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };
+  /** One arrival day's entries of one kind, read with a query on its partition. */
+  const queryDay = async (prefix: string, day: string) => {
+    const items: Record<string, AttributeValue>[] = [];
+    const pages = paginateQuery(
+      { client },
+      { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${prefix}${day}` } } },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
+    return items;
+  };
   /** A duplicate (one per delivery, by arrival day) or a superseded report (one per event, by channel): which, when. */
   const logEntry = async (prefix: string, entry: Duplicate) => {
     const superseded = prefix === SUPERSEDED;
@@ -65,14 +75,24 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
       }),
     );
   };
-  const readLog = async (prefix: string): Promise<Duplicate[]> =>
-    (await scanPrefix(prefix)).map((item) => ({
-      messageId: item.messageId?.S ?? item.sk?.S ?? '',
-      eventId: item.eventId?.S ?? '',
-      channelId: item.channelId?.S ?? '',
-      atMs: Number(item.at?.N),
-      retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
-    }));
+  const duplicateOf = (item: Record<string, AttributeValue>): Duplicate => ({
+    messageId: item.messageId?.S ?? item.sk?.S ?? '',
+    eventId: item.eventId?.S ?? '',
+    channelId: item.channelId?.S ?? '',
+    atMs: Number(item.at?.N),
+    retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
+  });
+  const quarantinedOf = (item: Record<string, AttributeValue>): Quarantined => ({
+    messageId: item.sk?.S ?? '',
+    reason: item.reason?.S as RejectionReason,
+    message: item.message?.S ?? '',
+    payload: item.payload?.S ?? '',
+    atMs: Number(item.at?.N),
+    retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
+    ...(item.eventId?.S === undefined ? {} : { eventId: item.eventId.S }),
+    ...(item.channelId?.S === undefined ? {} : { channelId: item.channelId.S }),
+  });
+  const readLog = async (prefix: string): Promise<Duplicate[]> => (await scanPrefix(prefix)).map(duplicateOf);
   return {
     async quarantine(entry) {
       await client.send(
@@ -94,19 +114,18 @@ export function dynamoIntakeLog(client: DynamoDBClient, tableName: string): Inta
     },
     duplicate: (entry) => logEntry(DUPLICATE, entry),
     superseded: (entry) => logEntry(SUPERSEDED, entry),
-    async quarantined() {
-      return (await scanPrefix(QUARANTINE)).map((item) => ({
-        messageId: item.sk?.S ?? '',
-        reason: item.reason?.S as RejectionReason,
-        message: item.message?.S ?? '',
-        payload: item.payload?.S ?? '',
-        atMs: Number(item.at?.N),
-        retainUntilMs: Number(item[STATE_TTL_ATTRIBUTE]?.N) * 1000,
-        ...(item.eventId?.S === undefined ? {} : { eventId: item.eventId.S }),
-        ...(item.channelId?.S === undefined ? {} : { channelId: item.channelId.S }),
-      }));
-    },
+    quarantined: async () => (await scanPrefix(QUARANTINE)).map(quarantinedOf),
     duplicates: () => readLog(DUPLICATE),
     supersededReports: () => readLog(SUPERSEDED),
+    async arrivedBetween(fromMs, toMs) {
+      const days: string[] = [];
+      for (let ms = Date.parse(`${utcDay(fromMs)}T00:00:00Z`); ms < toMs; ms += 86_400_000) days.push(utcDay(ms));
+      const inWindow = (e: { atMs: number }) => e.atMs >= fromMs && e.atMs < toMs;
+      const [quarantined, duplicates] = await Promise.all([
+        Promise.all(days.map((d) => queryDay(QUARANTINE, d))),
+        Promise.all(days.map((d) => queryDay(DUPLICATE, d))),
+      ]);
+      return { quarantined: quarantined.flat().map(quarantinedOf).filter(inWindow), duplicates: duplicates.flat().map(duplicateOf).filter(inWindow) };
+    },
   };
 }

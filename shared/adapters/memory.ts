@@ -109,6 +109,10 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
     quarantined: async () => [...quarantined.values()],
     duplicates: async () => [...duplicates.values()],
     supersededReports: async () => [...supersededLog.values()],
+    async arrivedBetween(fromMs, toMs) {
+      const inWindow = (e: { atMs: number }) => e.atMs >= fromMs && e.atMs < toMs;
+      return { quarantined: [...quarantined.values()].filter(inWindow), duplicates: [...duplicates.values()].filter(inWindow) };
+    },
   };
 }
 

@@ -93,6 +93,11 @@ export interface IntakeReader {
   quarantined(): Promise<Quarantined[]>;
   duplicates(): Promise<Duplicate[]>;
   supersededReports(): Promise<Duplicate[]>;
+  /**
+   * What arrived in `[fromMs, toMs)` and did not become a new event: quarantined deliveries and duplicates. Read by
+   * arrival day (one query per UTC day and kind), never by scanning the log, so the console can ask it on AWS.
+   */
+  arrivedBetween(fromMs: number, toMs: number): Promise<{ quarantined: Quarantined[]; duplicates: Duplicate[] }>;
 }
 
 // ── Aggregates ──────────────────────────────────────────────────────────────────────────────────────────

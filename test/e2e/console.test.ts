@@ -34,6 +34,7 @@ const serverLog: string[] = [];
 let server: LocalServer;
 let browser: Browser;
 let summary: ReplaySummary;
+let pushedRefused = 0;
 
 const money = (text: string | number) => Number(text).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
 const line = (detailType: string, time: string, detail: Record<string, unknown>) =>
@@ -66,6 +67,7 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
       pushLines(server.url, server.credentials, scenario.lines),
     ]);
     summary = replayed;
+    pushedRefused = pushed.refused.length;
     expect(pushed.accepted + pushed.refused.length).toBe(scenario.lines.length);
     // The only refusals are lines the webhook cannot take as events at all (the scenario's malformed JSON).
     expect(pushed.refused.every((r) => r.status === 400)).toBe(true);
@@ -173,6 +175,21 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
     await expect.poll(() => page.locator('[data-testid="silences-table"] tbody tr[data-state="expired"]').count()).toBe(1);
     const stored = (await (await api('/silences', server.credentials.tokens.ops)).json()) as { silences: { comment: string; createdBy: string }[] };
     expect(stored.silences).toMatchObject([{ comment: '618 ramp-up, ROI expected low', createdBy: 'ops@local' }]);
+    // Data quality: what the webhook took and ingest quarantined, by reason, as the replay counted it (less the
+    // malformed JSON the webhook itself refused with 400 and never took in).
+    await open(page, 'data-quality');
+    const expectedReasons = new Map<string, number>();
+    for (const q of summary.quarantine) expectedReasons.set(q.reason, (expectedReasons.get(q.reason) ?? 0) + 1);
+    expectedReasons.set('invalid_json', (expectedReasons.get('invalid_json') ?? 0) - pushedRefused);
+    const shown = await page.locator('[data-testid="dq-reasons"] tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(new Map(shown.map(([reason, n]) => [reason as string, Number(n)]))).toEqual(new Map([...expectedReasons].filter(([, n]) => n > 0)));
+    expect(await page.locator('[data-testid="dq-recent"] tbody tr').count()).toBe(
+      Math.min(
+        50,
+        [...expectedReasons.values()].reduce((a, b) => a + b, 0),
+      ),
+    );
+    await page.screenshot({ path: join(SHOTS, 'data-quality.png'), fullPage: true });
     // Ops can read proposals but has no buttons to decide them.
     await open(page, 'proposals');
     expect(await page.locator('button.approve').count()).toBe(0);

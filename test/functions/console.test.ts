@@ -7,7 +7,7 @@ import { addInto, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { config } from '../fixtures.ts';
 import { quietObservability } from './setup.ts';
 import { makeAcknowledging } from '../../shared/app/acknowledging.ts';
-import { memoryAlertStore, memorySilenceStore } from '../../shared/adapters/memory.ts';
+import { memoryAlertStore, memoryIntakeLog, memorySilenceStore } from '../../shared/adapters/memory.ts';
 import { makeSilencing } from '../../shared/app/silencing.ts';
 import { applyObservation } from '../../shared/domain/alerts/alert.ts';
 import { AlertAcknowledgedEvent } from '../../events/outbound.ts';
@@ -25,6 +25,7 @@ const acknowledging = makeAcknowledging({
     },
   },
 });
+const intake = memoryIntakeLog();
 const handler = makeHandler({
   assets: directoryAssets('console', '..'),
   aggregates: {
@@ -34,15 +35,19 @@ const handler = makeHandler({
   alerts,
   acknowledging,
   silencing: makeSilencing({ silences: memorySilenceStore() }),
+  intake,
   config: { current: async () => config() },
   readerRoles: ['finance', 'ops'],
   clock: () => NOW,
   ...quietObservability(),
 });
-const get = async (path: string, roles?: string[], method = 'GET', body?: string) => {
+const get = async (target: string, roles?: string[], method = 'GET', body?: string) => {
+  const [path, query = ''] = target.split('?') as [string, string?];
   const event = {
     version: '2.0',
     rawPath: path,
+    rawQueryString: query,
+    ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
     headers: {},
     ...(body === undefined ? {} : { body }),
     requestContext: { http: { method, path }, ...(roles ? { authorizer: { lambda: { principal: 'someone', roles } } } : {}) },
@@ -155,5 +160,48 @@ describe('the console function', () => {
     expect(body.metric.points.length).toBeGreaterThan(24);
     expect(body.marks.map((m) => m.label)).toContain('raised');
     expect((await get('/alerts/alr-none', ['ops'])).statusCode).toBe(404);
+  });
+
+  it('shows data quality over a window of arrival: quarantined by reason and channel, duplicates, the newest refusals', async () => {
+    const entry = (messageId: string, reason: 'schema_error' | 'conflicting_duplicate', atMs: number, channelId?: string) =>
+      intake.quarantine({
+        messageId,
+        reason,
+        message: `${reason} here`,
+        payload: reason === 'schema_error' ? 'x'.repeat(1000) : '{}',
+        atMs,
+        retainUntilMs: atMs + 86_400_000,
+        ...(channelId ? { channelId, eventId: `e-${messageId}` } : {}),
+      });
+    await entry('m1', 'schema_error', NOW - 3_600_000);
+    await entry('m2', 'conflicting_duplicate', NOW - 2 * 3_600_000, 'tmall');
+    await entry('m3', 'schema_error', NOW - 2 * 86_400_000, 'jd');
+    await entry('m-old', 'schema_error', NOW - 10 * 86_400_000, 'jd'); // outside a 7-day window
+    await intake.duplicate({ messageId: 'd1', eventId: 'e1', channelId: 'tmall', atMs: NOW - 60_000, retainUntilMs: NOW });
+    const response = await get('/data-quality', ['ops']);
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body as string) as {
+      quarantined: number;
+      byReason: Record<string, number>;
+      byChannel: Record<string, { quarantined: number; duplicates: number }>;
+      duplicates: number;
+      recent: { reason: string; eventId: string | null; payloadPreview: string }[];
+    };
+    expect(body.quarantined).toBe(3);
+    expect(body.byReason).toEqual({ schema_error: 2, conflicting_duplicate: 1 });
+    expect(Object.keys(body.byReason)[0]).toBe('schema_error');
+    expect(body.byChannel).toEqual({
+      '(none)': { quarantined: 1, duplicates: 0 },
+      jd: { quarantined: 1, duplicates: 0 },
+      tmall: { quarantined: 1, duplicates: 1 },
+    });
+    expect(body.duplicates).toBe(1);
+    expect(body.recent.map((r) => r.eventId)).toEqual([null, 'e-m2', 'e-m3']);
+    expect(body.recent[0]?.payloadPreview.length).toBeLessThan(300);
+    const wide = JSON.parse((await get('/data-quality?days=31', ['ops'])).body as string) as { quarantined: number };
+    expect(wide.quarantined).toBe(4);
+    expect((await get('/data-quality?days=0', ['ops'])).statusCode).toBe(400);
+    expect((await get('/data-quality?days=abc', ['ops'])).statusCode).toBe(400);
+    expect((await get('/data-quality')).statusCode).toBe(401);
   });
 });

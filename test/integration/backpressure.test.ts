@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postSigned, pushLines } from '../../cli/local-commands.ts';
+import { postSigned, pushLines, pushReport } from '../../cli/local-commands.ts';
 import { DataDirInUseError, LOCK_FILE, LocalServer } from '../../local/server.ts';
 import { TWO_CHANNELS } from './harness.ts';
 
@@ -51,12 +51,40 @@ describe('local server back-pressure and data-directory lock', () => {
       await server.idle();
       // The same 40 events again, plus 160 more, through push: it waits out every 429 and loses nothing.
       const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify(sale(i)));
-      const result = await pushLines(server.url, server.credentials, lines);
+      const drained: number[] = [];
+      const result = await pushLines(server.url, server.credentials, lines, undefined, (queued) => drained.push(queued));
       expect(result.refused).toEqual([]);
       expect(result.accepted).toBe(200);
       await server.idle();
       const summed = (await server.pipeline.intake.duplicates()).length;
       expect(summed).toBe(taken); // what the first round took is a duplicate now; everything else was new
+      // Push says so itself, from the server's intake log: taken earlier → duplicates, the rest new, none quarantined.
+      expect(result.ingested).toEqual({ new: 200 - taken, superseded: 0, duplicates: taken, quarantined: {} });
+      expect(drained.at(-1)).toBe(0);
+      expect(pushReport(result)).toContain(`ingested: ${200 - taken} new, ${taken} duplicates, 0 quarantined`);
+      // A conflicting redelivery is named by reason at the end of the push.
+      const conflicting = await pushLines(server.url, server.credentials, [
+        JSON.stringify({ ...sale(7), detail: { ...sale(7).detail, lines: [{ sku: 'X', quantity: 2, unitPrice: '10.00' }] } }),
+      ]);
+      expect(conflicting.ingested).toEqual({ new: 0, superseded: 0, duplicates: 0, quarantined: { conflicting_duplicate: 1 } });
+      expect(pushReport(conflicting)).toMatch(/conflicting_duplicate: 1/);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it('ingests a burst of concurrent signed posts completely, and a push after it returns', async () => {
+    const server = await LocalServer.start({ dataDir: join(root, 'burst'), config: TWO_CHANNELS, port: 0, clock: 'events', log: () => undefined });
+    try {
+      // Sixteen quick posts of one event each, all at once: the case that used to leave `queued: 15` for minutes.
+      const responses = await Promise.all(Array.from({ length: 16 }, (_, i) => postSigned(server.url, server.credentials, JSON.stringify([sale(1000 + i)]))));
+      expect(responses.map((r) => r.status)).toEqual(Array(16).fill(202));
+      const result = await pushLines(server.url, server.credentials, [JSON.stringify(sale(2000))]);
+      expect(result.ingested.new).toBe(1);
+      expect(server.status()).toMatchObject({ queued: 0, busy: false });
+      let stored = 0n;
+      for (const channel of ['a', 'b']) for (const totals of (await server.pipeline.aggregates.hours(channel)).values()) stored += totals.events;
+      expect(stored).toBe(17n);
     } finally {
       await server.stop();
     }
