@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +16,20 @@ import './harness.ts';
 // `npm start` answers the webhook 202 only once the events are on disk: kill -9 the server while it is still
 // ingesting what it acknowledged, start it again on the same directory, and every acknowledged event is counted once.
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-durable-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Whatever fails, no server this test started outlives it (each one's DynamoDB Local follows it within a second).
+const servers: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of servers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 1500));
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['bin/sentinel.js', 'start', '--data', dir, '--port', '0', '--clock', 'events', ...args], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  servers.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
@@ -70,6 +77,13 @@ describe('npm start under kill -9', () => {
     };
     first.child.kill('SIGKILL');
     await exited(first.child);
+    // No orphan: the DynamoDB Local the killed server started dies with it (its watchdog sees the parent gone).
+    const javaOnDir = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((args) => args.includes('DynamoDBLocal') && args.includes(dir) && !args.startsWith('sh ')).length;
+    for (let waited = 0; javaOnDir() > 0 && waited < 15_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    expect(javaOnDir()).toBe(0);
     // The kill came while acknowledged events were still waiting: the case that used to lose them.
     expect(status.queued).toBeGreaterThan(0);
     expect(acknowledged.length).toBeGreaterThan(100);
