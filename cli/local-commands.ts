@@ -60,6 +60,8 @@ export async function startCommand(args: string[], loadConfig: (path: string) =>
       `    finance token ${tokens.finance}   (can approve and reject)`,
       `    ops token     ${tokens.ops}`,
       `  webhooks:       POST ${server.url}/events  producer "${webhook.producer}", dev secret ${webhook.secret}`,
+      `  platforms:      POST ${server.url}/connect/shopify (X-Shopify-Hmac-Sha256, secret ${server.credentials.platforms.shopify})`,
+      `                  POST ${server.url}/connect/douyin  (X-Douyin-Signature, secret ${server.credentials.platforms.douyin})`,
       `  push events:    npx sentinel push ${values.demo ? '--demo' : 'FILE.ndjson'}${values.data ? ` --data ${dataDir}` : ''}${port !== DEFAULT_PORT ? ` --url ${server.url}` : ''}${values.demo ? '' : '   (or --demo for the demo scenario)'}`,
       ...(notify.length ? [`  alerts also to: ${notify.map((t) => `${t.kind} ${new URL(t.url).host}${t.secret ? ' (signed)' : ''}`).join(', ')}`] : []),
       `  jobs now:       curl -X POST -H "authorization: Bearer ${tokens.ops}" ${server.url}/api/jobs/sweep   (or /api/jobs/propose)`,

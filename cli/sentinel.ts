@@ -11,6 +11,7 @@ import { DataDirInUseError } from '../local/server.ts';
 import { progressPrinter } from './progress.ts';
 import { ConfigUnavailableError } from '../shared/app/ports.ts';
 import type { DeliveredEvent } from '../local/local-publisher.ts';
+import type { GoogleAdsCredentials } from '../shared/adapters/ad-platforms.ts';
 
 const USAGE = `Channel Sentinel
 
@@ -25,11 +26,17 @@ Usage:
       reallocation) on in-memory ports: no database, the same outbound events, many times faster. With --against,
       runs the history under both configurations and prints the alerts and proposals that appear, disappear or
       change with --config (the candidate) against --against (the baseline); --out then gets --config's events.
-  sentinel convert --source shopify|meta|google-ads --config FILE --in FILE [--out FILE] [--account ID] [--as-of TIME]
+  sentinel convert --source shopify|douyin|meta|google-ads --config FILE --in FILE [--out FILE] [--account ID] [--as-of TIME]
       Turns a file of a platform's own payloads (the API's page JSON, an array, or one payload per line) into
       replayable NDJSON, through the configuration's sources mapping (which shop or ad account is which channel).
       Refused payloads are listed on stderr with the reason. --account names the shop domain or ad account when
       several are mapped; --as-of is when pulled reports were computed (their asOf and arrival; default now).
+  sentinel pull --config FILE --credentials FILE [--days N] [--out FILE] [--at TIME]
+      Pulls the campaign-day reports of every ad account mapped in sources.meta / sources.googleAds, as the
+      deployed hourly job does, into replayable NDJSON (Ad Spend Reported, asOf = now or --at). --days: the
+      account days to ask for, ending today (default: the configuration's reportRestatementDays). --credentials:
+      {"meta": {"accessToken"}, "googleAds": {"developerToken", "clientId", "clientSecret", "refreshToken",
+      "loginCustomerId"?}, "metaUrl"?, "googleAdsUrl"?, "googleTokenUrl"?}. Exit 1 when an account failed.
   sentinel demo [--seed N] [--days N] [--volume X] [--dir DIR]
       Generates the demo scenario (7 channels, 14 days around Double 11) into DIR (default .sentinel/demo),
       replays it on a database in memory, prints the KPIs, the alerts and the budget proposal, approves it and
@@ -219,6 +226,73 @@ async function convertCommand(args: string[]) {
   process.stderr.write(`convert: ${result.events.length} events, ${result.refused.length} refused\n`);
 }
 
+async function pullCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, credentials: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.config || !values.credentials) throw new UsageError('pull needs --config FILE and --credentials FILE');
+  const parsed = parseConfig(loadConfigFile(values.config));
+  if (!parsed.ok) throw new UsageError('configuration refused');
+  const days = values.days === undefined ? parsed.config.reportRestatementDays : Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days must be a whole number from 1 to 366, got "${values.days}"`);
+  const atMs = values.at === undefined ? Date.now() : Date.parse(values.at);
+  if (Number.isNaN(atMs)) throw new UsageError(`--at ${values.at} is not an ISO 8601 time`);
+  let credentials: Record<string, unknown>;
+  try {
+    credentials = JSON.parse(readText(values.credentials, 'credentials file')) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`credentials file ${values.credentials} is not JSON`);
+  }
+  const { googleAdsClient, metaInsightsClient } = await import('../shared/adapters/ad-platforms.ts');
+  const { pullReports } = await import('../shared/app/pulling.ts');
+  const text = (key: string) => (typeof credentials[key] === 'string' ? (credentials[key] as string) : undefined);
+  const meta = credentials.meta as { accessToken?: string } | undefined;
+  const google = credentials.googleAds as GoogleAdsCredentials | undefined;
+  const lines: string[] = [];
+  const report = await pullReports(
+    {
+      clients: {
+        ...(meta?.accessToken
+          ? { meta: metaInsightsClient({ accessToken: meta.accessToken }, text('metaUrl') ? { baseUrl: text('metaUrl') as string } : {}) }
+          : {}),
+        ...(google?.refreshToken
+          ? {
+              googleAds: googleAdsClient(google, {
+                ...(text('googleAdsUrl') ? { baseUrl: text('googleAdsUrl') as string } : {}),
+                ...(text('googleTokenUrl') ? { tokenUrl: text('googleTokenUrl') as string } : {}),
+              }),
+            }
+          : {}),
+      },
+      bus: {
+        putEvents: async (entries) => {
+          for (const e of entries)
+            lines.push(JSON.stringify({ source: e.source, 'detail-type': e.detailType, time: new Date(e.timeMs).toISOString(), detail: e.detail }));
+          return [];
+        },
+      },
+    },
+    parsed.config,
+    atMs,
+    { days },
+  );
+  const output = lines.map((l) => `${l}\n`).join('');
+  if (values.out) writeFileCreatingDir(values.out, output);
+  else process.stdout.write(output);
+  for (const a of report.accounts) {
+    process.stderr.write(
+      `pull ${a.platform} ${a.account} ${a.since}…${a.until}: ${a.error ? `FAILED — ${a.error}` : `${a.pages} page(s), ${a.reports} report(s)`}\n`,
+    );
+    for (const r of a.refused) process.stderr.write(`  refused ${r}\n`);
+  }
+  if (report.accounts.length === 0) process.stderr.write('pull: no ad account is mapped in sources.meta or sources.googleAds\n');
+  if (report.accounts.some((a) => a.error)) throw new Error('some accounts could not be pulled (see above)');
+}
+
 async function demoCommand(args: string[]) {
   const { values } = parseArgs({
     args,
@@ -281,6 +355,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'convert':
         await convertCommand(rest);
+        return 0;
+      case 'pull':
+        await pullCommand(rest);
         return 0;
       case 'proposals':
         await proposalsCommand(rest, (text) => process.stdout.write(text));

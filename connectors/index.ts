@@ -6,6 +6,7 @@ import type { SentinelConfig } from '../shared/domain/config.ts';
 import type { Converted, InboundLine, Refusal } from './common.ts';
 import { isObject } from './common.ts';
 import { parseExact } from './exact.ts';
+import { fromDouyin } from './douyin.ts';
 import { fromGoogleAdsRows } from './google-ads.ts';
 import { fromMetaInsights } from './meta.ts';
 import { fromShopify, shopifyShopOf } from './shopify.ts';
@@ -13,7 +14,7 @@ import { fromShopify, shopifyShopOf } from './shopify.ts';
 export type { Converted, InboundLine, Refusal } from './common.ts';
 export { parseExact } from './exact.ts';
 
-export const CONVERT_SOURCES = ['shopify', 'meta', 'google-ads'] as const;
+export const CONVERT_SOURCES = ['shopify', 'douyin', 'meta', 'google-ads'] as const;
 export type ConvertSource = (typeof CONVERT_SOURCES)[number];
 
 export interface ConvertOptions {
@@ -65,6 +66,9 @@ export function convert(source: ConvertSource, text: string, config: SentinelCon
         continue;
       }
       result = fromShopify(payload, undefined, shop, config);
+    } else if (source === 'douyin') {
+      const converted = fromDouyin(payload, config);
+      result = converted.ignored ? { events: [], refused: [{ item: 'push', reason: converted.ignored }] } : converted;
     } else if (source === 'meta') result = fromMetaInsights(payload, config, options.asOf, options.account);
     else result = fromGoogleAdsRows(payload, config, options.asOf, options.account);
     events.push(...result.events);

@@ -53,8 +53,21 @@ export const FUNCTION_CATALOG = {
     env: z.object({ ALERTS_TOPIC_ARN: name, CHAT_TARGETS_SECRET: name, CONSOLE_URL: z.string().optional() }),
   },
   webhook: {
-    description: 'Signed producer webhooks: verifies HMAC-SHA256 over timestamp.body, then puts the events on the bus.',
-    env: z.object({ EVENT_BUS_NAME, WEBHOOK_SECRET_PREFIX: name }),
+    description:
+      "Signed producer webhooks (HMAC-SHA256 over timestamp.body) and the platforms' own pushes (Shopify, Douyin: their signatures, the connectors); puts the events on the bus.",
+    env: z.object({ EVENT_BUS_NAME, WEBHOOK_SECRET_PREFIX: name, PLATFORM_SECRET_PREFIX: name, STATE_TABLE }),
+  },
+  pull: {
+    description:
+      "Hourly and daily: pulls the mapped ad accounts' campaign-day reports (Meta Insights, Google Ads) and puts them on the bus as Ad Spend Reported.",
+    env: z.object({
+      STATE_TABLE,
+      EVENT_BUS_NAME,
+      PULL_SECRET_PREFIX: name,
+      /** The APIs' base URLs, to pin an API version (defaults: the versions the connectors were written against). */
+      META_GRAPH_URL: z.string().optional(),
+      GOOGLE_ADS_URL: z.string().optional(),
+    }),
   },
 } as const;
 

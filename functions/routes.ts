@@ -19,6 +19,16 @@ export const routeKey = <R extends RouteSpec>(route: R): RouteKey<R> => `${route
 /** Producers' signed webhooks; the signature is the authentication. */
 export const WEBHOOK_ROUTES = [{ method: 'POST', path: '/events' }] as const satisfies readonly RouteSpec[];
 
+/** The platforms that push to us with their own signature schemes (`POST /connect/{platform}`). */
+export const PUSH_PLATFORMS = ['shopify', 'douyin'] as const;
+export type PushPlatform = (typeof PUSH_PLATFORMS)[number];
+
+/** Platforms' own pushes, each verified by the platform's own signature scheme. */
+export const PLATFORM_ROUTES = [
+  { method: 'POST', path: '/connect/shopify' },
+  { method: 'POST', path: '/connect/douyin' },
+] as const satisfies readonly RouteSpec[];
+
 /** The finance review (SPEC §5), behind the authoriser. */
 export const FINANCE_ROUTES = [
   { method: 'GET', path: '/budgets' },

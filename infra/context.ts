@@ -26,6 +26,10 @@ const ContextSchema = z.object({
   financeRole: z.string().min(1).default('finance'),
   readerRoles: list.default(['ops']),
   opsEmail: z.string().email().optional(),
+  shopifyPartnerSource: z
+    .string()
+    .regex(/^aws\.partner\/shopify\.com\/\d+\/[\w.-]+$/, 'is a Shopify partner event source name: aws.partner/shopify.com/<app id>/<name>')
+    .optional(),
 });
 
 export function contextOf(app: App): SentinelContext {

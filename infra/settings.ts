@@ -64,6 +64,11 @@ export interface SentinelContext {
   readonly readerRoles: readonly string[];
   /** E-mail subscribed to the ops topics (optional). */
   readonly opsEmail?: string;
+  /**
+   * Shopify's Amazon EventBridge partner event source (`aws.partner/shopify.com/<app id>/<name>`), when Shopify
+   * delivers to EventBridge instead of `POST /connect/shopify`: its bus is created and routed to the webhook function.
+   */
+  readonly shopifyPartnerSource?: string;
 }
 
 export const DEFAULT_PRODUCERS = ['tmall', 'jd', 'douyin', 'xiaohongshu', 'group-buy', 'mini-program', 'popup'] as const;

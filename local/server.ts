@@ -14,8 +14,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { makeHandler as makeConsoleHandler } from '../functions/console/console.ts';
-import { CONSOLE_ROUTES, matchesTemplate } from '../functions/routes.ts';
+import { CONSOLE_ROUTES, matchesTemplate, PLATFORM_ROUTES, type PushPlatform } from '../functions/routes.ts';
 import { MAX_WEBHOOK_BYTES } from '../events/webhook.ts';
+import { makePlatformHandler } from '../functions/webhook/platforms.ts';
 import { makeHandler as makeWebhookHandler } from '../functions/webhook/webhook.ts';
 import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
 import { alertMessage } from '../shared/app/alert-message.ts';
@@ -37,6 +38,11 @@ export type ClockMode = 'wall' | 'events';
 export interface LocalCredentials {
   readonly tokens: { readonly finance: string; readonly ops: string };
   readonly webhook: { readonly producer: string; readonly secret: string };
+  /**
+   * The secrets `POST /connect/shopify` and `/connect/douyin` verify the platforms' signatures with: random per data
+   * directory, or the platform's own (`SENTINEL_SHOPIFY_SECRET`, `SENTINEL_DOUYIN_SECRET`) when set at start.
+   */
+  readonly platforms: Readonly<Record<PushPlatform, string>>;
 }
 
 export const CREDENTIALS_FILE = 'sentinel-local.json';
@@ -44,12 +50,20 @@ const PRINCIPALS = { finance: { principal: 'finance@local', roles: [FINANCE_ROLE
 
 function loadOrCreateCredentials(dataDir: string): LocalCredentials {
   const path = join(dataDir, CREDENTIALS_FILE);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as LocalCredentials;
   const token = () => randomBytes(24).toString('base64url');
-  const credentials: LocalCredentials = { tokens: { finance: token(), ops: token() }, webhook: { producer: 'local', secret: token() } };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  return credentials;
+  const stored = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<LocalCredentials>) : undefined;
+  const credentials: LocalCredentials = {
+    tokens: stored?.tokens ?? { finance: token(), ops: token() },
+    webhook: stored?.webhook ?? { producer: 'local', secret: token() },
+    // A directory from before the platform endpoints gets their secrets on its next start.
+    platforms: stored?.platforms ?? { shopify: token(), douyin: token() },
+  };
+  if (!stored?.platforms) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  }
+  const fromEnv = { shopify: process.env.SENTINEL_SHOPIFY_SECRET, douyin: process.env.SENTINEL_DOUYIN_SECRET };
+  return { ...credentials, platforms: { shopify: fromEnv.shopify || credentials.platforms.shopify, douyin: fromEnv.douyin || credentials.platforms.douyin } };
 }
 
 export interface LocalServerOptions {
@@ -376,6 +390,7 @@ export class LocalServer {
   private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sentinel-local', logger: this.logger });
 
   private webhookHandler?: ReturnType<typeof makeWebhookHandler>;
+  private platformHandler?: ReturnType<typeof makePlatformHandler>;
   private consoleHandler?: ReturnType<typeof makeConsoleHandler>;
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -438,6 +453,25 @@ export class LocalServer {
         metrics: this.metrics,
       });
       return send(await this.webhookHandler(event('/events'), localContext('webhook')));
+    }
+
+    if (PLATFORM_ROUTES.some((route) => route.path === url.pathname)) {
+      if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: "POST the platform's pushes here" });
+      const backlog = this.queue.length + this.runner.pending;
+      if (backlog >= this.maxQueued) {
+        res.setHeader('retry-after', String(Math.min(30, Math.max(1, Math.ceil(backlog / 500)))));
+        return json(429, { error: 'busy', message: `${backlog} events are waiting to be ingested (limit ${this.maxQueued})` });
+      }
+      this.platformHandler ??= makePlatformHandler({
+        secrets: staticWebhookSecrets({ shopify: [this.credentials.platforms.shopify], douyin: [this.credentials.platforms.douyin] }),
+        config: { current: async () => this.pipeline.config },
+        bus: this.bus(),
+        clock: Date.now,
+        platformTime: this.clock === 'events',
+        logger: this.logger,
+        metrics: this.metrics,
+      });
+      return send(await this.platformHandler(event(url.pathname), localContext('webhook')));
     }
 
     if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not_found', message: `no route ${method} ${url.pathname}` });

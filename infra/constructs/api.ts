@@ -2,17 +2,28 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SentinelContext, StageSettings } from '../settings.ts';
-import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES, FINANCE_ROUTES, type RouteSpec, WEBHOOK_ROUTES } from '../../functions/routes.ts';
+import {
+  CONSOLE_ROUTES,
+  CONSOLE_STATIC_ROUTES,
+  FINANCE_ROUTES,
+  PLATFORM_ROUTES,
+  PUSH_PLATFORMS,
+  type RouteSpec,
+  WEBHOOK_ROUTES,
+} from '../../functions/routes.ts';
 import { SentinelFunction } from './sentinel-function.ts';
 import type { SentinelTables } from './storage.ts';
 import { READ, WRITE } from './storage.ts';
 
 export const webhookSecretPrefix = (stage: string) => `sentinel/${stage}/webhook/`;
+/** The platforms' own signing secrets (Shopify's app secret, Douyin's client secret): `sentinel/{stage}/platform/{name}`. */
+export const platformSecretPrefix = (stage: string) => `sentinel/${stage}/platform/`;
 
 /**
  * The HTTP API: `POST /events` for producers' signed webhooks (the signature is the authentication, checked by the
@@ -45,9 +56,16 @@ export class SentinelApi extends Construct {
       name: 'webhook',
       settings,
       timeout: Duration.seconds(10),
-      environment: { EVENT_BUS_NAME: props.bus.eventBusName, WEBHOOK_SECRET_PREFIX: prefix },
+      environment: {
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        WEBHOOK_SECRET_PREFIX: prefix,
+        PLATFORM_SECRET_PREFIX: platformSecretPrefix(settings.stage),
+        STATE_TABLE: props.tables.state.tableName,
+      },
     });
     props.bus.grantPutEventsTo(this.webhook.role);
+    // The platforms' pushes are mapped to channels by the configuration's `sources`.
+    props.tables.grantState(this.webhook.role, READ, ['CONFIG']);
     this.secrets = context.producers.map(
       (producer) =>
         new secretsmanager.Secret(this, `Secret-${producer}`, {
@@ -57,6 +75,19 @@ export class SentinelApi extends Construct {
           removalPolicy: settings.removalPolicy,
         }),
     );
+    // One secret per pushing platform, created with a placeholder: put the platform's own secret in it
+    // ({"current": "<Shopify app secret | Douyin client secret>"}) — until then every push is refused 401.
+    this.secrets.push(
+      ...PUSH_PLATFORMS.map(
+        (platform) =>
+          new secretsmanager.Secret(this, `PlatformSecret-${platform}`, {
+            secretName: `${platformSecretPrefix(settings.stage)}${platform}`,
+            description: `${platform}'s own webhook signing secret (current, and previous while rotating)`,
+            generateSecretString: { secretStringTemplate: JSON.stringify({}), generateStringKey: 'current', passwordLength: 48, excludePunctuation: true },
+            removalPolicy: settings.removalPolicy,
+          }),
+      ),
+    );
     for (const secret of this.secrets) {
       secret.grantRead(this.webhook.role);
       Validations.of(secret).acknowledge({
@@ -64,10 +95,23 @@ export class SentinelApi extends Construct {
         reason: 'Rotation needs the producer to switch too: the two-secret procedure in the README (current → previous, new current), not a rotation Lambda.',
       });
     }
-    for (const webhookRoute of this.addRoutes(WEBHOOK_ROUTES, new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn))) {
+    const webhookIntegration = new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn);
+    for (const webhookRoute of [...this.addRoutes(WEBHOOK_ROUTES, webhookIntegration), ...this.addRoutes(PLATFORM_ROUTES, webhookIntegration)]) {
       Validations.of(webhookRoute).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG4',
-        reason: 'Producers authenticate by HMAC-SHA256 signature with per-producer secrets, verified by the webhook function before anything is enqueued.',
+        reason:
+          "Producers authenticate by HMAC-SHA256 signature with per-producer secrets, platforms by their own signature schemes (Shopify's HMAC, Douyin's SHA-1), verified by the webhook function before anything reaches the bus.",
+      });
+    }
+
+    // Shopify through an EventBridge partner event source (deploy option): its bus, and a rule to the same function.
+    if (context.shopifyPartnerSource) {
+      const partnerBus = new events.EventBus(this, 'ShopifyPartnerBus', { eventSourceName: context.shopifyPartnerSource });
+      new events.Rule(this, 'ShopifyPartnerRule', {
+        eventBus: partnerBus,
+        description: "Shopify's webhooks from its partner event source to the webhook function (translated by the connector)",
+        eventPattern: { source: [context.shopifyPartnerSource], detailType: ['shopifyWebhook'] },
+        targets: [new eventTargets.LambdaFunction(this.webhook.fn, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
       });
     }
 

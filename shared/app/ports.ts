@@ -8,7 +8,7 @@ import type { Totals } from '../domain/aggregation.ts';
 import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
-import type { SentinelConfig, StoredSilence } from '../domain/config.ts';
+import type { AdAccountSource, SentinelConfig, StoredSilence } from '../domain/config.ts';
 import type { BucketDelta } from '../domain/aggregation.ts';
 
 // ── Events and intake ───────────────────────────────────────────────────────────────────────────────────
@@ -246,4 +246,17 @@ export class ConfigUnavailableError extends Error {}
 /** Port: a producer's active webhook secrets (the current one, and the previous one while a rotation is under way). */
 export interface WebhookSecrets {
   activeSecrets(producerId: string): Promise<string[] | undefined>;
+}
+
+// ── Ad platforms (pulled reports) ───────────────────────────────────────────────────────────────────────
+
+export interface DayWindow {
+  /** First and last account day, `YYYY-MM-DD`, inclusive. */
+  readonly since: string;
+  readonly until: string;
+}
+
+/** Port: one ad platform's campaign-day report pages for one mapped account, as the API's page text. */
+export interface AdReportClient {
+  pages(account: AdAccountSource, window: DayWindow): AsyncIterable<string>;
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { inboundEvents } from '../../events/inbound.ts';
 import { patternFor } from '../../events/define-event.ts';
 import { routes, SENTINEL_SOURCE } from '../../events/routes.ts';
-import { CONSOLE_ROUTES, FINANCE_ROUTES } from '../../functions/routes.ts';
+import { CONSOLE_ROUTES, FINANCE_ROUTES, PLATFORM_ROUTES } from '../../functions/routes.ts';
 import { contextOf } from '../../infra/context.ts';
 import { SentinelStack } from '../../infra/sentinel-stack.ts';
 
@@ -148,7 +148,7 @@ describe('the CDK stack', () => {
 
   it('runs every function on the newest Node runtime, arm64, with Powertools configured, its own log group, no managed policy', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -193,7 +193,8 @@ describe('the CDK stack', () => {
       ],
       JobsSweep: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       JobsPropose: [...logs, ...read, ...write, 'events:PutEvents'],
-      ApiWebhook: [...logs, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      JobsPull: [...logs, ...read, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      ApiWebhook: [...logs, ...read, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       ApiFinance: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       ApiConsole: [...logs, ...read, ...write, 'events:PutEvents'],
       BusNotify: [...logs, 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -217,10 +218,19 @@ describe('the CDK stack', () => {
     expect(writeKeys('ApiFinance')).not.toContain('CONFIG');
     // The console writes alert states and their outbox (acknowledgements) and silences: no aggregates, no budgets.
     expect(writeKeys('ApiConsole')).toEqual(['ALERT#*', 'OUTBOX#*', 'SILENCE']);
+    // The webhook reads the configuration (the platforms' mapping) and writes nothing in the state table.
+    expect(writeKeys('ApiWebhook')).toEqual([]);
+    expect(writeKeys('JobsPull')).toEqual([]);
+    expect((byFunction.get(functionId('ApiWebhook')) ?? []).filter((s) => [s.Action].flat().includes('dynamodb:GetItem')).flatMap(leadingKeys)).toEqual([
+      'CONFIG',
+    ]);
   });
 
   it('exposes POST /events without a gateway authoriser (HMAC in the function) and the finance routes behind IAM or JWT', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /events', AuthorizationType: 'NONE' });
+    // The platforms' pushes carry their own signatures, checked in the function.
+    for (const r of PLATFORM_ROUTES)
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'NONE' });
     for (const r of [...FINANCE_ROUTES, ...CONSOLE_ROUTES])
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'AWS_IAM' });
     const jwt = build({ jwtIssuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/pool', jwtAudience: 'sentinel-console' }).template;
@@ -228,7 +238,7 @@ describe('the CDK stack', () => {
       jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${r.method} ${r.path}`, AuthorizationType: 'JWT' });
     // The console's static files are public (no data); everything else is authorised.
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /console/{proxy+}', AuthorizationType: 'NONE' });
-    expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + 3);
+    expect(resources('AWS::ApiGatewayV2::Route')).toHaveLength(FINANCE_ROUTES.length + CONSOLE_ROUTES.length + PLATFORM_ROUTES.length + 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
@@ -236,10 +246,33 @@ describe('the CDK stack', () => {
     });
   });
 
+  it('routes Shopify from its EventBridge partner event source to the webhook function, when deployed with one', () => {
+    const source = 'aws.partner/shopify.com/427319918593/sentinel';
+    const partner = build({ shopifyPartnerSource: source }).template;
+    partner.hasResourceProperties('AWS::Events::EventBus', { EventSourceName: source });
+    const rule = resources('AWS::Events::Rule', partner).find(([id]) => id.includes('ShopifyPartner'));
+    expect(rule?.[1].Properties.EventPattern).toEqual({ source: [source], 'detail-type': ['shopifyWebhook'] });
+    expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('ApiWebhook');
+    expect(resources('AWS::Events::EventBus').filter(([id]) => id.includes('ShopifyPartner'))).toEqual([]);
+    expect(() => build({ shopifyPartnerSource: 'aws.partner/other.com/1/x' })).toThrow(/shopifyPartnerSource/);
+  });
+
   it('runs the sweep every 15 minutes and the proposal at midnight in the business timezone, passing the scheduled time', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 0 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
     for (const [, s] of resources('AWS::Scheduler::Schedule')) expect(JSON.stringify(s.Properties.Target)).toContain('<aws.scheduler.scheduled-time>');
+    // The ad platforms' reports: hourly for two days, daily at 06:00 over the configured restatement window.
+    const pulls = resources('AWS::Scheduler::Schedule').filter(([id]) => id.includes('Pull'));
+    expect(pulls.map(([, s]) => [s.Properties.ScheduleExpression, JSON.parse((s.Properties.Target as { Input: string }).Input).detail]).sort()).toEqual([
+      ['cron(0 6 * * ? *)', {}],
+      ['rate(1 hour)', { days: 2 }],
+    ]);
+    // Their credentials live in Secrets Manager, created empty: nothing secret is in the template.
+    const pullSecrets = resources('AWS::SecretsManager::Secret').filter(([id]) => id.includes('PullSecret'));
+    expect(pullSecrets.map(([, s]) => [s.Properties.Name, s.Properties.SecretString])).toEqual([
+      ['sentinel/dev/pull/meta', '{}'],
+      ['sentinel/dev/pull/google-ads', '{}'],
+    ]);
   });
 
   it('sends alerts to the ops topic and alarms on errors, throttles, backlog, stream lag and quarantine growth', () => {
@@ -255,8 +288,8 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('DeadLetterConfig');
     expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('BusNotify');
     const metrics = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
-    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(8);
-    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(8);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(9);
+    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(9);
     expect(metrics).toEqual(expect.arrayContaining(['ApproximateAgeOfOldestMessage', 'IteratorAge', 'EventsQuarantined']));
     for (const [, a] of resources('AWS::CloudWatch::Alarm')) expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -4,6 +4,8 @@
  * fen — and a Shopify file with one payload per line, one of them unmappable, refused with its reason.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +73,37 @@ describe('sentinel convert', () => {
   it('refuses a bad command line with exit 2', async () => {
     const result = await sentinel('convert', '--source', 'tiktok', '--config', 'x.json', '--in', 'y.json');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('convert needs --source shopify|meta|google-ads');
+    expect(result.stderr).toContain('convert needs --source shopify|douyin|meta|google-ads');
   });
+});
+
+describe('sentinel pull', () => {
+  it("pulls the mapped Meta account's Insights pages from the API (a recorded server here) into replayable NDJSON", async () => {
+    const page = fixture('meta-insights-page.json');
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.url} ${req.headers.authorization}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const configPath = write('pull-config.json', JSON.stringify(CONFIG));
+      const credentials = write(
+        'pull-credentials.json',
+        JSON.stringify({ meta: { accessToken: 'token-123' }, metaUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v21.0` }),
+      );
+      const result = await sentinel('pull', '--config', configPath, '--credentials', credentials, '--days', '2', '--at', '2025-11-11T09:00:00+08:00');
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('pull meta 1234567890 2025-11-10…2025-11-11: 1 page(s), 2 report(s)');
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatch(/^\/v21\.0\/act_1234567890\/insights\?.*time_range=.*2025-11-10.*2025-11-11.* Bearer token-123$/);
+      const summary = await backtest({ config: CONFIG, lines: result.stdout.trim().split('\n') });
+      expect(summary.channels['meta-ads']?.days['2025-11-10']?.spend).toBe('6151.57');
+      const missing = await sentinel('pull', '--config', configPath);
+      expect(missing.code).toBe(2);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });

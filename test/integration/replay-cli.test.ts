@@ -199,6 +199,8 @@ describe('sentinel <command> --help', () => {
       push: 'sentinel push',
       config: 'sentinel config push',
       sign: 'sentinel sign',
+      convert: 'sentinel convert --source',
+      pull: 'sentinel pull --config',
     };
     const answers = await Promise.all(Object.keys(commands).map((command) => sentinel(command, '--help')));
     Object.values(commands).forEach((usage, i) => {

@@ -6,7 +6,10 @@
  *   820982911946154508), one successful and one failed refund transaction;
  * - meta-insights-page.json: a Marketing API Insights page at level=campaign, time_increment=1 (strings for spend and
  *   counts, actions / action_values by action_type, cursor paging), per the Insights API reference;
- * - google-ads-search-stream.json: a googleAds:searchStream REST response (int64 as strings, doubles as numbers).
+ * - google-ads-search-stream.json: a googleAds:searchStream REST response (int64 as strings, doubles as numbers);
+ * - douyin-life-trade-order-notify.json: the request body example of Douyin's local-life "WebHooks接入" page
+ *   (developer.open-douyin.com/docs/resource/zh-CN/local-life/connect/webhooks), verbatim: `content` a JSON string,
+ *   pay_amount 1 fen, Unix-second times.
  * Every converted event must be one that admission accepts.
  */
 import { readFileSync } from 'node:fs';
@@ -26,9 +29,11 @@ const DOCUMENT = {
     { id: 'own-store', name: 'Web store', kind: 'own_store', currency: 'USD', budget: { daily: '1000.00' } },
     { id: 'meta-ads', name: 'Meta ads', kind: 'social_content', currency: 'CNY', budget: { daily: '10000.00' } },
     { id: 'search', name: 'Google search', kind: 'search_ads', currency: 'CNY', budget: { daily: '10000.00' } },
+    { id: 'douyin', name: 'Douyin', kind: 'live_stream', currency: 'CNY', budget: { daily: '10000.00' } },
   ],
   sources: {
     shopify: [{ shop: 'amirtds.myshopify.com', channelId: 'own-store', storeId: 'web', skus: { 'course-v1:amirtadrisi+demo101+2020': 'DEMO-101' } }],
+    douyin: [{ shopId: '123', channelId: 'douyin', storeId: 'live-room', skus: { '7001': 'SERUM-30ML' } }],
     meta: [{ accountId: 'act_1234567890', channelId: 'meta-ads' }],
     googleAds: [{ customerId: '123-456-7890', channelId: 'search', timezone: 'America/Los_Angeles' }],
   },
@@ -181,6 +186,78 @@ describe('Google Ads', () => {
       // 2025-11-10 in Los Angeles is reported under 2025-11-11 in Shanghai (where its noon falls).
       { campaignId: '9876543210', date: '2025-11-11', spend: 533951n, impressions: 120000, clicks: 3100, reportedConversions: 61, reportedRevenue: 3050046n },
       { campaignId: '9876543211', date: '2025-11-11', spend: 123n, reportedConversions: 0, reportedRevenue: 0n },
+    ]);
+  });
+});
+
+describe('Douyin', () => {
+  const push = (content: Record<string, unknown>, event = 'life_trade_order_notify') =>
+    JSON.stringify({ event, client_key: 'axxxxxxxxxxxxx', content: JSON.stringify(content), log_id: 'log-1' });
+
+  it("the documented pay_success push → Sale Recorded: fen to yuan exactly, Unix seconds with the business timezone's offset", () => {
+    const { events, refused } = convert('douyin', fixture('douyin-life-trade-order-notify.json'), config, { asOf: '2025-11-12T10:00:00+08:00' });
+    expect(refused).toEqual([]);
+    expect(events).toEqual([
+      {
+        source: 'douyin',
+        'detail-type': 'Sale Recorded',
+        time: '2022-10-17T07:19:38.000Z',
+        detail: {
+          eventId: 'douyin-pay-123',
+          channelId: 'douyin',
+          storeId: 'live-room',
+          orderId: 'douyin-123',
+          currency: 'CNY',
+          lines: [{ sku: 'douyin-order', quantity: 1, unitPrice: '0.01' }],
+          occurredAt: '2022-10-17T15:19:38+08:00',
+        },
+      },
+    ]);
+    expect(admitted(events)).toMatchObject([{ eventId: 'douyin-pay-123', lines: [{ unitPrice: 1n }] }]);
+  });
+
+  it('refund_success → Refund Recorded; a mapped SKU; a repeated push is the same event; other actions and events are not mapped', () => {
+    const refund = push({
+      action: 'refund_success',
+      msg_time: 1762848000,
+      order: { order_id: '88', account_id: '123', refund_amount: 1999900, refund_time: 1762847990 },
+    });
+    const sale = push({
+      action: 'pay_success',
+      msg_time: 1762840000,
+      order: { order_id: '88', account_id: '123', pay_amount: 12345, sku_id: '7001', pay_time: 1762839999 },
+    });
+    const { events, refused } = convert(
+      'douyin',
+      [sale, sale, refund, push({ action: 'verify_success', order: {} }), push({}, 'verify_webhook')].join('\n'),
+      config,
+      {
+        asOf: '2025-11-11T16:00:00+08:00',
+      },
+    );
+    expect(events.map((e) => e.detail)).toMatchObject([
+      { eventId: 'douyin-pay-88', lines: [{ sku: 'SERUM-30ML', unitPrice: '123.45' }], occurredAt: '2025-11-11T13:46:39+08:00' },
+      { eventId: 'douyin-pay-88' },
+      { eventId: 'douyin-refund-88', amount: '19999.00', orderId: 'douyin-88', occurredAt: '2025-11-11T15:59:50+08:00' },
+    ]);
+    expect(refused.map((r) => r.reason)).toEqual(['action verify_success is not mapped', 'event verify_webhook is not mapped']);
+    expect(admitted(events)).toHaveLength(3);
+  });
+
+  it('refuses unmapped accounts and amounts that are not integer fen', () => {
+    const { events, refused } = convert(
+      'douyin',
+      [
+        push({ action: 'pay_success', order: { order_id: '1', account_id: '999', pay_amount: 100, pay_time: 1762839999 } }),
+        push({ action: 'pay_success', order: { order_id: '2', account_id: '123', pay_amount: 1.5, pay_time: 1762839999 } }),
+      ].join('\n'),
+      config,
+      { asOf: '2025-11-11T16:00:00+08:00' },
+    );
+    expect(events).toEqual([]);
+    expect(refused.map((r) => r.reason)).toEqual([
+      'account 999 is not mapped in sources.douyin',
+      'a payment needs pay_amount (integer fen) and pay_time or create_time (Unix seconds)',
     ]);
   });
 });
