@@ -123,7 +123,7 @@ describe('sentinel replay', () => {
   }, 120_000);
 
   it('matches the demo generator’s reference sums', async () => {
-    const demo = generateDemo({ days: 2, volume: 0.08, seed: 5 });
+    const demo = generateDemo({ days: 1, volume: 0.15, seed: 5 });
     const config = write('demo-config.json', JSON.stringify(demo.config));
     const events = write('demo-events.ndjson', `${demo.lines.join('\n')}\n`);
     const summaryPath = join(dir, 'demo-summary.json');
