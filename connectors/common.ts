@@ -111,24 +111,3 @@ export function reportLine(
     },
   };
 }
-
-/** Epoch milliseconds as ISO 8601 with `timeZone`'s offset at that instant (`2022-10-17T15:19:38+08:00`). */
-export function isoWithOffset(epochMs: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(new Date(epochMs))
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
-  const offset = (parts.timeZoneName ?? 'GMT').replace('GMT', '') || '+00:00';
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset === '+00:00' ? 'Z' : offset}`;
-}

@@ -16,7 +16,8 @@
  */
 import { REFUND, SALE } from '../events/normalised.ts';
 import type { SentinelConfig, ShopSource } from '../shared/domain/config.ts';
-import { channelOf, type Converted, empty, isObject, isoWithOffset, type Json, text } from './common.ts';
+import { isoWithOffset } from '../shared/kernel/time.ts';
+import { channelOf, type Converted, empty, isObject, type Json, text } from './common.ts';
 import { minorToMajor, parseExact } from './exact.ts';
 
 export const DOUYIN_ORDER_EVENT = 'life_trade_order_notify';

@@ -7,9 +7,9 @@
 import { fromGoogleAdsRows } from '../../connectors/google-ads.ts';
 import { fromMetaInsights } from '../../connectors/meta.ts';
 import { parseExact } from '../../connectors/exact.ts';
-import { type Converted, isoWithOffset } from '../../connectors/common.ts';
+import type { Converted } from '../../connectors/common.ts';
 import type { AdAccountSource, SentinelConfig } from '../domain/config.ts';
-import { addDays, bucketOf } from '../kernel/time.ts';
+import { addDays, bucketOf, isoWithOffset } from '../kernel/time.ts';
 import { type AdReportClient, type EventPublisher, MAX_PUT_EVENTS } from './ports.ts';
 
 export const PULL_PLATFORMS = ['meta', 'googleAds'] as const;

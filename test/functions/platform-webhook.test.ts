@@ -35,18 +35,19 @@ const parsed = parseConfig({
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
 const config = parsed.config;
 const published: OutboundEntry[] = [];
-const handler = makePlatformHandler({
-  secrets: staticWebhookSecrets({ shopify: [SHOPIFY_SECRET], douyin: [DOUYIN_SECRET] }),
+/** The bus, as the handlers see it: what they put is kept for the test to read. */
+const deps = {
   config: { current: async () => config },
   bus: {
-    putEvents: async (entries) => {
+    putEvents: async (entries: readonly OutboundEntry[]) => {
       published.push(...entries);
       return [];
     },
   },
   clock: () => NOW,
   ...quietObservability(),
-});
+};
+const handler = makePlatformHandler({ ...deps, secrets: staticWebhookSecrets({ shopify: [SHOPIFY_SECRET], douyin: [DOUYIN_SECRET] }) });
 beforeEach(() => {
   published.length = 0;
 });
@@ -133,17 +134,7 @@ describe('Douyin pushes', () => {
 });
 
 describe('Shopify through an EventBridge partner event source', () => {
-  const partner = makeShopifyPartnerHandler({
-    config: { current: async () => config },
-    bus: {
-      putEvents: async (entries) => {
-        published.push(...entries);
-        return [];
-      },
-    },
-    clock: () => NOW,
-    ...quietObservability(),
-  });
+  const partner = makeShopifyPartnerHandler(deps);
   // As Lambda hands it over: the payload already parsed by JSON.parse, so 820982911946154508 has lost digits.
   const delivered = (topic: string, domain = 'amirtds.myshopify.com') => ({
     version: '0',

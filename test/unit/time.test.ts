@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, parseInstant } from '../../shared/kernel/time.ts';
+import { bucketOf, isoWithOffset, parseInstant } from '../../shared/kernel/time.ts';
 
 describe('bucketOf', () => {
   it('puts instants on the business day of the timezone, not UTC', () => {
@@ -55,5 +55,20 @@ describe('parseInstant', () => {
   );
   it('reads offsets as the same instant', () => {
     expect(parseInstant('2025-01-15T18:00:00+08:00')).toBe(parseInstant('2025-01-15T10:00:00Z'));
+  });
+});
+
+describe('isoWithOffset', () => {
+  it("writes an instant with the zone's offset at that instant, and reads back as the same instant", () => {
+    // Douyin's documented pay_time 1665991178 (Unix seconds) in Shanghai; New York in summer and in winter; UTC.
+    expect(isoWithOffset(1665991178_000, 'Asia/Shanghai')).toBe('2022-10-17T15:19:38+08:00');
+    expect(isoWithOffset(Date.parse('2025-07-01T12:00:00Z'), 'America/New_York')).toBe('2025-07-01T08:00:00-04:00');
+    expect(isoWithOffset(Date.parse('2025-01-15T12:00:00Z'), 'America/New_York')).toBe('2025-01-15T07:00:00-05:00');
+    expect(isoWithOffset(Date.parse('2025-01-15T12:00:00Z'), 'UTC')).toBe('2025-01-15T12:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_000_000_000 }), fc.constantFrom('Asia/Shanghai', 'America/Los_Angeles', 'Asia/Kolkata', 'UTC'), (s, zone) => {
+        expect(parseInstant(isoWithOffset(s * 1000, zone))).toBe(s * 1000);
+      }),
+    );
   });
 });
