@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { backtest } from '../local/backtest.ts';
 import { measureBundles } from './bundles.ts';
+import { measureReallocationQuality, qualityTable } from './reallocation-quality.ts';
 import { type DynamoDBClient, ScanCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { routeLogsToStderr } from '../local/quiet-logging.ts';
 import { startDynamoLocal, type DynamoLocal } from '../local/dynamodb-local.ts';
@@ -313,6 +314,12 @@ async function main() {
   const cpu = cpuThroughput(mixed);
   const bt = await backtestThroughput(14);
   const bundles = measureBundles();
+  const quality = measureReallocationQuality(200);
+  const atNoise = (noise: number) => quality.filter((r) => r.noise === noise);
+  const range = (xs: (number | null)[], digits = 1, scale = 100) => {
+    const v = xs.filter((x): x is number => x !== null);
+    return v.length ? `${(Math.min(...v) * scale).toFixed(digits)}–${(Math.max(...v) * scale).toFixed(digits)}` : '—';
+  };
 
   const perEvent = (r: Result) => r.writeUnits / r.events;
   const hottestPer1000 = (r: Result) => (r.hottest / r.events) * 1000;
@@ -384,6 +391,30 @@ batch, a sweep every simulated 15 minutes over 7 channels, the daily job), no da
 **median ${Math.round(bt.median).toLocaleString('en')} lines/s** (runs: ${bt.all.map((x) => Math.round(x).toLocaleString('en')).join(', ')}). \`sentinel replay\` of the same file through DynamoDB Local
 runs ~155–170 lines/s on this machine (issue 12's measurement), so the backtest is ~${Math.round(bt.median / 165)}× faster. Its cost is the rules' windows, not
 the events: about half the time goes to \`windowFacts\` summing 8 days of hour totals per channel at every sweep.
+
+## Reallocation quality (issue 13)
+
+\`npx tsx bench/reallocation-quality.ts 200\` (also part of \`npm run bench\`): histories generated from response curves
+the planner did not write — Robyn's Hill saturation x^α/(x^α+γ^α) (α 0.7–2.5, inflexion at 0.3–1× the budget),
+PyMC-Marketing's logistic saturation β·tanh(λx/2) (λ·budget 0.6–2.5) and the power law a·x^b (b 0.3–0.8) — 4 channels,
+budgets 5,000–20,000 a day, 14 days of spend varying up to ±25 % around the budget, GMV the curve times log-normal
+noise; *interior* worlds have average ROIs of 3–4 (the optimum inside ±20 %), *bound* worlds 1.5–6. Each world goes
+through \`planReallocation\` with the job's defaults; the true optimum under the same constraints is found by the
+benchmark itself (a greedy exchange on the true curves). 200 worlds per row; shares are of the proposals made.
+
+${qualityTable(quality)}
+
+Against the targets (this planner, the one on main):
+
+- proposals that lose GMV in truth: ${range(atNoise(0.15).map((r) => r.losingShare))} % at 15 % noise (target ≤ 2 %), ${range(atNoise(0.05).map((r) => r.losingShare))} % at 5 % (target 0) — **missed**;
+- moves in the wrong direction: ${range(atNoise(0.05).map((r) => r.wrongDirectionShare))} % at 5 % noise, ${range(atNoise(0.15).map((r) => r.wrongDirectionShare))} % at 15 %;
+- median share of the achievable gain captured at 5 % noise: ${range(atNoise(0.05).map((r) => r.captureMedian))} % (target ≥ 90 %);
+- 90 % range coverage: ${range(quality.map((r) => r.coverage))} % (target 85–95 %); median stated ÷ true: ${range(
+    quality.map((r) => r.statedOverTrueMedian),
+    2,
+    1,
+  )} (target 0.8–1.25);
+- proposals made at 5 % noise: ${range(atNoise(0.05).map((r) => r.proposedShare))} % (target ≥ 70 %).
 
 ## Function bundles
 

@@ -1,0 +1,33 @@
+/**
+ * The reallocation benchmark's own truth: its optimum (a greedy exchange on the true curves) must match the closed
+ * form where one exists, or every figure it reports about the planner is measured against the wrong answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { judge, SETTINGS, trueOptimum, world } from '../../bench/reallocation-quality.ts';
+
+describe('the reallocation benchmark', () => {
+  it('finds the closed-form optimum of two power-law channels with the same elasticity', () => {
+    // GMV_i = a_i·x^b: marginal ROIs meet where x_i ∝ a_i^(1/(1-b)); with a = 2 and 3, b = 0.5, total 2,000,000.
+    const b = 0.5;
+    const curves = [(x: number) => 2 * x ** b, (x: number) => 3 * x ** b];
+    const x = trueOptimum(curves, [1_000_000, 1_000_000], { ...SETTINGS, maxShiftPct: 100 });
+    const share = 2 ** 2 / (2 ** 2 + 3 ** 2);
+    expect(x[0]! / 2_000_000).toBeCloseTo(share, 3);
+    expect(x[0]! + x[1]!).toBeCloseTo(2_000_000, 0);
+  });
+
+  it('stops at the ±maxShiftPct bound when the optimum lies beyond it', () => {
+    const curves = [(x: number) => 1 * x ** 0.5, (x: number) => 10 * x ** 0.5];
+    const x = trueOptimum(curves, [1_000_000, 1_000_000], SETTINGS);
+    expect(x[0]).toBeCloseTo(800_000, -1);
+    expect(x[1]).toBeCloseTo(1_200_000, -1);
+  });
+
+  it('judges a world on its true curves: the achievable gain is never below what any plan gains', () => {
+    for (const family of ['hill', 'logistic', 'power'] as const)
+      for (let seed = 1; seed <= 10; seed++) {
+        const outcome = judge(world(family, 'bound', 0.05, seed));
+        expect(outcome.achievable).toBeGreaterThanOrEqual(outcome.trueGain - 1e-6 * Math.abs(outcome.trueGain) - 1);
+      }
+  });
+});
