@@ -47,7 +47,11 @@ export function describeProposal(p: ProposalView): string {
   const rows = p.channels.map((c) => {
     const b = before.get(c.channelId);
     const model =
-      c.model === null ? 'none' : c.model === 'log-log' ? `log-log b=${ratio(c.elasticity)} R²=${ratio(c.r2)}` : `fallback b=${ratio(c.elasticity)}`;
+      c.model === null
+        ? 'none'
+        : c.model === 'fallback'
+          ? 'not learned'
+          : `${c.model === 'saturating' ? 'saturating' : 'power'} e=${ratio(c.elasticity)} R²=${ratio(c.r2)}`;
     return [
       c.channelId,
       b ? `${grouped(b.before)} → ${grouped(b.after)}` : 'unchanged',
@@ -57,20 +61,30 @@ export function describeProposal(p: ProposalView): string {
       `${c.days} d`,
       `${grouped(c.meanDailySpend)}`,
       model,
+      c.directionConfidence === undefined ? '' : `${Math.round(c.directionConfidence * 100)} %`,
       c.decision.replace('_', ' '),
     ];
   });
   out.push(
-    ...table(['channel', `daily budget (${cur})`, 'marginal ROI', 'after', 'avg ROI', 'data', 'avg spend/day', 'model', 'decision'], rows).map((l) => `  ${l}`),
+    ...table(['channel', `daily budget (${cur})`, 'marginal ROI', 'after', 'avg ROI', 'data', 'avg spend/day', 'model', 'sure', 'decision'], rows).map(
+      (l) => `  ${l}`,
+    ),
   );
   const notes = p.channels.filter((c) => c.why || c.modelNote);
   if (notes.length > 0) {
     out.push('');
     for (const c of notes) out.push(`  ${c.channelId}: ${c.why ?? c.modelNote}`);
   }
+  for (const t of p.spendTests ?? []) {
+    out.push('');
+    out.push(
+      `  Suggested spend test: vary ${t.channelId}'s daily budget between ${grouped(t.low)} and ${grouped(t.high)} ${cur} for the next ${t.days} days, so its curve can be learned.`,
+    );
+  }
   out.push('');
-  out.push("  Marginal ROI is the GMV one more unit of spend brings at today's budget, from the channel's fitted response");
-  out.push('  curve GMV = a·spend^b; budget moves from low to high marginal ROI until they meet or a bound binds.');
+  out.push("  Marginal ROI is the GMV one more unit of daily budget brings at today's budget (spend follows the budget at the");
+  out.push("  channel's usual share of it), from the curve that predicted left-out days best: power GMV = a·spend^e or");
+  out.push("  saturating GMV = β·tanh(λ·spend/2). 'sure': the share of plans re-made on resampled days moving it the same way.");
   if (p.decision) {
     const d = p.decision;
     out.push('');

@@ -107,7 +107,8 @@ const channelReasoning = z.strictObject({
   channelId: z.string().min(1),
   decision: z.enum(['gives', 'receives', 'unchanged', 'left_alone']),
   why: z.string().min(1).optional(),
-  model: z.enum(['log-log', 'fallback']).nullable(),
+  /** `log-log`: GMV = a·spend^b; `saturating`: GMV = β·tanh(λ·spend/2); `fallback`: no curve could be learned. */
+  model: z.enum(['log-log', 'saturating', 'fallback']).nullable(),
   modelNote: z.string().min(1).optional(),
   elasticity: z.number().nullable(),
   r2: z.number().nullable(),
@@ -117,6 +118,10 @@ const channelReasoning = z.strictObject({
   averageRoi: z.number().nullable(),
   marginalRoi: z.number().nullable(),
   marginalRoiAfter: z.number().nullable(),
+  /** Share of the plans re-made on resampled days that move the channel the same way (moved channels only). */
+  directionConfidence: z.number().min(0).max(1).optional(),
+  /** The daily spend its days cover: it never moves beyond. */
+  spendRange: z.strictObject({ min: amount, max: amount }).optional(),
 });
 
 export const BudgetReallocationProposedEvent = defineEvent({
@@ -134,6 +139,11 @@ export const BudgetReallocationProposedEvent = defineEvent({
     budgets: z.array(budgetChange).min(1),
     expectedGain: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
     channels: z.array(channelReasoning),
+    /**
+     * Channels whose curve the days cannot tell, each with a bounded experiment that would: alternate the daily
+     * budget between low and high for `days` days. A suggestion beside the moves, not part of them.
+     */
+    spendTests: z.array(z.strictObject({ channelId: z.string().min(1), low: amount, high: amount, days: z.number().int().positive() })).optional(),
     summary: z.string().min(1),
   }),
 });

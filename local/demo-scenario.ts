@@ -51,6 +51,12 @@ interface ChannelPlan {
   kind: string;
   dailyBudget: number;
   dailySpend: number;
+  /**
+   * How paid traffic answers spend: visits scale with (day's spend factor)^elasticity. The marketing team varies each
+   * channel's daily spend (a standing test, ±~15 %) so the budget planner can learn the curve; `undefined`: spend is
+   * held flat (the offline counter), so its curve cannot be learned and a spend test is suggested instead.
+   */
+  elasticity?: number;
   visits: number;
   conversion: number;
   aov: number;
@@ -66,7 +72,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'Tmall flagship store',
     kind: 'marketplace',
     dailyBudget: 15000,
-    dailySpend: 10500,
+    dailySpend: 9200,
+    elasticity: 0.4,
     visits: 9000,
     conversion: 0.032,
     aov: 150,
@@ -80,7 +87,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'JD self-operated store',
     kind: 'marketplace',
     dailyBudget: 10000,
-    dailySpend: 7000,
+    dailySpend: 6200,
+    elasticity: 0.5,
     visits: 6000,
     conversion: 0.028,
     aov: 160,
@@ -94,7 +102,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'Douyin live room (MCN)',
     kind: 'live_stream',
     dailyBudget: 19000,
-    dailySpend: 13000,
+    dailySpend: 11500,
+    elasticity: 0.6,
     visits: 15000,
     conversion: 0.024,
     aov: 110,
@@ -108,7 +117,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'Xiaohongshu notes & KOL',
     kind: 'social_content',
     dailyBudget: 6000,
-    dailySpend: 4200,
+    dailySpend: 3700,
+    elasticity: 0.1,
     visits: 5000,
     conversion: 0.016,
     aov: 170,
@@ -122,7 +132,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'Community group-buying leaders',
     kind: 'group_buy',
     dailyBudget: 4000,
-    dailySpend: 2600,
+    dailySpend: 2300,
+    elasticity: 0.9,
     visits: 2500,
     conversion: 0.06,
     aov: 70,
@@ -139,7 +150,8 @@ const CHANNELS: ChannelPlan[] = [
     name: 'WeChat mini-program store',
     kind: 'own_store',
     dailyBudget: 5500,
-    dailySpend: 3800,
+    dailySpend: 3350,
+    elasticity: 0.5,
     visits: 3000,
     conversion: 0.04,
     aov: 140,
@@ -153,7 +165,7 @@ const CHANNELS: ChannelPlan[] = [
     name: 'Shanghai Jing’an pop-up counter',
     kind: 'offline',
     dailyBudget: 8600,
-    dailySpend: 6000,
+    dailySpend: 5300,
     visits: 2000,
     conversion: 0.1,
     aov: 130,
@@ -261,9 +273,17 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
     conversionFactor: channelId === 'jd' && (d === 11 || d === 12) ? 1.8 : 1,
   });
   let orderNo = 0;
+  // Each channel's spend factor for each day, from its own generator so the rest of the scenario draws as before.
+  const dayRandom = prng((options.seed ?? 11) * 7919 + 17);
+  // Drawn day by day (all channels of a day, then the next day), so a shorter scenario is the start of a longer one.
+  const spendFactors = new Map<string, number[]>(CHANNELS.map((ch) => [ch.id, []]));
+  for (let d = 0; d < days; d++)
+    for (const ch of CHANNELS) (spendFactors.get(ch.id) as number[]).push(ch.elasticity === undefined ? 1 : Math.exp(-0.5 + 0.62 * dayRandom()));
   for (let d = 0; d < days; d++) {
     const dayStart = startMs + d * 86_400_000;
     for (const ch of CHANNELS) {
+      const dayFactor = spendFactors.get(ch.id)?.[d] ?? 1;
+      const trafficFactor = dayFactor ** (ch.elasticity ?? 0);
       const festival = (ms: number) => (ch.id === 'tmall' || ch.id === 'douyin-live' ? ms >= double11.from && ms < double11.to : false);
       for (let h = 0; h < 24; h++) {
         const hourStart = dayStart + h * 3_600_000;
@@ -272,7 +292,7 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
         if (incident.silent) continue;
         const boost = (festival(hourStart) ? 2.5 : 1) * incident.orderFactor;
         // Traffic: one report per channel per hour.
-        const visits = Math.round(ch.visits * share * boost * volume * between(0.85, 1.15));
+        const visits = Math.round(ch.visits * share * boost * trafficFactor * volume * between(0.85, 1.15));
         push(
           ch.source,
           'Traffic Recorded',
@@ -280,11 +300,11 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
           hourStart + 59 * 60_000,
         );
         add(ch.id, hourStart + 59 * 60_000, { events: 1n, visits: BigInt(visits) });
-        const orders = poisson(ch.visits * ch.conversion * share * boost * volume);
+        const orders = poisson(ch.visits * ch.conversion * share * boost * trafficFactor * volume);
         // Ad spend: one report per campaign per hour.
         for (const campaign of ch.campaigns) {
           // Budgets are paced by the platforms: a festival brings more orders, not more spend.
-          const spend = Math.round((ch.dailySpend * 100 * volume * share * incident.spendFactor * between(0.8, 1.2)) / ch.campaigns.length);
+          const spend = Math.round((ch.dailySpend * 100 * volume * share * dayFactor * incident.spendFactor * between(0.8, 1.2)) / ch.campaigns.length);
           const impressions = Math.round(spend * between(0.8, 1.4));
           const clicks = Math.round(impressions * between(0.015, 0.03));
           // Platforms attribute roughly the orders that happened (a little under, a little over).

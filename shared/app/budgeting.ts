@@ -89,6 +89,9 @@ export function makeBudgeting(deps: BudgetingDeps) {
   }
 
   /** Daily (spend, GMV) points of the basis window per channel, promotion days left out. */
+  /** Rules whose alerts mark days as anomalies for the planner (see inputsOf). */
+  const INCIDENT_RULES: ReadonlySet<string> = new Set(['feed_stale', 'budget_overrun', 'roi_drop']);
+
   async function inputsOf(config: SentinelConfig, budgets: EffectiveBudgets, fromDay: string, toDay: string): Promise<(ChannelInput & { currency: string })[]> {
     return Promise.all(
       config.channels.map(async (channel) => {
@@ -97,6 +100,13 @@ export function makeBudgeting(deps: BudgetingDeps) {
           deps.alerts.list(channel.id),
         ]);
         const skip = promotionDays(config, channel.id);
+        // Days an incident touched (a silent feed, a runaway campaign, a collapsed ROI) say nothing about how GMV
+        // answers spend: left out like promotion days.
+        for (const { state } of alerts.alerts) {
+          if (!INCIDENT_RULES.has(state.rule)) continue;
+          const until = Math.min(state.resolvedAtMs ?? Number.MAX_SAFE_INTEGER, Date.parse(`${addDays(toDay, 1)}T00:00:00Z`) + 86_400_000);
+          for (let t = state.raisedAtMs; t <= until; t += 3_600_000) skip.add(bucketOf(t, config.timezone).day);
+        }
         const days = [...rollUpDays(hours)].filter(([day]) => !skip.has(day)).map(([day, t]) => ({ day, spend: t.spend, gmv: t.gmv }));
         const stale = alerts.alerts.some(({ state }) => state.rule === 'feed_stale' && state.status === 'firing');
         return { channelId: channel.id, currency: channel.currency, budget: budgets.daily.get(channel.id) ?? channel.budget.daily, days, stale };

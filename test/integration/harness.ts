@@ -83,3 +83,74 @@ export function REALLOCATION_HISTORY(): string[] {
   }
   return lines;
 }
+
+/**
+ * Two ad channels whose GMV answers spend exactly (GMV = a·√spend, no noise; spend spread over the day's hours, varying ±25 % a day at 60 % of
+ * a 10,000 budget), to add to a short scenario so the daily job has a case the data can tell from a few days: the
+ * strong one's average ROI is 5, the weak one's 2.75 (above the default ROI floor). In HKD, so they form their own
+ * pool (budget moves only within a currency): the noisy demo channels' uncertainty does not spread to them.
+ */
+export function informativeChannels(startDay: string, days: number) {
+  const channels = [
+    { id: 'ads-strong', name: 'Search ads (strong)', kind: 'search_ads', currency: 'HKD', budget: { daily: '10000.00' } },
+    { id: 'ads-weak', name: 'Display ads (weak)', kind: 'social_content', currency: 'HKD', budget: { daily: '10000.00' } },
+  ];
+  const a = { 'ads-strong': 3873, 'ads-weak': 2130 } as const;
+  const lines: string[] = [];
+  const fmt = (minor: number) => (minor / 100).toFixed(2);
+  for (let d = 0; d < days; d++) {
+    for (const channel of channels) {
+      const spend = Math.round(600_000 * (1 + 0.25 * Math.sin(d * 2.1 + channel.id.length)));
+      const gmv = Math.round(a[channel.id as keyof typeof a] * Math.sqrt(spend));
+      // Spent and sold evenly over the day's 24 hours (pacing sees an ordinary day), to the fen.
+      for (let h = 0; h < 24; h++) {
+        const at = Date.parse(`${startDay}T00:30:00+08:00`) + d * 86_400_000 + h * 3_600_000;
+        const occurredAt = `${new Date(at + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+        const time = new Date(at).toISOString();
+        const part = (total: number) => Math.floor(total / 24) + (h < total % 24 ? 1 : 0);
+        lines.push(
+          JSON.stringify({
+            source: 'ads',
+            'detail-type': 'Ad Spend Recorded',
+            time,
+            detail: { eventId: `${channel.id}-spend-${d}-${h}`, occurredAt, channelId: channel.id, campaignId: 'c1', spend: fmt(part(spend)), currency: 'HKD' },
+          }),
+          JSON.stringify({
+            source: 'shop',
+            'detail-type': 'Sale Recorded',
+            time,
+            detail: {
+              eventId: `${channel.id}-sale-${d}-${h}`,
+              occurredAt,
+              channelId: channel.id,
+              storeId: 's1',
+              orderId: `${channel.id}-o-${d}-${h}`,
+              currency: 'HKD',
+              lines: [{ sku: 'SKU', quantity: 1, unitPrice: fmt(part(gmv)) }],
+            },
+          }),
+        );
+      }
+    }
+  }
+  return { channels, lines };
+}
+
+/** `extra` lines placed into `base` in arrival order (by `time`; base lines that do not parse keep their place). */
+export function mergeByTime(base: readonly string[], extra: readonly string[]): string[] {
+  const timeOf = (line: string) => {
+    try {
+      return Date.parse((JSON.parse(line) as { time?: string }).time ?? '');
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const pending = [...extra].sort((x, y) => timeOf(x) - timeOf(y));
+  const out: string[] = [];
+  for (const line of base) {
+    const t = timeOf(line);
+    while (pending.length > 0 && !Number.isNaN(t) && timeOf(pending[0] as string) <= t) out.push(pending.shift() as string);
+    out.push(line);
+  }
+  return [...out, ...pending];
+}

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChannelInput,
   type DayPoint,
+  elasticityAt,
   fitResponse,
   marginalAt,
+  MIN_DIRECTION_CONFIDENCE,
   planReallocation,
   type ReallocationSettings,
   responseAt,
@@ -58,6 +60,91 @@ describe('response curve', () => {
   });
 });
 
+/** Days from a saturating curve β·tanh(λx/2) (PyMC-Marketing's logistic saturation), spend log-uniform ±spread. */
+function daysFromTanh(beta: number, lambda: number, around: number, seed: number, { spread = 0.3, noisePct = 2, n = 14 } = {}): DayPoint[] {
+  const r = noise(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const spend = Math.round(around * Math.exp((2 * r() - 1) * spread));
+    const gmv = Math.round(beta * Math.tanh((lambda * spend) / 2) * (1 + ((2 * r() - 1) * noisePct) / 100));
+    return { day: `2025-11-${String(i + 1).padStart(2, '0')}`, spend: BigInt(spend), gmv: BigInt(gmv) };
+  });
+}
+
+describe('curve families, chosen by leave-one-day-out error', () => {
+  it('a saturating curve: recovers the elasticity of a known tanh curve, and is the family chosen', () => {
+    // λ·spend = 3 at the usual spend: well into saturation, elasticity 3/sinh(3) ≈ 0.30 there. Over a wide spend
+    // range the saturating family predicts left-out days better; over ±30 % the two are alike, and either gives the
+    // elasticity that matters to the plan.
+    expect(fitResponse(daysFromTanh(5_000_000, 3 / 1_000_000, 1_000_000, 3, { spread: 0.7, noisePct: 1 }))?.kind).toBe('saturating');
+    const model = fitResponse(daysFromTanh(5_000_000, 3 / 1_000_000, 1_000_000, 3));
+    expect(elasticityAt(model!, 1_000_000)).toBeCloseTo(3 / Math.sinh(3), 1);
+    // Its marginal ROI at the usual spend is the true one within a few per cent.
+    const trueMarginal = ((5_000_000 * 3) / 1_000_000 / 2) * (1 / Math.cosh(1.5)) ** 2;
+    expect(marginalAt(model!, 1_000_000) / trueMarginal).toBeGreaterThan(0.85);
+    expect(marginalAt(model!, 1_000_000) / trueMarginal).toBeLessThan(1.15);
+  });
+
+  it('a power law: the constant-elasticity family is chosen on its own data', () => {
+    expect(fitResponse(daysFrom(50, 0.6, 1_000_000, 7, { noisePct: 1 }))?.kind).toBe('log-log');
+  });
+});
+
+describe('honesty about the data', () => {
+  const settings = { ...SETTINGS, maxShiftPct: 50 };
+
+  it('never moves a channel beyond the spend its days cover', () => {
+    const inputs: ChannelInput[] = [
+      { channelId: 'strong', budget: 1_000_000n, days: daysFrom(60, 0.7, 1_000_000, 21, { spread: 0.3, noisePct: 1 }), stale: false },
+      { channelId: 'weak', budget: 1_000_000n, days: daysFrom(20, 0.5, 1_000_000, 22, { spread: 0.3, noisePct: 1 }), stale: false },
+    ];
+    const plan = planReallocation(inputs, settings);
+    expect(plan.moves.length).toBeGreaterThan(0);
+    // In budget terms: a budget buys spend at the channel's utilisation (mean spend ÷ budget).
+    for (const c of plan.channels) {
+      const u = Number(c.meanSpend) / Number(c.before);
+      expect(Number(c.after) * u <= Number(c.spendRange?.max ?? 0n) + 100 || c.after <= c.before).toBe(true);
+      expect(Number(c.after) * u >= Number(c.spendRange?.min ?? 0n) - 100 || c.after >= c.before).toBe(true);
+    }
+    // ±50 % was allowed; no more than the ±30 % the data covers moved.
+    expect(plan.channels.every((c) => c.after - c.before <= 300_000n && c.before - c.after <= 300_000n)).toBe(true);
+  });
+
+  it('leaves a channel whose spend never varied alone, and suggests the spend test that would tell', () => {
+    const flat = Array.from({ length: 14 }, (_, i) => ({ day: `d${i}`, spend: 1_000_000n, gmv: BigInt(3_000_000 + i * 997) }));
+    const inputs: ChannelInput[] = [
+      { channelId: 'strong', budget: 1_000_000n, days: daysFrom(60, 0.7, 1_000_000, 31), stale: false },
+      { channelId: 'weak', budget: 2_000_000n, days: daysFrom(20, 0.5, 2_000_000, 32), stale: false },
+      { channelId: 'flat', budget: 1_000_000n, days: flat, stale: false },
+    ];
+    const plan = planReallocation(inputs, SETTINGS);
+    expect(plan.channels[2]).toMatchObject({ decision: 'left_alone', after: 1_000_000n });
+    expect(plan.channels[2]?.why).toMatch(/spend hardly varied.*spend test/);
+    expect(plan.spendTests).toEqual([{ channelId: 'flat', low: 850_000n, high: 1_150_000n, days: 7 }]);
+  });
+
+  it(`moves a channel only when ${MIN_DIRECTION_CONFIDENCE * 100} % of the plans re-made on resampled days agree, and says how sure`, () => {
+    const p = planReallocation(
+      Object.entries({ strong: [60, 0.7, 1_000_000], weak: [30, 0.5, 2_500_000] } as const).map(([id, [a, b, budget]], i) => ({
+        channelId: id,
+        budget: BigInt(budget),
+        days: daysFrom(a, b, budget, 41 + i),
+        stale: false,
+      })),
+      SETTINGS,
+    );
+    for (const c of p.channels.filter((x) => x.after !== x.before)) expect(c.directionConfidence).toBeGreaterThanOrEqual(MIN_DIRECTION_CONFIDENCE);
+    // Noise only: twins with 40 % noise are left alone for want of agreement, or not proposed at all.
+    const twins = planReallocation(
+      [
+        { channelId: 'a', budget: 1_000_000n, days: daysFrom(40, 0.6, 1_000_000, 5, { noisePct: 40 }), stale: false },
+        { channelId: 'b', budget: 1_000_000n, days: daysFrom(40, 0.6, 1_000_000, 1005, { noisePct: 40 }), stale: false },
+      ],
+      SETTINGS,
+    );
+    expect(twins.moves).toEqual([]);
+  });
+});
+
 describe('known answers', () => {
   // Three channels with known curves: strong (high marginal ROI at its budget), middling, weak.
   const truth = {
@@ -88,9 +175,12 @@ describe('known answers', () => {
     }
   });
 
-  it('gains true GMV, and its stated 90 % range brackets the true gain about nine times in ten', () => {
+  it('gains true GMV; its stated range rarely overstates the true gain and brackets it most of the time', () => {
     // One dataset can land in the tail; the promise is about coverage, so it is checked over 40 seeded datasets.
+    // Moves are cut to what 90 % of the re-made plans reach, so the range errs low (truth above it), not high; the
+    // calibration across curve families is measured in BENCHMARKS.md.
     let covered = 0;
+    let overstated = 0;
     const runs = 40;
     for (let k = 0; k < runs; k++) {
       const sample = Object.entries(truth).map(([id, t], i) => ({
@@ -107,8 +197,10 @@ describe('known answers', () => {
       expect(trueGain).toBeGreaterThan(0);
       expect(p.gain.low <= p.gain.expected && p.gain.expected <= p.gain.high).toBe(true);
       if (Number(p.gain.low) <= trueGain && trueGain <= Number(p.gain.high)) covered += 1;
+      if (trueGain < Number(p.gain.low)) overstated += 1;
     }
-    expect(covered / runs).toBeGreaterThanOrEqual(0.8);
+    expect(covered / runs).toBeGreaterThanOrEqual(0.7);
+    expect(overstated).toBeLessThanOrEqual(1);
   });
 
   it('closes the gap in true marginal ROI between giver and receiver', () => {

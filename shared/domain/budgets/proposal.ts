@@ -83,6 +83,9 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
     budgets: changed.map((c) => ({ channelId: c.channelId, before: money(c.before), after: money(c.after) })),
     expectedGain: { amount: money(plan.gain.expected), low: money(plan.gain.low), high: money(plan.gain.high), per: 'day' },
     channels: plan.channels.map((c) => reasoningOf(c, money)),
+    ...(plan.spendTests.length
+      ? { spendTests: plan.spendTests.map((t) => ({ channelId: t.channelId, low: money(t.low), high: money(t.high), days: t.days })) }
+      : {}),
     summary,
   };
   return {
@@ -111,16 +114,25 @@ function reasoningOf(c: ChannelAssessment, money: (minor: bigint) => string): Bu
     decision: c.decision,
     ...(c.why ? { why: c.why } : {}),
     model: c.model?.kind ?? null,
-    ...(c.model?.kind === 'fallback' ? { modelNote: c.model.why } : {}),
+    ...(c.model?.kind === 'fallback' ? { modelNote: c.model.why } : c.model ? { modelNote: modelNoteOf(c.model) } : {}),
     elasticity: round(c.model?.b ?? null),
-    r2: c.model?.kind === 'log-log' ? round(c.model.r2) : null,
+    r2: c.model && c.model.kind !== 'fallback' ? round(c.model.r2) : null,
     days: c.days,
     meanDailySpend: money(c.meanSpend),
     meanDailyGmv: money(c.meanGmv),
     averageRoi: round(c.averageRoi),
     marginalRoi: round(c.marginalRoi),
     marginalRoiAfter: round(c.marginalRoiAfter),
+    ...(c.directionConfidence === undefined ? {} : { directionConfidence: round(c.directionConfidence, 2) as number }),
+    ...(c.spendRange ? { spendRange: { min: money(c.spendRange.min), max: money(c.spendRange.max) } } : {}),
   };
+}
+
+/** Why this curve, in words: the family the leave-one-day-out error chose. */
+function modelNoteOf(m: Exclude<ChannelAssessment['model'], undefined>): string {
+  return m.kind === 'saturating'
+    ? `a saturating curve (returns fall off as spend grows) predicted left-out days clearly better than a constant-elasticity one (elasticity ${ratio(m.b)} at its usual spend)`
+    : `a constant-elasticity curve (a saturating one did not predict left-out days clearly better; elasticity ${ratio(m.b)})`;
 }
 
 export type ReviewAction = 'approve' | 'reject';

@@ -3,12 +3,19 @@
  * marginal ROI at the current budget, and the moves of daily budget from low to high marginal ROI that the
  * constraints of SPEC §5 allow. Pure and deterministic: the same inputs give the same plan, to the minor unit.
  *
- * The model (after Robyn's and Meridian's allocators, reduced to what two weeks of daily points can carry):
- * GMV = a·spend^b per channel, fitted by least squares on logarithms, with the elasticity b clamped to
- * [{@link MIN_ELASTICITY}, 1] — returns never grow with spend and never vanish. Where spend hardly varied the slope
- * cannot be learned, and the curve is pinned through the channel's average point with b = {@link FALLBACK_ELASTICITY}
- * (the proposal says so). Under concave curves the GMV-maximising split of a fixed total equalises marginal ROI
- * across the channels that are not at a bound; it is found by bisection on that common marginal ROI (λ).
+ * Two curve families are fitted per channel, both on logarithms (daily noise is multiplicative): the power law
+ * GMV = a·spend^b (constant elasticity b in [{@link MIN_ELASTICITY}, 1]) and a saturating curve GMV = β·tanh(λ·spend/2)
+ * (PyMC-Marketing's logistic saturation; elasticity falls as spend grows), with λ bounded so the curve neither turns
+ * linear nor flat within the data. The power law is kept unless the saturating curve's leave-one-day-out error is
+ * clearly lower ({@link SATURATING_MARGIN}). Where spend hardly
+ * varied no slope can be learned: the channel is left alone and a spend test is suggested instead of assuming one.
+ * A channel never moves beyond the spend range its days cover, nor beyond ±maxShiftPct.
+ *
+ * Under concave curves the GMV-maximising split of a fixed total equalises marginal ROI across the channels not at
+ * a bound; it is found by bisection on that common marginal ROI (λ). Honesty about the data: the plan is re-made on
+ * {@link BOOTSTRAP_SAMPLES} resamples of the days; a channel moves only when at least {@link MIN_DIRECTION_CONFIDENCE}
+ * of the re-made plans move it the same way, and only as far as that share of them reach; the gain's range is the proposed budgets judged under every
+ * resample's curves — no proposal when its lower end is not above zero.
  */
 import { fnv1a64 } from '../hash.ts';
 import { mulberry32 } from '../random.ts';
@@ -18,8 +25,17 @@ export const MIN_ELASTICITY = 0.05;
 export const FALLBACK_ELASTICITY = 0.5;
 /** Spend must vary by at least this much (standard deviation of ln spend, ≈ 10 %) for the slope to be fitted. */
 export const MIN_LOG_SPREAD = 0.1;
-/** Bootstrap resamples for the expected gain's range, and the percentiles that bound it. */
+/** Bootstrap resamples for the direction confidence and the expected gain's range, and the percentiles that bound it. */
 export const BOOTSTRAP_SAMPLES = 200;
+/** A channel moves only when this share of the plans re-made on resampled days moves it the same way. */
+export const MIN_DIRECTION_CONFIDENCE = 0.95;
+/** The saturating curve's λ·(geometric mean spend) is kept within these: nearly linear to well saturated. */
+export const SATURATION_RANGE = [0.1, 6] as const;
+/** A suggested spend test varies the daily budget by this share either side (within maxShiftPct) for this many days. */
+export const SPEND_TEST_PCT = 15;
+/** The saturating curve replaces the power law only when its leave-one-day-out error is below this share of it. */
+export const SATURATING_MARGIN = 0.9;
+export const SPEND_TEST_DAYS = 7;
 export const RANGE_PERCENTILES = [0.05, 0.95] as const;
 
 export interface DayPoint {
@@ -51,9 +67,23 @@ export interface ReallocationSettings {
   readonly quantum: bigint;
 }
 
+/**
+ * A channel's response curve. `b` is the elasticity (d ln GMV / d ln spend) at the spend it was fitted around;
+ * `looError` the mean squared leave-one-day-out error in log GMV it was chosen by.
+ */
 export type ResponseModel =
-  | { readonly kind: 'log-log'; readonly a: number; readonly b: number; readonly r2: number; readonly fittedB: number }
+  | { readonly kind: 'log-log'; readonly a: number; readonly b: number; readonly r2: number; readonly fittedB: number; readonly looError?: number }
+  | { readonly kind: 'saturating'; readonly beta: number; readonly lambda: number; readonly b: number; readonly r2: number; readonly looError?: number }
   | { readonly kind: 'fallback'; readonly a: number; readonly b: number; readonly why: string };
+
+/** A bounded experiment that would let the next fit learn a channel's curve: finance approves it like a move. */
+export interface SpendTest {
+  readonly channelId: string;
+  /** Daily budgets to alternate between (minor units), within maxShiftPct of the budget. */
+  readonly low: bigint;
+  readonly high: bigint;
+  readonly days: number;
+}
 
 export interface ChannelAssessment {
   readonly channelId: string;
@@ -71,6 +101,10 @@ export interface ChannelAssessment {
   readonly marginalRoi: number | null;
   /** dGMV/dspend at the proposed budget. */
   readonly marginalRoiAfter: number | null;
+  /** Share of the plans re-made on resampled days that move this channel the way the proposal does (moved channels). */
+  readonly directionConfidence?: number;
+  /** The lowest and highest daily spend of its days (minor units): moves never leave this range. */
+  readonly spendRange?: { readonly min: bigint; readonly max: bigint };
   readonly before: bigint;
   readonly after: bigint;
   readonly lowerBound: bigint;
@@ -92,48 +126,154 @@ export interface Plan {
   readonly modelledGmv: bigint;
   /** Why there is nothing to propose, when there is not. */
   readonly noProposal?: string;
+  /** Channels whose curve the data cannot tell, with the spend test that would (finance may approve it). */
+  readonly spendTests: readonly SpendTest[];
 }
 
-/**
- * Fits GMV = a·spend^b on the days that have both spend and GMV. Least squares on logarithms when ln spend spreads
- * by at least {@link MIN_LOG_SPREAD}; otherwise the fallback through the average point. Invariant: 0 < b ≤ 1 and the
- * curve passes through the geometric mean point, so it never promises more than the data at the spend it saw.
- */
-export function fitResponse(points: readonly DayPoint[]): ResponseModel | undefined {
-  const usable = points.filter((p) => p.spend > 0n && p.gmv > 0n);
-  if (usable.length === 0) return undefined;
-  const u = usable.map((p) => Math.log(Number(p.spend)));
-  const v = usable.map((p) => Math.log(Number(p.gmv)));
+const usableDays = (points: readonly DayPoint[]) => points.filter((p) => p.spend > 0n && p.gmv > 0n);
+
+/** The power law by least squares on logarithms; the elasticity clamped into [MIN_ELASTICITY, 1]. */
+function fitPower(u: readonly number[], v: readonly number[]): { a: number; b: number; fittedB: number; r2: number } {
   const mu = mean(u);
   const mv = mean(v);
   const varU = mean(u.map((x) => (x - mu) ** 2));
-  if (Math.sqrt(varU) < MIN_LOG_SPREAD || usable.length < 3) {
-    const b = FALLBACK_ELASTICITY;
-    return {
-      kind: 'fallback',
-      b,
-      a: Math.exp(mv - b * mu),
-      why: `spend hardly varied (its day-to-day spread is under ${Math.round(MIN_LOG_SPREAD * 100)} %), so the slope was assumed, not learned`,
-    };
-  }
   const cov = mean(u.map((x, i) => (x - mu) * ((v[i] as number) - mv)));
-  const fittedB = cov / varU;
+  const fittedB = varU > 0 ? cov / varU : FALLBACK_ELASTICITY;
   const b = Math.min(1, Math.max(MIN_ELASTICITY, fittedB));
   const a = Math.exp(mv - b * mu);
   const ssTot = v.reduce((s, y) => s + (y - mv) ** 2, 0);
   const ssRes = v.reduce((s, y, i) => s + (y - (Math.log(a) + b * (u[i] as number))) ** 2, 0);
-  return { kind: 'log-log', a, b, fittedB, r2: ssTot === 0 ? 1 : Math.max(0, 1 - ssRes / ssTot) };
+  return { a, b, fittedB, r2: ssTot === 0 ? 1 : Math.max(0, 1 - ssRes / ssTot) };
+}
+
+/** Grid of λ·(geometric mean spend) for the saturating fit: log-spaced over {@link SATURATION_RANGE}. */
+const SATURATION_GRID = Array.from({ length: 24 }, (_, i) => SATURATION_RANGE[0] * (SATURATION_RANGE[1] / SATURATION_RANGE[0]) ** (i / 23));
+
+/** β·tanh(λx/2) by least squares on logarithms: λ over the bounded grid, ln β in closed form for each. */
+function fitSaturating(x: readonly number[], v: readonly number[], scale: number): { beta: number; lambda: number; r2: number } {
+  const mv = mean(v);
+  const ssTot = v.reduce((s, y) => s + (y - mv) ** 2, 0);
+  const fitAt = (c: number) => {
+    const lambda = c / scale;
+    const t = x.map((xi) => Math.log(Math.tanh((lambda * xi) / 2)));
+    const lnBeta = mean(v.map((y, i) => y - (t[i] as number)));
+    return { beta: Math.exp(lnBeta), lambda, c, sse: v.reduce((s, y, i) => s + (y - lnBeta - (t[i] as number)) ** 2, 0) };
+  };
+  let best = fitAt(SATURATION_GRID[0] as number);
+  for (const c of SATURATION_GRID) {
+    const f = fitAt(c);
+    if (f.sse < best.sse) best = f;
+  }
+  // Golden-section refinement of ln c between the best grid point's neighbours (kept inside the range).
+  const ratio = (SATURATION_GRID[1] as number) / (SATURATION_GRID[0] as number);
+  let a = Math.log(Math.max(SATURATION_RANGE[0], best.c / ratio));
+  let b = Math.log(Math.min(SATURATION_RANGE[1], best.c * ratio));
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let k = 0; k < 24; k++) {
+    const m1 = b - g * (b - a);
+    const m2 = a + g * (b - a);
+    if (fitAt(Math.exp(m1)).sse < fitAt(Math.exp(m2)).sse) b = m2;
+    else a = m1;
+  }
+  const refined = fitAt(Math.exp((a + b) / 2));
+  if (refined.sse < best.sse) best = refined;
+  return { beta: best.beta, lambda: best.lambda, r2: ssTot === 0 ? 1 : Math.max(0, 1 - best.sse / ssTot) };
+}
+
+/** Mean squared leave-one-day-out error in log GMV of a fitting procedure. */
+function looError(x: readonly number[], v: readonly number[], predictWithout: (i: number) => (xi: number) => number): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += ((v[i] as number) - Math.log(Math.max(1e-300, predictWithout(i)(x[i] as number)))) ** 2;
+  return sum / x.length;
+}
+
+const without = <T>(xs: readonly T[], i: number) => xs.filter((_, k) => k !== i);
+
+/**
+ * Fits a channel's curve on the days that have both spend and GMV: both families when ln spend spreads by at least
+ * {@link MIN_LOG_SPREAD} over three or more days, the power law kept unless the saturating curve's leave-one-day-out
+ * error is below {@link SATURATING_MARGIN} of it; otherwise the fallback through the average point (reported, never
+ * planned with). `family` fits one family only, or with `either` both, keeping the closer in-sample fit (each
+ * bootstrap resample: which family fits is itself uncertain). Invariants: elasticity in (0, 1]; GMV never falls as
+ * spend grows.
+ */
+export function fitResponse(points: readonly DayPoint[], family?: 'log-log' | 'saturating' | 'either'): ResponseModel | undefined {
+  const usable = usableDays(points);
+  if (usable.length === 0) return undefined;
+  const x = usable.map((p) => Number(p.spend));
+  const u = x.map((xi) => Math.log(xi));
+  const v = usable.map((p) => Math.log(Number(p.gmv)));
+  const mu = mean(u);
+  if (Math.sqrt(mean(u.map((ui) => (ui - mu) ** 2))) < MIN_LOG_SPREAD || usable.length < 3) {
+    const b = FALLBACK_ELASTICITY;
+    return {
+      kind: 'fallback',
+      b,
+      a: Math.exp(mean(v) - b * mu),
+      why: `spend hardly varied (its day-to-day spread is under ${Math.round(MIN_LOG_SPREAD * 100)} %), so its curve cannot be learned`,
+    };
+  }
+  const scale = Math.exp(mu);
+  const power = () => ({ kind: 'log-log' as const, ...fitPower(u, v) });
+  const saturating = () => {
+    const f = fitSaturating(x, v, scale);
+    return { kind: 'saturating' as const, ...f, b: elasticityAt({ kind: 'saturating', ...f, b: 0 }, scale) };
+  };
+  if (family === 'log-log') return power();
+  if (family === 'saturating') return saturating();
+  if (family === 'either') {
+    // Both families, the closer fit kept (same number of parameters): cheap enough for every bootstrap resample.
+    const p = power();
+    const q = saturating();
+    return q.r2 > p.r2 ? q : p;
+  }
+  const powerLoo = looError(x, v, (i) => {
+    const f = fitPower(without(u, i), without(v, i));
+    return (xi) => f.a * xi ** f.b;
+  });
+  const saturatingLoo = looError(x, v, (i) => {
+    const f = fitSaturating(without(x, i), without(v, i), scale);
+    return (xi) => f.beta * Math.tanh((f.lambda * xi) / 2);
+  });
+  // The power law is the default; the saturating curve must predict left-out days clearly better to replace it
+  // (within a few per cent the two are alike inside the data and differ only at its edges, where the plan moves).
+  return saturatingLoo < SATURATING_MARGIN * powerLoo ? { ...saturating(), looError: saturatingLoo } : { ...power(), looError: powerLoo };
 }
 
 /** Modelled daily GMV at a daily spend (both minor units, as numbers). */
-export const responseAt = (m: ResponseModel, spend: number): number => (spend <= 0 ? 0 : m.a * spend ** m.b);
+export const responseAt = (m: ResponseModel, spend: number): number =>
+  spend <= 0 ? 0 : m.kind === 'saturating' ? m.beta * Math.tanh((m.lambda * spend) / 2) : m.a * spend ** m.b;
 /** Marginal ROI dGMV/dspend at a daily spend. */
-export const marginalAt = (m: ResponseModel, spend: number): number => m.a * m.b * Math.max(spend, 1) ** (m.b - 1);
+export const marginalAt = (m: ResponseModel, spend: number): number => {
+  const x = Math.max(spend, 1);
+  if (m.kind === 'saturating') return (m.beta * m.lambda) / 2 / Math.cosh((m.lambda * x) / 2) ** 2;
+  return m.a * m.b * x ** (m.b - 1);
+};
+/** Elasticity d ln GMV / d ln spend at a daily spend. */
+export const elasticityAt = (m: ResponseModel, spend: number): number => {
+  const x = Math.max(spend, 1);
+  if (m.kind !== 'saturating') return m.b;
+  const z = (m.lambda * x) / 2;
+  return z < 1e-6 ? 1 : (2 * z) / Math.sinh(2 * z);
+};
+
+/** A curve of spend as a curve of budget when spend is `u` × budget: same family and elasticity, rescaled. */
+function inBudgetTerms(m: ResponseModel, u: number): ResponseModel {
+  if (m.kind === 'saturating') return { ...m, lambda: m.lambda * u };
+  return { ...m, a: m.a * u ** m.b };
+}
 
 /** The spend at which a channel's marginal ROI equals λ, within its bounds (decreasing in λ). */
 function spendAt(m: ResponseModel, lambda: number, lo: number, hi: number, budget: number): number {
-  if (m.b >= 1) return m.a > lambda ? hi : m.a < lambda ? lo : budget;
-  const x = (lambda / (m.a * m.b)) ** (1 / (m.b - 1));
+  let x: number;
+  if (m.kind === 'saturating') {
+    // β·λ_m/2 · sech²(λ_m x/2) = λ  ⇔  cosh(λ_m x/2) = √(β·λ_m / 2λ)
+    const c = Math.sqrt((m.beta * m.lambda) / (2 * lambda));
+    x = c <= 1 ? 0 : (2 * Math.acosh(c)) / m.lambda;
+  } else {
+    if (m.b >= 1) return m.a > lambda ? hi : m.a < lambda ? lo : budget;
+    x = (lambda / (m.a * m.b)) ** (1 / (m.b - 1));
+  }
   return Math.min(hi, Math.max(lo, x));
 }
 
@@ -143,25 +283,34 @@ type AssessmentBase = Omit<ChannelAssessment, 'decision' | 'why' | 'model' | 'ma
 interface Eligible {
   readonly input: ChannelInput;
   readonly base: AssessmentBase;
+  /** The channel's curve in budget terms: GMV as a function of daily budget, spend following at `utilisation`. */
   readonly model: ResponseModel;
+  /** Mean spend ÷ budget over its days. */
+  readonly utilisation: number;
   readonly lo: bigint;
   readonly hi: bigint;
 }
 
 /**
  * The reallocation plan for channels that share one currency. Invariants (property-tested): the budgets' total is
- * conserved to the minor unit; every channel stays within ±maxShiftPct of its budget and at or above minDailyBudget
- * (a channel already below it only receives); channels with fewer than minDays usable days or a firing feed_stale
- * are left unchanged; every move goes from a lower to a strictly higher marginal ROI; and there are no moves when
- * the expected gain is negligible or the lower end of its range is not above zero.
+ * conserved to the minor unit; every channel stays within ±maxShiftPct of its budget, within the spend range its
+ * days cover, and at or above minDailyBudget (a channel already below it only receives); channels with fewer than
+ * minDays usable days, a firing feed_stale or a curve the data cannot tell are left unchanged; every moved channel
+ * moves the same way in at least {@link MIN_DIRECTION_CONFIDENCE} of the plans re-made on resampled days; every move
+ * goes from a lower to a strictly higher marginal ROI; and there are no moves when the expected gain is negligible
+ * or the lower end of its range is not above zero.
  */
 export function planReallocation(inputs: readonly ChannelInput[], settings: ReallocationSettings): Plan {
   const assessments = new Map<string, ChannelAssessment>();
-  const eligible: Eligible[] = [];
+  const spendTests: SpendTest[] = [];
+  let eligible: Eligible[] = [];
+  const shiftOf = (budget: bigint) => (budget * BigInt(Math.round(settings.maxShiftPct * 100))) / 10_000n;
   for (const input of inputs) {
-    const usable = input.days.filter((d) => d.spend > 0n && d.gmv > 0n);
+    const usable = usableDays(input.days);
     const meanSpend = usable.length ? usable.reduce((s, d) => s + d.spend, 0n) / BigInt(usable.length) : 0n;
     const meanGmv = usable.length ? usable.reduce((s, d) => s + d.gmv, 0n) / BigInt(usable.length) : 0n;
+    const spends = usable.map((d) => d.spend);
+    const spendRange = spends.length ? { min: spends.reduce((a, b) => (b < a ? b : a)), max: spends.reduce((a, b) => (b > a ? b : a)) } : undefined;
     const base: AssessmentBase = {
       channelId: input.channelId,
       days: usable.length,
@@ -172,13 +321,14 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
       after: input.budget,
       lowerBound: input.budget,
       upperBound: input.budget,
+      ...(spendRange ? { spendRange } : {}),
     };
     const leftAlone = (why: string, model?: ResponseModel) =>
       assessments.set(input.channelId, {
         ...base,
         decision: 'left_alone',
         why,
-        marginalRoi: model ? marginalAt(model, Number(input.budget)) : null,
+        marginalRoi: model && model.kind !== 'fallback' ? marginalAt(model, Number(input.budget)) : null,
         marginalRoiAfter: null,
         ...(model ? { model } : {}),
       });
@@ -188,15 +338,102 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
       leftAlone(`only ${usable.length} day(s) with both spend and sales in the window; ${settings.minDays} needed`, model);
     else if (input.budget <= 0n) leftAlone('it has no daily budget to move', model);
     else if (!model) leftAlone('no usable days', model);
-    else {
-      const shift = (input.budget * BigInt(Math.round(settings.maxShiftPct * 100))) / 10_000n;
+    else if (model.kind === 'fallback') {
+      // Nothing to plan with: ask for the experiment that would tell, sized within the allowed shift.
+      const pct = BigInt(Math.round(Math.min(SPEND_TEST_PCT, settings.maxShiftPct) * 100));
+      const step = (input.budget * pct) / 10_000n;
+      const quantised = (step / settings.quantum) * settings.quantum;
+      const low = input.budget - quantised > settings.minDailyBudget ? input.budget - quantised : settings.minDailyBudget;
+      if (quantised > 0n)
+        spendTests.push({ channelId: input.channelId, low: low < input.budget ? low : input.budget, high: input.budget + quantised, days: SPEND_TEST_DAYS });
+      leftAlone(`${model.why}: left alone; a spend test would tell`, model);
+    } else {
+      const shift = shiftOf(input.budget);
       const floor = input.budget - shift > settings.minDailyBudget ? input.budget - shift : settings.minDailyBudget;
-      eligible.push({ input, base, model, lo: floor < input.budget ? floor : input.budget, hi: input.budget + shift });
+      // Budgets are caps; the curve is of spend. A channel spends a share of its budget (utilisation u = mean spend /
+      // budget), and a budget B buys spend u·B: the curve in budget terms is f(u·B).
+      const utilisation = Number(meanSpend) / Number(input.budget);
+      // Never beyond the spend the days cover: the curve is an extrapolation there. In budget terms: spend range / u.
+      const toBudget = (spend: bigint) => BigInt(Math.round(Number(spend) / utilisation));
+      const seenLo = spendRange && toBudget(spendRange.min) < input.budget ? toBudget(spendRange.min) : input.budget;
+      const seenHi = spendRange && toBudget(spendRange.max) > input.budget ? toBudget(spendRange.max) : input.budget;
+      const lo = floor < input.budget ? (floor > seenLo ? floor : seenLo) : input.budget;
+      const hi = input.budget + shift < seenHi ? input.budget + shift : seenHi;
+      eligible.push({ input, base, model: inBudgetTerms(model, utilisation), utilisation, lo: lo < input.budget ? lo : input.budget, hi });
     }
   }
 
-  const targets = optimise(eligible);
-  const deltas = roundConserving(eligible, targets, settings.quantum);
+  // Plan, then check each moved channel's direction on plans re-made from resampled days; channels the data cannot
+  // agree on are left alone and the rest planned again, until every moved channel is confident.
+  const random = mulberry32(seedOf(eligible));
+  const samples = Array.from({ length: BOOTSTRAP_SAMPLES }, () => new Map<string, number[]>());
+  for (const sample of samples)
+    for (const e of eligible) {
+      const usable = usableDays(e.input.days);
+      sample.set(
+        e.input.channelId,
+        usable.map(() => Math.floor(random() * usable.length)),
+      );
+    }
+  const resampledModels = new Map<string, ResponseModel[]>();
+  for (const e of eligible) {
+    const usable = usableDays(e.input.days);
+    resampledModels.set(
+      e.input.channelId,
+      samples.map((sample) => {
+        // The family is chosen again on each resample: which family the days favour is part of what they cannot tell.
+        const m = fitResponse(
+          (sample.get(e.input.channelId) as number[]).map((k) => usable[k] as DayPoint),
+          'either',
+        );
+        return m ? inBudgetTerms(m, e.utilisation) : e.model;
+      }),
+    );
+  }
+  let deltas: bigint[] = [];
+  let confidence: number[] = [];
+  let resampledTargets: number[][] = [];
+  for (let round = 0; ; round++) {
+    deltas = roundConserving(eligible, optimise(eligible), settings.quantum);
+    if (eligible.length < 2 || deltas.every((d) => d === 0n)) break;
+    const agree = eligible.map(() => 0);
+    resampledTargets = eligible.map(() => []);
+    for (let s = 0; s < BOOTSTRAP_SAMPLES; s++) {
+      const models = eligible.map((e) => (resampledModels.get(e.input.channelId) as ResponseModel[])[s] as ResponseModel);
+      const targets = optimise(eligible.map((e, i) => ({ ...e, model: models[i] as ResponseModel })));
+      for (const [i, e] of eligible.entries()) {
+        const d = deltas[i] as bigint;
+        const t = (targets[i] as number) - Number(e.input.budget);
+        (resampledTargets[i] as number[]).push(targets[i] as number);
+        if ((d > 0n && t > 0) || (d < 0n && t < 0) || d === 0n) agree[i] = (agree[i] as number) + 1;
+      }
+    }
+    confidence = agree.map((a) => a / BOOTSTRAP_SAMPLES);
+    // The least sure channel leaves first: without it the others' plans change, and may become sure.
+    const unsure = eligible
+      .map((e, i) => ({ e, c: confidence[i] as number, moved: (deltas[i] as bigint) !== 0n }))
+      .filter((x) => x.moved && x.c < MIN_DIRECTION_CONFIDENCE)
+      .sort((x, y) => x.c - y.c);
+    const doubtful = unsure.slice(0, 1).map((x) => x.e);
+    if (doubtful.length === 0 || round >= inputs.length) break;
+    for (const e of doubtful) {
+      const c = confidence[eligible.indexOf(e)] as number;
+      assessments.set(e.input.channelId, {
+        ...e.base,
+        decision: 'left_alone',
+        why: `only ${Math.round(c * 100)} % of the plans re-made on resampled days move it the same way (${Math.round(MIN_DIRECTION_CONFIDENCE * 100)} % needed): the data cannot tell which way it should go`,
+        model: e.model,
+        marginalRoi: marginalAt(e.model, Number(e.input.budget)),
+        marginalRoiAfter: null,
+        directionConfidence: c,
+      });
+    }
+    eligible = eligible.filter((e) => !doubtful.includes(e));
+  }
+
+  // Only as far as the data agree: a receiver goes to the level MIN_DIRECTION_CONFIDENCE of the re-made plans reach
+  // at least, a giver gives what that share of them give at least; the larger side is then scaled to the smaller.
+  if (resampledTargets.length === eligible.length && deltas.some((d) => d !== 0n)) deltas = conservative(eligible, deltas, resampledTargets, settings.quantum);
   const after = new Map(eligible.map((e, i) => [e.input.channelId, e.input.budget + (deltas[i] as bigint)]));
   const modelled = eligible.reduce((s, e) => s + responseAt(e.model, Number(e.input.budget)), 0);
   const expected = eligible.reduce((s, e) => s + responseAt(e.model, Number(after.get(e.input.channelId))) - responseAt(e.model, Number(e.input.budget)), 0);
@@ -220,33 +457,83 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
       after: next,
       lowerBound: e.lo,
       upperBound: e.hi,
+      ...(delta !== 0n && confidence[i] !== undefined ? { directionConfidence: confidence[i] } : {}),
     });
   }
   const channels = inputs.map((i) => assessments.get(i.channelId) as ChannelAssessment);
-  if (noProposal) return { channels, moves: [], gain: { expected: 0n, low: 0n, high: 0n }, modelledGmv: BigInt(Math.round(modelled)), noProposal };
+  const nothing = (why: string, list: readonly ChannelAssessment[] = channels): Plan => ({
+    channels: list,
+    moves: [],
+    gain: { expected: 0n, low: 0n, high: 0n },
+    modelledGmv: BigInt(Math.round(modelled)),
+    noProposal: why,
+    spendTests,
+  });
+  if (noProposal) return nothing(noProposal);
 
-  const finalAfter = new Map(channels.map((c) => [c.channelId, c.after]));
-  const { low, high } = bootstrapGain(eligible, finalAfter);
+  // The gain's range: the proposed budgets judged under every resample's curves.
+  const gains = Array.from({ length: BOOTSTRAP_SAMPLES }, (_, s) =>
+    eligible.reduce((sum, e) => {
+      const m = (resampledModels.get(e.input.channelId) as ResponseModel[])[s] as ResponseModel;
+      return sum + responseAt(m, Number(after.get(e.input.channelId))) - responseAt(m, Number(e.input.budget));
+    }, 0),
+  ).sort((x, y) => x - y);
+  const at = (p: number) => gains[Math.min(gains.length - 1, Math.floor(p * gains.length))] as number;
+  // Percentiles of a bootstrap over n days understate the spread of a two-parameter fit: widened around the median by
+  // √(n / (n − 2)), the degrees-of-freedom correction (n the fewest days any moved channel rests on).
+  const n = Math.min(...eligible.map((e) => usableDays(e.input.days).length));
+  const widen = n > 2 ? Math.sqrt(n / (n - 2)) : 1;
+  const median = at(0.5);
+  const low = BigInt(Math.round(median - (median - at(RANGE_PERCENTILES[0])) * widen));
+  const high = BigInt(Math.round(median + (at(RANGE_PERCENTILES[1]) - median) * widen));
   const point = BigInt(Math.round(expected));
   // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13).
   if (low <= 0n) {
-    const unchanged = channels.map((c) =>
-      c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi },
+    return nothing(
+      `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`,
+      channels.map((c) => (c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi })),
     );
-    return {
-      channels: unchanged,
-      moves: [],
-      gain: { expected: 0n, low: 0n, high: 0n },
-      modelledGmv: BigInt(Math.round(modelled)),
-      noProposal: `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`,
-    };
   }
   return {
     channels,
     moves: movesOf(channels),
     gain: { expected: point, low: low < point ? low : point, high: high > point ? high : point },
     modelledGmv: BigInt(Math.round(modelled)),
+    spendTests,
   };
+}
+
+/**
+ * The moves the re-made plans agree on: each moved channel's change cut to the (1 − {@link MIN_DIRECTION_CONFIDENCE})
+ * quantile of the re-made plans' changes on its side of zero (what that share of them reach at least), then the side
+ * that moves more scaled down to the other, in whole quanta, so the total is kept exactly.
+ */
+function conservative(eligible: readonly Eligible[], deltas: readonly bigint[], targets: readonly number[][], quantum: bigint): bigint[] {
+  const q = 1 - MIN_DIRECTION_CONFIDENCE;
+  const wanted = eligible.map((e, i) => {
+    const d = deltas[i] as bigint;
+    if (d === 0n) return 0;
+    const changes = (targets[i] as number[]).map((t) => (t - Number(e.input.budget)) * (d > 0n ? 1 : -1)).sort((a, b) => a - b);
+    const sure = Math.max(0, changes[Math.floor(q * changes.length)] as number);
+    return Math.min(sure, Math.abs(Number(d))) * (d > 0n ? 1 : -1);
+  });
+  const receive = wanted.filter((w) => w > 0).reduce((a, b) => a + b, 0);
+  const give = -wanted.filter((w) => w < 0).reduce((a, b) => a + b, 0);
+  const moved = Math.min(receive, give);
+  const scaled = wanted.map((w) => (w > 0 ? (w * moved) / (receive || 1) : w < 0 ? (w * moved) / (give || 1) : 0));
+  return roundConserving(
+    eligible,
+    eligible.map((e, i) => Number(e.input.budget) + (scaled[i] as number)),
+    quantum,
+  );
+}
+
+/** A seed from the inputs, so the resamples (and the plan) are the same for the same data. */
+function seedOf(eligible: readonly Eligible[]): number {
+  return Number.parseInt(
+    fnv1a64(eligible.map((e) => `${e.input.channelId}:${e.input.budget}:${e.input.days.map((d) => `${d.spend}/${d.gmv}`).join(',')}`).join(';')).slice(-8),
+    36,
+  );
 }
 
 /** Continuous optimum: the spend per channel where marginal ROIs meet (λ by bisection so the total is kept). */
@@ -255,10 +542,10 @@ function optimise(eligible: readonly Eligible[]): number[] {
   const total = eligible.reduce((s, e) => s + Number(e.input.budget), 0);
   const at = (lambda: number) => eligible.map((e) => spendAt(e.model, lambda, Number(e.lo), Number(e.hi), Number(e.input.budget)));
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-  const marginals = eligible.flatMap((e) => [marginalAt(e.model, Number(e.lo)), marginalAt(e.model, Number(e.hi)), e.model.a]);
+  const marginals = eligible.flatMap((e) => [marginalAt(e.model, Number(e.lo)), marginalAt(e.model, Number(e.hi)), marginalAt(e.model, 1)]);
   let lo = Math.log(Math.max(1e-12, Math.min(...marginals) / 2));
-  let hi = Math.log(Math.max(...marginals) * 2);
-  for (let k = 0; k < 200; k++) {
+  let hi = Math.log(Math.max(1e-12, Math.max(...marginals) * 2));
+  for (let k = 0; k < 100; k++) {
     const mid = (lo + hi) / 2;
     // Spend falls as λ rises: too much spend means λ is too low.
     if (sum(at(Math.exp(mid))) > total) lo = mid;
@@ -318,32 +605,6 @@ function movesOf(channels: readonly ChannelAssessment[]): Move[] {
     if (receiver.left === 0n) r += 1;
   }
   return moves;
-}
-
-/**
- * The gain's range: the same budgets judged under curves refitted on days resampled with replacement (a seeded
- * generator, so the range is reproducible). What it measures is how much the gain rests on which days were seen.
- */
-function bootstrapGain(eligible: readonly Eligible[], after: ReadonlyMap<string, bigint>): { low: bigint; high: bigint } {
-  const seed = Number.parseInt(
-    fnv1a64(eligible.map((e) => `${e.input.channelId}:${e.input.budget}:${e.input.days.map((d) => `${d.spend}/${d.gmv}`).join(',')}`).join(';')).slice(-8),
-    36,
-  );
-  const random = mulberry32(seed);
-  const gains: number[] = [];
-  for (let s = 0; s < BOOTSTRAP_SAMPLES; s++) {
-    let gain = 0;
-    for (const e of eligible) {
-      const usable = e.input.days.filter((d) => d.spend > 0n && d.gmv > 0n);
-      const sample = usable.map(() => usable[Math.floor(random() * usable.length)] as DayPoint);
-      const model = fitResponse(sample) ?? e.model;
-      gain += responseAt(model, Number(after.get(e.input.channelId))) - responseAt(model, Number(e.input.budget));
-    }
-    gains.push(gain);
-  }
-  gains.sort((x, y) => x - y);
-  const pick = (p: number) => BigInt(Math.round(gains[Math.min(gains.length - 1, Math.floor(p * gains.length))] as number));
-  return { low: pick(RANGE_PERCENTILES[0]), high: pick(RANGE_PERCENTILES[1]) };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
