@@ -339,6 +339,11 @@ export class LocalServer {
     });
   }
 
+  /** Whether the acknowledged-but-not-ingested backlog has reached its bound. */
+  private backlogFull(): boolean {
+    return this.queue.length + this.runner.pending >= this.maxQueued;
+  }
+
   /** Waits until every queued event is ingested and aggregated. */
   async idle(): Promise<void> {
     while (this.queue.length > 0 || this.draining) await this.working;
@@ -401,6 +406,16 @@ export class LocalServer {
       res.end(result.body ?? '');
     };
     const json = (statusCode: number, body: unknown) => send({ statusCode, body: JSON.stringify(body) });
+    // Back-pressure: with too much acknowledged and not yet ingested, a push is refused before spooling (nothing is
+    // taken on that cannot be worked off soon); the client retries after Retry-After, as producers do with SQS.
+    const busy = () => {
+      const backlog = this.queue.length + this.runner.pending;
+      res.setHeader('retry-after', String(Math.min(30, Math.max(1, Math.ceil(backlog / 500)))));
+      return json(429, {
+        error: 'busy',
+        message: `${backlog} events are waiting to be ingested (limit ${this.maxQueued}); retry after the Retry-After seconds`,
+      });
+    };
 
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);
@@ -434,16 +449,7 @@ export class LocalServer {
 
     if (url.pathname === '/events') {
       if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST signed events here' });
-      // Back-pressure: with too much acknowledged and not yet ingested, refuse before spooling (nothing is taken on
-      // that cannot be worked off soon); the client retries after Retry-After, as producers do with SQS throttling.
-      const backlog = this.queue.length + this.runner.pending;
-      if (backlog >= this.maxQueued) {
-        res.setHeader('retry-after', String(Math.min(30, Math.max(1, Math.ceil(backlog / 500)))));
-        return json(429, {
-          error: 'busy',
-          message: `${backlog} events are waiting to be ingested (limit ${this.maxQueued}); retry after the Retry-After seconds`,
-        });
-      }
+      if (this.backlogFull()) return busy();
       this.webhookHandler ??= makeWebhookHandler({
         secrets: staticWebhookSecrets({ [this.credentials.webhook.producer]: [this.credentials.webhook.secret] }),
         bus: this.bus(),
@@ -457,11 +463,7 @@ export class LocalServer {
 
     if (PLATFORM_ROUTES.some((route) => route.path === url.pathname)) {
       if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: "POST the platform's pushes here" });
-      const backlog = this.queue.length + this.runner.pending;
-      if (backlog >= this.maxQueued) {
-        res.setHeader('retry-after', String(Math.min(30, Math.max(1, Math.ceil(backlog / 500)))));
-        return json(429, { error: 'busy', message: `${backlog} events are waiting to be ingested (limit ${this.maxQueued})` });
-      }
+      if (this.backlogFull()) return busy();
       this.platformHandler ??= makePlatformHandler({
         secrets: staticWebhookSecrets({ shopify: [this.credentials.platforms.shopify], douyin: [this.credentials.platforms.douyin] }),
         config: { current: async () => this.pipeline.config },

@@ -11,6 +11,7 @@ import { fromShopify, type ShopifyTopic, shopifyShopOf } from '../../connectors/
 import type { Converted } from '../../connectors/common.ts';
 import { MAX_WEBHOOK_BYTES } from '../../events/webhook.ts';
 import type { ConfigSource, EventPublisher, WebhookSecrets } from '../../shared/app/ports.ts';
+import { inboundEntry, putAll } from '../../shared/app/publishing.ts';
 import { json, rawBody } from '../http.ts';
 import { PUSH_PLATFORMS, type PushPlatform } from '../routes.ts';
 
@@ -101,19 +102,8 @@ export function makePlatformHandler(deps: PlatformWebhookDeps) {
     }
     const delivery = headers['x-shopify-webhook-id'] ?? headers['msg-id'];
     if (converted.refused.length > 0) return refuse(platform, 422, 'unmapped', converted.refused.map((r) => `${r.item}: ${r.reason}`).join('; '), { delivery });
-    const entries = converted.events.map((e) => ({
-      source: e.source,
-      detailType: e['detail-type'],
-      detail: e.detail,
-      timeMs: deps.platformTime ? Date.parse(e.time) : nowMs,
-    }));
-    let failed = entries.map((_, i) => i);
-    for (let attempt = 1; attempt <= 3 && failed.length > 0; attempt++) {
-      const retry = failed;
-      const stillFailed = new Set(await deps.bus.putEvents(retry.map((i) => entries[i] as (typeof entries)[number])));
-      failed = retry.filter((_, k) => stillFailed.has(k));
-    }
-    if (failed.length > 0) {
+    const entries = converted.events.map((e) => inboundEntry(e, deps.platformTime ? Date.parse(e.time) : nowMs));
+    if ((await putAll(deps.bus, entries)).length > 0) {
       deps.logger.error('bus refused platform events after retries', { platform, delivery });
       return json(502, { error: 'bus_unavailable', message: 'the events could not be put on the bus; the platform retries (repeats are dropped)' });
     }
@@ -178,9 +168,9 @@ export function makeShopifyPartnerHandler(deps: Omit<PlatformWebhookDeps, 'secre
     const nowMs = deps.clock();
     const converted = fromShopify(exact, topic, shop, config, event.time ?? new Date(nowMs).toISOString());
     if (converted.refused.length > 0) return refuse(converted.refused.map((r) => `${r.item}: ${r.reason}`));
-    const entries = converted.events.map((e) => ({ source: e.source, detailType: e['detail-type'], detail: e.detail, timeMs: Date.parse(e.time) }));
-    const failed = await deps.bus.putEvents(entries);
-    // Thrown, so EventBridge retries the delivery (repeats are dropped by ingest).
+    const entries = converted.events.map((e) => inboundEntry(e, Date.parse(e.time)));
+    // One attempt, then thrown: EventBridge retries the delivery itself (repeats are dropped by ingest).
+    const failed = await putAll(deps.bus, entries, 1);
     if (failed.length > 0) throw new Error(`the bus refused ${failed.length} event(s) from a Shopify partner event`);
     deps.metrics.addMetric('PlatformWebhookEventsAccepted', MetricUnit.Count, entries.length);
     return { accepted: entries.length };

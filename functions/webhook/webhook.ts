@@ -7,7 +7,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { HEADERS, MAX_WEBHOOK_BYTES, PRODUCER_ID, WebhookBody } from '../../events/webhook.ts';
 import { verifySignature } from '../../shared/security/signature.ts';
 import { json, rawBody } from '../http.ts';
-import type { EventPublisher, OutboundEntry, WebhookSecrets } from '../../shared/app/ports.ts';
+import type { EventPublisher, WebhookSecrets } from '../../shared/app/ports.ts';
+import { inboundEntry, putAll } from '../../shared/app/publishing.ts';
 
 export interface WebhookDeps {
   readonly secrets: WebhookSecrets;
@@ -63,22 +64,18 @@ export function makeHandler(deps: WebhookDeps) {
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const nowMs = deps.clock();
     const arrival = deps.arrivalOf ?? ((_time: string | undefined, now: number) => now);
-    let pending: { index: number; entry: OutboundEntry }[] = events.map((e, index) => ({
-      index,
-      entry: { source: e.source, detailType: e['detail-type'], detail: e.detail, timeMs: arrival(e.time, nowMs) },
-    }));
-    for (let attempt = 1; attempt <= 3 && pending.length > 0; attempt++) {
-      const failed = new Set(await deps.bus.putEvents(pending.map((p) => p.entry)));
-      pending = pending.filter((_, i) => failed.has(i));
-    }
-    deps.metrics.addMetric('WebhookEventsAccepted', MetricUnit.Count, events.length - pending.length);
-    if (pending.length > 0) {
-      deps.logger.error('bus refused webhook events after retries', { producer, failed: pending.map((p) => p.index) });
+    const failed = await putAll(
+      deps.bus,
+      events.map((e) => inboundEntry(e, arrival(e.time, nowMs))),
+    );
+    deps.metrics.addMetric('WebhookEventsAccepted', MetricUnit.Count, events.length - failed.length);
+    if (failed.length > 0) {
+      deps.logger.error('bus refused webhook events after retries', { producer, failed });
       // Some may have been put: the producer resends the request and ingest drops the repeats by (channel, eventId).
       return json(502, {
         error: 'bus_unavailable',
         message: 'some events could not be put on the bus; resend the request (repeats are dropped)',
-        failed: pending.map((p) => p.index),
+        failed,
       });
     }
     return json(202, { accepted: events.length });

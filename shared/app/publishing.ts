@@ -5,7 +5,7 @@
  */
 import { outboundEvents } from '../../events/outbound.ts';
 import { SENTINEL_SOURCE } from '../../events/routes.ts';
-import { type EventPublisher, MAX_PUT_EVENTS, type Outbox, type OutboxEntry } from './ports.ts';
+import { type EventPublisher, MAX_PUT_EVENTS, type OutboundEntry, type Outbox, type OutboxEntry } from './ports.ts';
 import { compareText } from '../kernel/compare.ts';
 
 const definitions = new Map(outboundEvents.map((d) => [d.detailType, d]));
@@ -72,3 +72,29 @@ export async function publishOutbox(store: Outbox, publisher: EventPublisher, pa
   }
   return { published, left, invalid };
 }
+
+/**
+ * Puts events on the bus, at most {@link MAX_PUT_EVENTS} per request, sending again exactly the entries the bus
+ * reported failed, `attempts` times in all. Returns the indexes (into `entries`) still refused: the caller decides
+ * what that means (a 502 to the producer, a failed pull, an error for EventBridge to retry).
+ */
+export async function putAll(publisher: EventPublisher, entries: readonly OutboundEntry[], attempts = 3): Promise<number[]> {
+  const refused: number[] = [];
+  for (let i = 0; i < entries.length; i += MAX_PUT_EVENTS) {
+    let pending = entries.slice(i, i + MAX_PUT_EVENTS).map((entry, k) => ({ index: i + k, entry }));
+    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
+      const failed = new Set(await publisher.putEvents(pending.map((p) => p.entry)));
+      pending = pending.filter((_, k) => failed.has(k));
+    }
+    refused.push(...pending.map((p) => p.index));
+  }
+  return refused;
+}
+
+/** An inbound event in its delivered shape (a connector's line) as a bus entry arriving at `timeMs`. */
+export const inboundEntry = (line: { source: string; 'detail-type': string; detail: Record<string, unknown> }, timeMs: number): OutboundEntry => ({
+  source: line.source,
+  detailType: line['detail-type'],
+  detail: line.detail,
+  timeMs,
+});

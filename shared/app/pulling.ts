@@ -10,7 +10,8 @@ import { parseExact } from '../../connectors/exact.ts';
 import type { Converted } from '../../connectors/common.ts';
 import type { AdAccountSource, SentinelConfig } from '../domain/config.ts';
 import { addDays, bucketOf, isoWithOffset } from '../kernel/time.ts';
-import { type AdReportClient, type EventPublisher, MAX_PUT_EVENTS } from './ports.ts';
+import type { AdReportClient, EventPublisher } from './ports.ts';
+import { inboundEntry, putAll } from './publishing.ts';
 
 export const PULL_PLATFORMS = ['meta', 'googleAds'] as const;
 export type PullPlatform = (typeof PULL_PLATFORMS)[number];
@@ -71,15 +72,9 @@ export async function pullReports(
           result.pages += 1;
           const converted = translate[platform](parseExact(page), config, asOf, account.account);
           result.refused.push(...converted.refused.map((r) => `${r.item}: ${r.reason}`));
-          const entries = converted.events.map((e) => ({ source: e.source, detailType: e['detail-type'], detail: e.detail, timeMs: nowMs }));
-          for (let i = 0; i < entries.length; i += MAX_PUT_EVENTS) {
-            let batch = entries.slice(i, i + MAX_PUT_EVENTS);
-            for (let attempt = 1; attempt <= 3 && batch.length > 0; attempt++) {
-              const failed = new Set(await deps.bus.putEvents(batch));
-              batch = batch.filter((_, k) => failed.has(k));
-            }
-            if (batch.length > 0) throw new Error(`the bus refused ${batch.length} report(s) after retries`);
-          }
+          const entries = converted.events.map((e) => inboundEntry(e, nowMs));
+          const refused = await putAll(deps.bus, entries);
+          if (refused.length > 0) throw new Error(`the bus refused ${refused.length} report(s) after retries`);
           result.reports += entries.length;
         }
         accounts.push(result);

@@ -15,7 +15,7 @@ export interface Bucket {
 }
 
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatters = { hour: new Map<string, Intl.DateTimeFormat>(), second: new Map<string, Intl.DateTimeFormat>() };
 const memo = new Map<string, Map<number, Bucket>>();
 const MEMO_LIMIT = 50_000;
 
@@ -29,8 +29,9 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
+/** One cached formatter per zone and precision: to the hour (buckets) or to the second with the offset. */
+function formatterFor(timeZone: string, precision: 'hour' | 'second' = 'hour'): Intl.DateTimeFormat {
+  let formatter = formatters[precision].get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-CA', {
       timeZone,
@@ -39,8 +40,9 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       month: '2-digit',
       day: '2-digit',
       hour: '2-digit',
+      ...(precision === 'second' ? { minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset' } : {}),
     });
-    formatters.set(timeZone, formatter);
+    formatters[precision].set(timeZone, formatter);
   }
   return formatter;
 }
@@ -83,28 +85,12 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * Epoch milliseconds as ISO 8601 with `timeZone`'s offset at that instant (`2022-10-17T15:19:38+08:00`; `Z` for UTC):
  * how a platform's Unix-second times are written so a reader sees the business wall clock and the instant at once.
  */
 export function isoWithOffset(epochMs: number, timeZone: string): string {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
+  const formatter = formatterFor(timeZone, 'second');
   const parts = Object.fromEntries(formatter.formatToParts(new Date(epochMs)).map((p) => [p.type, p.value])) as Record<string, string>;
   const offset = (parts.timeZoneName ?? 'GMT').replace('GMT', '') || '+00:00';
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset === '+00:00' ? 'Z' : offset}`;

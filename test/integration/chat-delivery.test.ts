@@ -6,7 +6,7 @@
  * Feishu custom bot (timestamp and sign in the body, sign = base64(HMAC-SHA256 keyed by timestamp + "\n" + secret over
  * nothing)), and the generic webhook (our own X-Sentinel signature). Then `npm start --notify` end to end.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -19,6 +19,7 @@ import { CREDENTIALS_FILE, type LocalCredentials } from '../../local/server.ts';
 import { alertMessage } from '../../shared/app/alert-message.ts';
 import { deliverChat, parseChatTarget } from '../../shared/adapters/chat.ts';
 import { verifySignature } from '../../shared/security/signature.ts';
+import { exited, startServerProcess } from './harness.ts';
 
 const SECRET = 'SEC1234567890abcdef';
 interface Received {
@@ -166,37 +167,21 @@ describe('chat delivery', () => {
       prices: [{ sku: 'SERUM', guidePrice: '199.00', maxDiscountPct: 20 }],
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        'bin/sentinel.js',
-        'start',
-        '--data',
-        join(dir, 'data'),
-        '--port',
-        '0',
-        '--clock',
-        'events',
-        '--config',
-        join(dir, 'config.json'),
-        '--notify',
-        `wecom+${base}/cgi-bin/webhook/send?key=wecom-key`,
-      ],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    let child: ChildProcess | undefined;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-        child.stdout?.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-          if (match) {
-            clearTimeout(timer);
-            resolve(match);
-          }
-        });
-      });
+      const { url } = await startServerProcess(
+        [
+          '--data',
+          join(dir, 'data'),
+          '--clock',
+          'events',
+          '--config',
+          join(dir, 'config.json'),
+          '--notify',
+          `wecom+${base}/cgi-bin/webhook/send?key=wecom-key`,
+        ],
+        (spawned) => (child = spawned),
+      );
       const credentials = JSON.parse(readFileSync(join(dir, 'data', CREDENTIALS_FILE), 'utf8')) as LocalCredentials;
       const at = new Date().toISOString();
       const body = JSON.stringify({
@@ -220,8 +205,10 @@ describe('chat delivery', () => {
       expect(received[0]?.text).toContain('At risk: 120.40 CNY');
       expect(received[0]?.text).toContain(`${url}/#alerts`);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      if (child) {
+        child.kill('SIGTERM');
+        await exited(child);
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { backtest } from '../../local/backtest.ts';
 import { generateDemo } from '../../local/demo-scenario.ts';
 import { LocalPipeline } from '../../local/pipeline.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from '../../local/server.ts';
-import './harness.ts';
+import { exited, startServerProcess } from './harness.ts';
 
 // `npm start` answers the webhook 202 only once the events are on disk: kill -9 the server while it is still
 // ingesting what it acknowledged, start it again on the same directory, and every acknowledged event is counted once.
@@ -24,29 +24,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/sentinel.js', 'start', '--data', dir, '--port', '0', '--clock', 'events', ...args], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it started:\n${out}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+// Tracked as soon as it is spawned, so afterAll can kill it whatever fails.
+const start = (args: string[]) => startServerProcess(['--data', dir, '--clock', 'events', ...args], (child) => servers.push(child));
 
 describe('npm start under kill -9', () => {
   it('loses no acknowledged event and counts none twice', async () => {

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { routeLogsToStderr } from '../../local/quiet-logging.ts';
 import { type DynamoLocal, startDynamoLocal } from '../../local/dynamodb-local.ts';
 import { LocalPipeline, type PipelineOptions } from '../../local/pipeline.ts';
@@ -154,3 +155,29 @@ export function mergeByTime(base: readonly string[], extra: readonly string[]): 
   }
   return [...out, ...pending];
 }
+
+/**
+ * `sentinel start` as a child process (what a user runs): resolves with its URL once it prints it; rejects if it
+ * exits first or has not started within a minute. `spawned` sees the child at once (to kill it whatever happens).
+ */
+export function startServerProcess(args: readonly string[], spawned?: (child: ChildProcess) => void): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['bin/sentinel.js', 'start', '--port', '0', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned?.(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it started:\n${out}`)));
+  });
+}
+
+/** Resolves once the child process has exited (at once if it already has). */
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
