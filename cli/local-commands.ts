@@ -91,6 +91,9 @@ export function postSigned(url: string, credentials: LocalCredentials, body: str
 /** How many times a push waits out a busy server (429/503) for one request before reporting it refused. */
 const MAX_BUSY_RETRIES = 120;
 
+/** A push that could not finish (the server went away or stopped making progress): exit 1, not a usage error. */
+export class PushInterrupted extends Error {}
+
 /** How long a push waits for a server whose backlog does not shrink before it gives up and says so. */
 const DRAIN_STALL_MS = 120_000;
 
@@ -119,6 +122,29 @@ export async function pushLines(
   let accepted = 0;
   const authorised = { headers: { authorization: `Bearer ${credentials.tokens.ops}` } };
   const intake = async () => (await (await fetch(`${url}/api/intake`, authorised)).json()) as IntakeTotals;
+  // Until the server has ingested and aggregated everything it acknowledged, saying how much is left; a backlog that
+  // stops shrinking for two minutes is reported, not waited on forever.
+  const untilIdle = async (report?: (queued: number) => void) => {
+    let least = Number.POSITIVE_INFINITY;
+    let lastProgressAt = Date.now();
+    for (;;) {
+      const status = (await (await fetch(`${url}/api/status`, authorised)).json()) as { queued: number; busy: boolean };
+      if (status.queued === 0 && !status.busy) break;
+      if (status.queued < least) {
+        least = status.queued;
+        lastProgressAt = Date.now();
+      } else if (Date.now() - lastProgressAt > DRAIN_STALL_MS) {
+        throw new PushInterrupted(
+          `the server at ${url} has had ${status.queued} acknowledged events waiting for ${DRAIN_STALL_MS / 1000} s without progress: they are on disk and ingested at its next start; see its log`,
+        );
+      }
+      if (status.queued > 0) report?.(status.queued);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    report?.(0);
+  };
+  // What the server is still working off (a restart resuming its spool) is not this push's: wait it out first.
+  await untilIdle();
   const before = await intake();
   // A busy server answers 429 (or 503) with Retry-After: wait as told and send the same events again (signed anew),
   // so a push of any size neither floods the server nor loses a line. Other answers are final.
@@ -138,13 +164,22 @@ export async function pushLines(
     typeof (v as Record<string, unknown>).source === 'string' &&
     typeof (v as Record<string, unknown>)['detail-type'] === 'string' &&
     typeof (v as Record<string, unknown>).detail === 'object';
+  const sendAlone = async (line: number, body: string) => {
+    const result = await post(body);
+    if (result.status === 202) accepted += 1;
+    else refused.push({ line, status: result.status, message: result.body.message ?? '' });
+  };
   let batch: { line: number; value: unknown }[] = [];
   const sendBatch = async () => {
     if (batch.length === 0) return;
-    const result = await post(JSON.stringify(batch.map((b) => b.value)));
-    if (result.status === 202) accepted += result.body.accepted ?? batch.length;
-    else for (const b of batch) refused.push({ line: b.line, status: result.status, message: result.body.message ?? '' });
+    const sent = batch;
     batch = [];
+    const result = await post(JSON.stringify(sent.map((b) => b.value)));
+    if (result.status === 202) accepted += result.body.accepted ?? sent.length;
+    // The webhook takes a request whole or not at all: one refused event must not sink the others sent with it, so
+    // each is sent again alone and the answers name the line that was refused.
+    else if (sent.length > 1 && result.status >= 400 && result.status < 500) for (const b of sent) await sendAlone(b.line, JSON.stringify(b.value));
+    else for (const b of sent) refused.push({ line: b.line, status: result.status, message: result.body.message ?? '' });
   };
   for (const [i, text] of lines.entries()) {
     let value: unknown;
@@ -159,33 +194,13 @@ export async function pushLines(
     } else {
       await sendBatch();
       // Sent alone, so the server's answer names this line only.
-      const result = await post(text);
-      if (result.status === 202) accepted += 1;
-      else refused.push({ line: i + 1, status: result.status, message: result.body.message ?? '' });
+      await sendAlone(i + 1, text);
     }
     if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1, lines.length);
   }
   await sendBatch();
   onProgress?.(lines.length, lines.length);
-  // Wait until the server has ingested and aggregated everything it accepted, saying how much is left; a backlog
-  // that stops shrinking for two minutes is reported, not waited on forever.
-  let least = Number.POSITIVE_INFINITY;
-  let lastProgressAt = Date.now();
-  for (;;) {
-    const status = (await (await fetch(`${url}/api/status`, authorised)).json()) as { queued: number; busy: boolean };
-    if (status.queued === 0 && !status.busy) break;
-    if (status.queued < least) {
-      least = status.queued;
-      lastProgressAt = Date.now();
-    } else if (Date.now() - lastProgressAt > DRAIN_STALL_MS) {
-      throw new LocalCommandError(
-        `the server at ${url} has had ${status.queued} acknowledged events waiting for ${DRAIN_STALL_MS / 1000} s without progress: they are on disk and ingested at its next start; see its log`,
-      );
-    }
-    onDrain?.(status.queued);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  onDrain?.(0);
+  await untilIdle(onDrain);
   const after = await intake();
   const quarantined: Record<string, number> = {};
   for (const [reason, n] of Object.entries(after.quarantined)) {
@@ -218,6 +233,8 @@ export async function pushCommand(args: string[]): Promise<void> {
   if (values.demo) lines = generateDemo({ days: values.days ? Number(values.days) : 14 }).lines;
   else if (positionals[0])
     lines = readFileSync(positionals[0], 'utf8')
+      // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line, as in replay.
+      .replace(/^\uFEFF/, '')
       .split(/\r?\n/)
       .filter((l) => l.trim() !== '');
   else throw new LocalCommandError('push needs FILE.ndjson or --demo');
@@ -247,7 +264,13 @@ export async function pushCommand(args: string[]): Promise<void> {
       const text = queued > 0 ? `server ingesting: ${queued} acknowledged events still to aggregate` : 'server ingesting: done';
       process.stderr.write(process.stderr.isTTY ? `\r${text}\x1b[K${queued > 0 ? '' : '\n'}` : `${text}\n`);
     },
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof LocalCommandError || error instanceof PushInterrupted) throw error;
+    // The server went away mid-push (killed, stopped): what it acknowledged is on its disk; pushing again is safe.
+    throw new PushInterrupted(
+      `lost the server at ${url} during the push (${(error as Error).message}): what it acknowledged is on disk and ingested at its next start; start it again and push the same file (repeats are dropped)`,
+    );
+  });
   process.stdout.write(pushReport(result));
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postSigned, pushLines, pushReport } from '../../cli/local-commands.ts';
 import { DataDirInUseError, LOCK_FILE, LocalServer } from '../../local/server.ts';
+import { sentinel } from './cli.ts';
 import { TWO_CHANNELS } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sentinel-backpressure-'));
@@ -85,6 +86,20 @@ describe('local server back-pressure and data-directory lock', () => {
       let stored = 0n;
       for (const channel of ['a', 'b']) for (const totals of (await server.pipeline.aggregates.hours(channel)).values()) stored += totals.events;
       expect(stored).toBe(17n);
+
+      // `sentinel push FILE` as a user runs it: a BOM before the first line, and a hostile event (our own reserved
+      // source) between good ones. The webhook refuses a request whole, so push sends its events again one by one:
+      // only the hostile line and the non-event are refused, the good ones are taken in.
+      const file = join(root, 'hostile.ndjson');
+      const reserved = { ...sale(3001), source: 'channel-sentinel' };
+      writeFileSync(file, `\uFEFF${[sale(3000), reserved, sale(3002), 'null'].map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
+      const pushed = await sentinel('push', file, '--data', join(root, 'burst'), '--url', server.url);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toContain('pushed 4 lines: 2 accepted by the webhook, 2 refused');
+      expect(pushed.stdout).toContain('ingested: 2 new, 0 duplicates, 0 quarantined');
+      expect(pushed.stdout).toMatch(/line 2: 400 .*reserved/);
+      expect(pushed.stdout).toMatch(/line 4: 400 /);
+      expect(pushed.stdout).not.toMatch(/line [13]:/);
     } finally {
       await server.stop();
     }
