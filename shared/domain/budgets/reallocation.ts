@@ -366,30 +366,17 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   // Plan, then check each moved channel's direction on plans re-made from resampled days; channels the data cannot
   // agree on are left alone and the rest planned again, until every moved channel is confident.
   const random = mulberry32(seedOf(eligible));
-  const samples = Array.from({ length: BOOTSTRAP_SAMPLES }, () => new Map<string, number[]>());
-  for (const sample of samples)
+  // Resample by resample, channel by channel (the order the seeded draws are made in): each channel's days drawn with
+  // replacement and refitted. The family is chosen again on each resample: which family the days favour is part of
+  // what they cannot tell.
+  const resampledModels = new Map<string, ResponseModel[]>(eligible.map((e) => [e.input.channelId, []]));
+  for (let sample = 0; sample < BOOTSTRAP_SAMPLES; sample++)
     for (const e of eligible) {
       const usable = usableDays(e.input.days);
-      sample.set(
-        e.input.channelId,
-        usable.map(() => Math.floor(random() * usable.length)),
-      );
+      const drawn = usable.map(() => usable[Math.floor(random() * usable.length)] as DayPoint);
+      const m = fitResponse(drawn, 'either');
+      (resampledModels.get(e.input.channelId) as ResponseModel[]).push(m ? inBudgetTerms(m, e.utilisation) : e.model);
     }
-  const resampledModels = new Map<string, ResponseModel[]>();
-  for (const e of eligible) {
-    const usable = usableDays(e.input.days);
-    resampledModels.set(
-      e.input.channelId,
-      samples.map((sample) => {
-        // The family is chosen again on each resample: which family the days favour is part of what they cannot tell.
-        const m = fitResponse(
-          (sample.get(e.input.channelId) as number[]).map((k) => usable[k] as DayPoint),
-          'either',
-        );
-        return m ? inBudgetTerms(m, e.utilisation) : e.model;
-      }),
-    );
-  }
   let deltas: bigint[] = [];
   let confidence: number[] = [];
   let resampledTargets: number[][] = [];
