@@ -52,11 +52,18 @@ export class StreamRunner {
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      let progressed = 0;
-      for (const shard of await this.listShards()) progressed += await this.drainShard(shard);
-      total += progressed;
-      if (progressed === 0) return total;
+      // Each open shard is read to its end, so one pass takes everything written before it started. Only a shard that
+      // closed meanwhile can leave something unread — in its children, listed by the next pass.
+      const finishedBefore = this.finishedCount();
+      for (const shard of await this.listShards()) total += await this.drainShard(shard);
+      if (this.finishedCount() === finishedBefore) return total;
     }
+  }
+
+  private finishedCount(): number {
+    let n = 0;
+    for (const state of this.shards.values()) if (state.finished) n += 1;
+    return n;
   }
 
   private async listShards(): Promise<Shard[]> {
