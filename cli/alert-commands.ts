@@ -10,7 +10,11 @@ import { makeHandler as makeConsoleHandler } from '../functions/console/console.
 import { localContext } from '../local/lambda-context.ts';
 import { READER_ROLES } from '../local/pipeline.ts';
 import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
-import { parseInstant } from '../shared/kernel/time.ts';
+import { bucketOf, parseInstant } from '../shared/kernel/time.ts';
+import type { ReviewPublishedDetail } from '../events/outbound.ts';
+import { LOCALES, type Locale } from '../shared/domain/config.ts';
+import { REVIEW_PERIODS, type ReviewPeriod, spanOf } from '../shared/domain/reviews/review.ts';
+import { reviewText } from '../shared/domain/reviews/text.ts';
 import { answer, DEFAULT_DATA_DIR, ReviewRefused, withDatabase } from './finance-commands.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -36,6 +40,7 @@ function consoleOn(pipeline: Parameters<Parameters<typeof withDatabase>[1]>[0], 
     acknowledging: acknowledgingOf(pipeline.wiring),
     silencing: silencingOf(pipeline.wiring),
     intake: pipeline.intake,
+    reviewing: pipeline.reviewing,
     config: budgetedConfigOf({ ...pipeline.wiring, cacheMs: 0 }),
     readerRoles: [...READER_ROLES],
     clock: () => at,
@@ -159,5 +164,34 @@ export async function alertsCommand(args: string[], write: (text: string) => voi
         ? `${JSON.stringify(body, null, 2)}\n`
         : `${String(body.outcome)}: ${id} by ${String(body.acknowledgedBy)} at ${String(body.acknowledgedAt)}\n`,
     );
+  });
+}
+
+/**
+ * `sentinel report --period day|week|month [--at DAY] [--locale en|zh-CN] [--json]`: a review from a local database,
+ * through the console handler — the kept one (latest revision) when its period was reviewed, else built to date from
+ * the aggregates. `--at` names any business day of the period (default: the period of the newest review kept, or
+ * yesterday's); `--locale` overrides the configuration's.
+ */
+export async function reportCommand(args: string[], write: (text: string) => void): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, period: { type: 'string' }, at: { type: 'string' }, locale: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const period = values.period ?? 'day';
+  if (!(REVIEW_PERIODS as readonly string[]).includes(period)) throw new ReviewRefused(`--period must be day, week or month, got "${period}"`, 2);
+  if (values.at !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.at.slice(0, 10)))
+    throw new ReviewRefused(`--at must be a business day YYYY-MM-DD (or a time from which its day is taken), got "${values.at}"`, 2);
+  if (values.locale !== undefined && !(LOCALES as readonly string[]).includes(values.locale))
+    throw new ReviewRefused(`--locale must be ${LOCALES.join(' or ')}, got "${values.locale}"`, 2);
+  await withDatabase(values.data ?? DEFAULT_DATA_DIR, async (pipeline) => {
+    const call = consoleOn(pipeline, { principal: userInfo().username, roles: [...READER_ROLES] }, Date.now());
+    const listing = (await call('GET', '/reviews')) as { locale: Locale; timezone: string; reviews: { reviewId: string; period: string; from: string }[] };
+    const newest = listing.reviews.find((r) => r.period === period);
+    const day = values.at?.slice(0, 10) ?? newest?.from ?? bucketOf(Date.now() - 86_400_000, listing.timezone).day;
+    const review = (await call('GET', `/reviews/rev-${period}-${spanOf(period as ReviewPeriod, day).from}`)) as unknown as ReviewPublishedDetail;
+    write(values.json ? `${JSON.stringify(review, null, 2)}\n` : reviewText(review, (values.locale as Locale | undefined) ?? listing.locale));
   });
 }

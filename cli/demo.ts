@@ -9,6 +9,8 @@ import { progressPrinter } from './progress.ts';
 import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
 import { FINANCE_ROLE, type LocalPipeline } from '../local/pipeline.ts';
 import { acknowledgingOf } from '../shared/runtime/compose.ts';
+import type { ReviewPublishedDetail } from '../events/outbound.ts';
+import { reviewText } from '../shared/domain/reviews/text.ts';
 
 export interface DemoRun {
   readonly seed: number;
@@ -177,10 +179,48 @@ export async function runDemo(run: DemoRun): Promise<void> {
     scenario.incidents,
   );
   process.stdout.write(review);
+  printReviews(outbound, scenario.incidents);
   process.stdout.write(`\nSummary JSON: ${summaryPath}; outbound events: ${join(run.dir, 'alerts.ndjson')}\n`);
   process.stdout.write(
     `To review proposals yourself: npx sentinel replay --config ${configPath} --events ${eventsPath} --data .sentinel/data --out /dev/null\n  then: npx sentinel proposals list | show ID | approve ID --at ${new Date(Date.parse('2025-11-14T12:00:00+08:00')).toISOString()} | reject ID --reason TEXT\n`,
   );
+}
+
+/** The demo scenario's first business day (generateDemo's default). */
+const DEMO_START = '2025-11-01';
+
+/**
+ * The reviews the job published (each period's latest revision; the open week and month to date at the end), the
+ * month in full, and each staged incident found in its rectification log.
+ */
+function printReviews(outbound: readonly DeliveredEvent[], incidents: readonly Incident[]) {
+  const latest = new Map<string, ReviewPublishedDetail>();
+  for (const e of outbound) if (e['detail-type'] === 'Review Published') latest.set(String(e.detail.reviewId), e.detail as unknown as ReviewPublishedDetail);
+  const reviews = [...latest.values()];
+  const count = (period: string) => reviews.filter((r) => r.period === period).length;
+  const revised = reviews.filter((r) => r.revision > 0).length;
+  process.stdout.write(
+    `\nReviews published: ${count('day')} daily, ${count('week')} weekly, ${count('month')} monthly (${revised} revised when late events changed their figures)\n`,
+  );
+  for (const r of reviews.filter((x) => x.period !== 'day')) process.stdout.write(`  ${r.reviewId}: ${r.summary}\n`);
+  // The month so far, published at the end of the replay (to date: the month has not closed).
+  const month = latest.get(`rev-month-${DEMO_START.slice(0, 8)}01`);
+  if (!month) return;
+  process.stdout.write(`\n${reviewText(month, month.locale)}`);
+  const logged = (incident: Incident) =>
+    month.incidents.some(
+      (i) =>
+        i.rule === incident.rule &&
+        i.channelId === incident.channelId &&
+        Object.entries(incident.subject).every(([k, v]) => (i as Record<string, unknown>)[k] === v),
+    );
+  const missing = incidents.filter((i) => !logged(i));
+  process.stdout.write(
+    missing.length === 0
+      ? `✓ Every staged incident is in the month's rectification log, with its impact and what was done.\n`
+      : `✗ Not in the rectification log: ${missing.map((i) => i.description).join('; ')}\n`,
+  );
+  process.stdout.write(`  (the same in Chinese: npx sentinel report --period month --at ${DEMO_START} --locale zh-CN, after a replay with --data)\n`);
 }
 
 /** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */

@@ -55,6 +55,12 @@ Usage:
       Ops against a local database (--data DIR, default ${DEFAULT_DATA_DIR}) through the deployed console handler:
       the alerts, firing first by money at risk; acknowledge a firing one (recorded and announced once; a resolved
       one is refused, exit 3). --at ISO-TIME acts as of that time.
+  sentinel report [--period day|week|month] [--at DAY] [--locale en|zh-CN] [--json]
+      A review (日/周/月度复盘) from a local database (--data DIR, default ${DEFAULT_DATA_DIR}): each channel's KPIs
+      against the previous period and the plan, ROI by day, the biggest movers, the rectification log (incidents,
+      impact, action taken, resolution), the proposals and the store leaderboard. The kept review (its latest
+      revision) when the period was reviewed, else built to date. --at: any day of the period (default: the newest
+      review kept); --locale overrides the configuration's.
   sentinel silences list [--json]
   sentinel silences add --rule RULE --channel ID [--store ID] [--sku SKU] [--region CODE] [--from TIME] --to TIME --comment TEXT
   sentinel silences expire SILENCE_ID
@@ -368,6 +374,11 @@ async function main(argv: string[]): Promise<number> {
       case 'alerts': {
         const { alertsCommand } = await import('./alert-commands.ts');
         await alertsCommand(rest, (text) => process.stdout.write(text));
+        return 0;
+      }
+      case 'report': {
+        const { reportCommand } = await import('./alert-commands.ts');
+        await reportCommand(rest, (text) => process.stdout.write(text));
         return 0;
       }
       case 'silences': {

@@ -614,16 +614,361 @@ async function showDataQuality(days = 7) {
   );
 }
 
+// ── Reviews (日/周/月度复盘) and the console's language ─────────────────────────────────────────────────────────
+// The locale: the one chosen here (kept in this browser), else the configuration's (GET /reviews tells it).
+let locale = localStorage.getItem('sentinel-locale') ?? null;
+const TEXT = {
+  en: {
+    nav: { channels: 'Channels', alerts: 'Alerts', silences: 'Silences', proposals: 'Budget proposals', 'data-quality': 'Data quality', reviews: 'Reviews' },
+    reviews: 'Reviews',
+    reviewsIntro: 'Daily, weekly and monthly reviews, made when each period closes (revised when late data changes its figures).',
+    toDate: { week: 'This week to date', month: 'This month to date' },
+    period: { day: 'Daily review', week: 'Weekly review', month: 'Monthly review' },
+    partial: 'to date',
+    revision: 'revision',
+    none: 'None.',
+    noReviews: 'No review yet: the first is made when a business day closes.',
+    print: 'Print / PDF',
+    csv: 'CSV',
+    channels: 'Channels against the previous period and the plan',
+    channel: 'Channel',
+    gmv: 'GMV',
+    vsPrev: 'vs previous',
+    orders: 'Orders',
+    aov: 'AOV',
+    conversion: 'Conversion',
+    refundRate: 'Refund rate',
+    spend: 'Ad spend',
+    budget: 'Budget',
+    used: 'Budget used',
+    roi: 'ROI',
+    floor: 'ROI floor',
+    roiTrend: 'ROI by day',
+    movers: 'Biggest movers',
+    incidents: 'Rectification log',
+    raised: 'Found',
+    problem: 'Problem',
+    subject: 'Subject',
+    impact: 'Impact',
+    action: 'Action taken',
+    by: 'By',
+    resolved: 'Resolved',
+    open: 'still open',
+    proposals: 'Budget proposals',
+    proposal: 'Proposal',
+    status: 'Status',
+    expected: 'Expected gain / day',
+    realised: 'Realised / day',
+    stores: 'Store and leader leaderboard',
+    rank: 'Rank',
+    store: 'Store',
+    violations: 'Price violations',
+    diverted: 'Diverted orders',
+    roiStatus: { above_floor: 'above floor', below_floor: 'below floor', no_floor: 'no floor', no_spend: 'no spend' },
+    statuses: { pending: 'pending', approved: 'approved', rejected: 'rejected', expired: 'expired' },
+    rules: {
+      price_violation: 'Price below the floor',
+      unauthorized_region: 'Sold outside the territory',
+      budget_overrun: 'Budget overrun',
+      roi_drop: 'ROI drop',
+      feed_stale: 'Feed stopped',
+      conversion_mismatch: 'Inflated partner conversions',
+    },
+  },
+  'zh-CN': {
+    nav: { channels: '渠道', alerts: '告警', silences: '静默', proposals: '预算调整', 'data-quality': '数据质量', reviews: '复盘报表' },
+    reviews: '复盘报表',
+    reviewsIntro: '每日、每周、每月复盘：每个周期结束时生成（迟到数据改变数字时会修订）。',
+    toDate: { week: '本周截至目前', month: '本月截至目前' },
+    period: { day: '每日复盘', week: '周度复盘', month: '月度复盘' },
+    partial: '截至目前',
+    revision: '修订',
+    none: '无。',
+    noReviews: '尚无复盘：第一个营业日结束后生成。',
+    print: '打印 / PDF',
+    csv: 'CSV',
+    channels: '各渠道与上期及计划对比',
+    channel: '渠道',
+    gmv: 'GMV',
+    vsPrev: '环比',
+    orders: '订单数',
+    aov: '客单价',
+    conversion: '转化率',
+    refundRate: '退款率',
+    spend: '投放花费',
+    budget: '预算',
+    used: '预算使用率',
+    roi: 'ROI',
+    floor: 'ROI 底线',
+    roiTrend: '每日 ROI',
+    movers: '变化最大的渠道',
+    incidents: '问题整改记录',
+    raised: '发现时间',
+    problem: '问题',
+    subject: '对象',
+    impact: '影响金额',
+    action: '整改措施',
+    by: '处理人',
+    resolved: '解决时间',
+    open: '尚未解决',
+    proposals: '预算调整建议',
+    proposal: '建议',
+    status: '状态',
+    expected: '预计日增 GMV',
+    realised: '实际日增 GMV',
+    stores: '门店与团长排行榜',
+    rank: '排名',
+    store: '门店/团长',
+    violations: '破价次数（控价）',
+    diverted: '窜货订单',
+    roiStatus: { above_floor: '高于底线', below_floor: '低于底线', no_floor: '未设底线', no_spend: '无投放' },
+    statuses: { pending: '待审批', approved: '已批准', rejected: '已驳回', expired: '已过期' },
+    rules: {
+      price_violation: '低于控价底价（破价）',
+      unauthorized_region: '跨区销售（窜货）',
+      budget_overrun: '投放预算超支',
+      roi_drop: 'ROI 下滑',
+      feed_stale: '数据断流',
+      conversion_mismatch: '合作方转化数据虚报',
+    },
+  },
+};
+const T = () => TEXT[locale ?? 'en'];
+const fmtMoney = (amount, currency, signed = false) =>
+  amount === null || amount === undefined
+    ? '—'
+    : new Intl.NumberFormat(locale, { style: 'currency', currency, ...(signed ? { signDisplay: 'exceptZero' } : {}) }).format(Number(amount));
+const fmtPct = (x, signed = false) =>
+  x === null || x === undefined
+    ? '—'
+    : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, ...(signed ? { signDisplay: 'exceptZero' } : {}) }).format(x);
+const fmtRatio = (x) => (x === null || x === undefined ? '—' : new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(x));
+const fmtDay = (day) =>
+  new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
+const fmtTime = (iso, tz) =>
+  iso ? new Intl.DateTimeFormat(locale === 'en' ? 'sv-SE' : locale, { dateStyle: 'short', timeStyle: 'short', timeZone: tz }).format(new Date(iso)) : '—';
+const reviewTitle = (r) =>
+  `${T().period[r.period]} ${r.from === r.to ? fmtDay(r.from) : `${fmtDay(r.from)} – ${fmtDay(r.to)}`}${r.complete === false ? ` (${T().partial})` : ''}`;
+
+function applyLocale() {
+  document.documentElement.lang = locale;
+  $('#locale').value = locale;
+  for (const a of document.querySelectorAll('nav a')) a.textContent = T().nav[a.dataset.tab] ?? a.textContent;
+}
+
+/** A table with its CSV: the cells as shown, text only, one quoted field per cell (RFC 4180). */
+function tableWithCsv(testid, name, head, rows) {
+  const csv = [head, ...rows.map((r) => r.map((c) => (c instanceof Node ? c.textContent : String(c))))]
+    .map((r) => r.map((c) => `"${String(c).replaceAll('"', '""')}"`).join(','))
+    .join('\r\n');
+  const link = el(
+    'a',
+    {
+      class: 'csv no-print',
+      download: `${name}.csv`,
+      href: URL.createObjectURL(new Blob(['\ufeff', csv], { type: 'text/csv;charset=utf-8' })),
+      'data-testid': `${testid}-csv`,
+    },
+    T().csv,
+  );
+  return el(
+    'div',
+    { class: 'table-wrap' },
+    link,
+    el(
+      'table',
+      { 'data-testid': testid },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          head.map((h) => el('th', {}, h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.map((r) =>
+          el(
+            'tr',
+            {},
+            r.map((c) => el('td', {}, c)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function showReviews() {
+  const { status, body } = await api('/reviews');
+  if (status !== 200) return $('#reviews').replaceChildren(el('p', { class: 'error' }, body.message ?? `error ${status}`));
+  if (!locale) {
+    locale = body.locale;
+    applyLocale();
+  }
+  const today = new Intl.DateTimeFormat('sv-SE', { timeZone: body.timezone }).format(new Date());
+  const monday = new Date(`${today}T00:00:00Z`);
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+  $('#reviews').replaceChildren(
+    el('h2', {}, T().reviews),
+    el(
+      'p',
+      { class: 'muted' },
+      T().reviewsIntro,
+      ' ',
+      el('a', { href: `#review/rev-week-${monday.toISOString().slice(0, 10)}` }, T().toDate.week),
+      ' · ',
+      el('a', { href: `#review/rev-month-${today.slice(0, 8)}01` }, T().toDate.month),
+    ),
+    body.reviews.length === 0
+      ? el('p', {}, T().noReviews)
+      : el(
+          'ul',
+          { class: 'review-list', 'data-testid': 'review-list' },
+          body.reviews.map((r) =>
+            el(
+              'li',
+              {},
+              el('a', { href: `#review/${r.reviewId}`, 'data-testid': `review-${r.reviewId}` }, reviewTitle(r)),
+              r.revision > 0 ? el('span', { class: 'muted' }, ` (${T().revision} ${r.revision})`) : '',
+            ),
+          ),
+        ),
+  );
+}
+
+async function showReview(reviewId) {
+  const { status, body: r } = await api(`/reviews/${encodeURIComponent(reviewId)}${locale ? `?locale=${encodeURIComponent(locale)}` : ''}`);
+  if (status !== 200) return $('#review').replaceChildren(el('p', { class: 'error' }, r.message ?? `error ${status}`));
+  if (!locale) {
+    locale = r.locale;
+    applyLocale();
+  }
+  const L = T();
+  const tz = r.timezone;
+  const name = (part) => `${r.reviewId}-${part}`;
+  $('#review').replaceChildren(
+    el(
+      'p',
+      { class: 'no-print' },
+      el('a', { href: '#reviews' }, `← ${L.reviews}`),
+      ' ',
+      el('button', { type: 'button', onclick: () => window.print() }, L.print),
+    ),
+    el('h2', { 'data-testid': 'review-title' }, reviewTitle(r), r.revision > 0 ? el('span', { class: 'muted' }, ` · ${L.revision} ${r.revision}`) : ''),
+    el('p', { 'data-testid': 'review-summary' }, r.summary),
+    el('h3', {}, L.channels),
+    tableWithCsv(
+      'review-channels',
+      name('channels'),
+      [L.channel, L.gmv, L.vsPrev, L.orders, L.aov, L.conversion, L.refundRate, L.spend, L.budget, L.used, L.roi, L.floor, L.roiTrend],
+      r.channels.map((c) => [
+        c.channelId,
+        fmtMoney(c.totals.gmv, c.currency),
+        fmtPct(c.change.gmvPct, true),
+        c.totals.orders,
+        fmtMoney(c.kpis.aov, c.currency),
+        fmtPct(c.kpis.conversionRate),
+        fmtPct(c.kpis.refundRate),
+        fmtMoney(c.totals.spend, c.currency),
+        fmtMoney(c.plan.budget, c.currency),
+        fmtPct(c.plan.utilisation),
+        fmtRatio(c.kpis.roi),
+        c.plan.roiFloor === null ? '—' : `${fmtRatio(c.plan.roiFloor)} (${L.roiStatus[c.plan.roiStatus]})`,
+        c.roiByDay.length > 1
+          ? sparkline(
+              c.roiByDay.map((d) => d.roi),
+              { width: 100, height: 24 },
+            )
+          : fmtRatio(c.roiByDay[0]?.roi ?? null),
+      ]),
+    ),
+    el('h3', {}, L.movers),
+    r.movers.length === 0
+      ? el('p', {}, L.none)
+      : tableWithCsv(
+          'review-movers',
+          name('movers'),
+          [L.channel, L.vsPrev, L.gmv],
+          r.movers.map((m) => [m.channelId, fmtPct(m.gmvChangePct, true), fmtMoney(m.gmvChange, m.currency, true)]),
+        ),
+    el('h3', {}, `${L.incidents} (${r.incidents.length})`),
+    r.incidents.length === 0
+      ? el('p', {}, L.none)
+      : tableWithCsv(
+          'review-incidents',
+          name('rectification-log'),
+          [L.raised, L.problem, L.subject, L.impact, L.action, L.by, L.resolved],
+          r.incidents.map((i) => [
+            fmtTime(i.raisedAt, tz),
+            `${L.rules[i.rule] ?? i.rule} (${i.severity})`,
+            [i.channelId, i.storeId, i.sku, i.region, i.period, i.basis].filter(Boolean).join(' · '),
+            i.impact ? fmtMoney(i.impact.amount, i.impact.currency) : '—',
+            i.note ?? '—',
+            i.acknowledgedBy ?? '—',
+            i.resolvedAt ? `${fmtTime(i.resolvedAt, tz)}${i.resolveReason ? ` — ${i.resolveReason}` : ''}` : L.open,
+          ]),
+        ),
+    el('h3', {}, `${L.proposals} (${r.proposals.length})`),
+    r.proposals.length === 0
+      ? el('p', {}, L.none)
+      : tableWithCsv(
+          'review-proposals',
+          name('proposals'),
+          [L.proposal, L.status, L.expected, L.realised],
+          r.proposals.map((p) => [
+            p.proposalId,
+            `${L.statuses[p.status]}${p.decidedBy ? ` (${p.decidedBy})` : ''}`,
+            `${fmtMoney(p.expectedGain.amount, p.currency, true)} (${fmtMoney(p.expectedGain.low, p.currency, true)} – ${fmtMoney(p.expectedGain.high, p.currency, true)})`,
+            p.realised ? fmtMoney(p.realised.change, p.currency, true) : '—',
+          ]),
+        ),
+    el('h3', {}, L.stores),
+    r.stores.length === 0
+      ? el('p', {}, L.none)
+      : tableWithCsv(
+          'review-stores',
+          name('stores'),
+          [L.rank, L.store, L.channel, L.gmv, L.orders, L.aov, L.refundRate, L.violations, L.diverted],
+          r.stores.map((s) => [
+            s.rank,
+            s.storeId,
+            s.channelId,
+            fmtMoney(s.gmv, s.currency),
+            s.orders,
+            fmtMoney(s.aov, s.currency),
+            fmtPct(s.refundRate),
+            s.violations,
+            s.divertedOrders,
+          ]),
+        ),
+  );
+}
+
+$('#locale').addEventListener('change', (e) => {
+  locale = e.target.value;
+  localStorage.setItem('sentinel-locale', locale);
+  applyLocale();
+  route().catch((err) => console.error(err));
+});
+if (locale) applyLocale();
+
 async function route() {
   if (!me) return;
   const hash = (location.hash || '#channels').slice(1);
-  const tab = hash.startsWith('alert/') ? 'alert' : hash;
+  const tab = hash.startsWith('alert/') ? 'alert' : hash.startsWith('review/') ? 'review' : hash;
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== tab;
-  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab || (tab === 'alert' && a.dataset.tab === 'alerts'));
+  for (const a of document.querySelectorAll('nav a'))
+    a.classList.toggle('active', a.dataset.tab === tab || (tab === 'alert' && a.dataset.tab === 'alerts') || (tab === 'review' && a.dataset.tab === 'reviews'));
   if (tab === 'alert') await showAlert(decodeURIComponent(hash.slice('alert/'.length)));
   else if (tab === 'alerts') await showAlerts();
   else if (tab === 'silences') await showSilences();
   else if (tab === 'data-quality') await showDataQuality();
+  else if (tab === 'reviews') await showReviews();
+  else if (tab === 'review') await showReview(decodeURIComponent(hash.slice('review/'.length)));
   else if (tab === 'proposals') await showProposals();
   else await showChannels();
   document.body.dataset.ready = tab;

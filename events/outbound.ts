@@ -182,6 +182,139 @@ export const BudgetReallocationExpiredEvent = defineEvent({
   }),
 });
 
+const ratio = z.number().nullable();
+const totalsOfPeriod = z.strictObject({
+  gmv: amount,
+  orders: z.number().int().nonnegative(),
+  units: z.number().int().nonnegative(),
+  refunds: amount,
+  refundCount: z.number().int().nonnegative(),
+  spend: amount,
+  impressions: z.number().int().nonnegative(),
+  clicks: z.number().int().nonnegative(),
+  reportedConversions: z.number().int().nonnegative(),
+  visits: z.number().int().nonnegative(),
+});
+/** SPEC §3's derived KPIs: money per order in the channel currency, ratios as numbers; null where undefined (no orders…). */
+const kpisOfPeriod = z.strictObject({
+  aov: amount.nullable(),
+  conversionRate: ratio,
+  roi: ratio,
+  refundRate: ratio,
+  ctr: ratio,
+  costPerOrder: amount.nullable(),
+});
+const span = z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() });
+
+export const ReviewPublishedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Review Published',
+  description:
+    "The periodic review the team meets over (日/周/月度执行报表): per channel the period's totals and KPIs against the previous period and the " +
+    'plan, ROI by day, the biggest movers, the incidents with their money at risk and what was done (问题整改记录), the proposals and ' +
+    'the store leaderboard. Published after the business day (day), the Sunday (week) or the last day of the month (month) closed, ' +
+    "once per reviewId. Figures are decimal strings in each channel's currency; only `summary` is in the configured locale.",
+  detail: z.strictObject({
+    reviewId: z.string().min(1),
+    period: z.enum(['day', 'week', 'month']),
+    ...span.shape,
+    /** False for a review asked for before its period ended (`sentinel report`): the figures are period-to-date. */
+    complete: z.boolean(),
+    /**
+     * 0 when the period closed; one more each time late events or restated reports changed its figures (re-checked
+     * after every business day while they may still arrive: the lateness and restatement windows). The latest
+     * revision of a reviewId is the review; consumers drop repeats by reviewId + revision.
+     */
+    revision: z.number().int().nonnegative(),
+    previous: span,
+    timezone: z.string().min(1),
+    locale: z.enum(['en', 'zh-CN']),
+    generatedAt: instant,
+    channels: z.array(
+      z.strictObject({
+        channelId: z.string().min(1),
+        currency: z.string().length(3),
+        totals: totalsOfPeriod,
+        kpis: kpisOfPeriod,
+        previous: z.strictObject({ totals: totalsOfPeriod, kpis: kpisOfPeriod }),
+        /** Change against the previous period: percentages (null from zero), the ROI as a difference. */
+        change: z.strictObject({ gmvPct: ratio, ordersPct: ratio, spendPct: ratio, roi: ratio }),
+        /** The plan: daily budget in force × days, the spend against it, the ROI floor and where the ROI stands. */
+        plan: z.strictObject({
+          budget: amount,
+          spend: amount,
+          utilisation: ratio,
+          roiFloor: ratio,
+          roiStatus: z.enum(['above_floor', 'below_floor', 'no_floor', 'no_spend']),
+        }),
+        roiByDay: z.array(z.strictObject({ day: businessDay, roi: ratio })),
+      }),
+    ),
+    /** The channels whose GMV moved most against the previous period (by share, largest first). */
+    movers: z.array(z.strictObject({ channelId: z.string().min(1), currency: z.string().length(3), gmvChange: signedAmount, gmvChangePct: ratio })),
+    /** The rectification log: every alert that fired during the period, what it put at stake and what was done. */
+    incidents: z.array(
+      z.strictObject({
+        alertId: z.string().min(1),
+        rule: z.enum(RULES),
+        severity: z.enum(['warning', 'critical']),
+        channelId: z.string().min(1),
+        storeId: z.string().min(1).optional(),
+        sku: z.string().min(1).optional(),
+        region: z.string().min(1).optional(),
+        period: z.enum(['day', 'month']).optional(),
+        basis: z.enum(['actual', 'forecast']).optional(),
+        status: z.enum(['firing', 'resolved']),
+        raisedAt: instant,
+        resolvedAt: instant.optional(),
+        resolveReason: z.string().optional(),
+        breaches: z.number().int().positive(),
+        impact: z.strictObject({ amount, currency: z.string().length(3) }).optional(),
+        acknowledgedBy: z.string().min(1).optional(),
+        acknowledgedAt: instant.optional(),
+        note: z.string().optional(),
+        summary: z.string().min(1),
+      }),
+    ),
+    proposals: z.array(
+      z.strictObject({
+        proposalId: z.string().min(1),
+        createdAt: instant,
+        status: z.enum(['pending', 'approved', 'rejected', 'expired']),
+        currency: z.string().length(3),
+        expectedGain: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
+        decidedBy: z.string().min(1).optional(),
+        decidedAt: instant.optional(),
+        /**
+         * For an approved proposal with whole days in force inside the period: the moved channels' GMV per day then,
+         * against the basis days' — what actually happened beside what was expected.
+         */
+        realised: z.strictObject({ days: z.number().int().positive(), gmvPerDayBefore: amount, gmvPerDayAfter: amount, change: signedAmount }).optional(),
+      }),
+    ),
+    /** Stores (a group-buy leader, a live room, a shop) ranked by GMV: the leaderboard the plans reward (团长周榜). */
+    stores: z.array(
+      z.strictObject({
+        rank: z.number().int().positive(),
+        channelId: z.string().min(1),
+        storeId: z.string().min(1),
+        currency: z.string().length(3),
+        gmv: amount,
+        orders: z.number().int().nonnegative(),
+        aov: amount.nullable(),
+        refunds: amount,
+        refundRate: ratio,
+        /** Price-floor breaches (sales below the floor) of alerts on this store during the period. */
+        violations: z.number().int().nonnegative(),
+        /** Orders shipped outside the store's territory (竄貨) of alerts on this store during the period. */
+        divertedOrders: z.number().int().nonnegative(),
+      }),
+    ),
+    summary: z.string().min(1),
+  }),
+});
+export type ReviewPublishedDetail = z.infer<typeof ReviewPublishedEvent.detail>;
+
 const budgetEvents = [
   BudgetReallocationProposedEvent,
   BudgetReallocationApprovedEvent,
@@ -197,6 +330,7 @@ export const outboundEvents = [
   AlertResolvedEvent,
   AlertReminderSentEvent,
   ...budgetEvents,
+  ReviewPublishedEvent,
 ] as const;
 export type BudgetReallocationProposedDetail = z.infer<typeof BudgetReallocationProposedEvent.detail>;
 export type AlertRaisedDetail = z.infer<typeof AlertRaisedEvent.detail>;

@@ -35,6 +35,10 @@ export const FUNCTION_CATALOG = {
     description: 'After each business day closes: budget reallocation proposals; expires outdated ones.',
     env: z.object({ STATE_TABLE, EVENT_BUS_NAME }),
   },
+  review: {
+    description: 'After each business day closes: the daily, weekly (Sunday) and monthly (last day) reviews, stored and published.',
+    env: z.object({ STATE_TABLE, EVENT_BUS_NAME }),
+  },
   finance: {
     description: 'Finance review API: budgets, proposals, approve, reject, audit.',
     env: z.object({

@@ -50,6 +50,8 @@ export const CONSOLE_ROUTES = [
   { method: 'POST', path: '/silences' },
   { method: 'POST', path: '/silences/{silenceId}/expire' },
   { method: 'GET', path: '/data-quality' },
+  { method: 'GET', path: '/reviews' },
+  { method: 'GET', path: '/reviews/{reviewId}' },
 ] as const satisfies readonly RouteSpec[];
 
 /** The console's static files: public, they hold no data. */

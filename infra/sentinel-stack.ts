@@ -38,6 +38,7 @@ export class SentinelStack extends Stack {
         Aggregate: this.aggregation.function,
         Sweep: this.jobs.sweep,
         Propose: this.jobs.propose,
+        Review: this.jobs.review,
         Pull: this.jobs.pull,
         Webhook: this.api.webhook,
         Finance: this.api.finance,

@@ -88,6 +88,18 @@ class MemoryPipeline implements ReplayTarget {
     await this.services.alerting.publish(config);
   }
 
+  async reviseReviews() {
+    const report = await this.services.reviewing.settle(await this.services.budgetedConfig.current(), this.nowMs);
+    await this.services.reviewing.publish();
+    return report;
+  }
+
+  async review() {
+    const report = await this.services.reviewing.closeDay(await this.services.budgetedConfig.current(), this.nowMs);
+    await this.services.reviewing.publish();
+    return report;
+  }
+
   async propose(): Promise<ProposeReport & { published: number }> {
     const report = await this.services.budgeting.propose(await this.services.config.current(), this.nowMs);
     const published = await this.services.budgeting.publish();

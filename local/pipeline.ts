@@ -5,6 +5,7 @@ import { makeHandler as makeAggregateHandler, type ShardBatchEvent, type ShardBa
 import { makeHandler as makeFinanceHandler } from '../functions/finance/finance.ts';
 import { makeHandler as makeIngestHandler } from '../functions/ingest/ingest.ts';
 import { makeHandler as makeProposeHandler } from '../functions/propose/propose.ts';
+import { makeHandler as makeReviewHandler, type ReviewReport } from '../functions/review/review.ts';
 import { makeHandler as makeSweepHandler } from '../functions/sweep/sweep.ts';
 import { dynamoConfigSource, storeConfig } from '../shared/adapters/config-store.ts';
 import type { TableNames } from '../shared/adapters/tables.ts';
@@ -22,6 +23,7 @@ import {
   eventsOf,
   freshConfigOf,
   intakeOf,
+  reviewingOf,
   type Wiring,
 } from '../shared/runtime/compose.ts';
 import { METRICS_NAMESPACE } from '../shared/runtime/observability.ts';
@@ -75,6 +77,7 @@ export class LocalPipeline {
   private readonly streamRunner: StreamRunner;
   private readonly sweepHandler: ReturnType<typeof makeSweepHandler>;
   private readonly proposeHandler: ReturnType<typeof makeProposeHandler>;
+  private readonly reviewHandler: ReturnType<typeof makeReviewHandler>;
   private readonly financeHandler: ReturnType<typeof makeFinanceHandler>;
 
   private constructor(
@@ -104,6 +107,7 @@ export class LocalPipeline {
     const scheduledAt = (event: { time: string }) => Date.parse(event.time);
     this.sweepHandler = makeSweepHandler({ alerting: alertingOf(wiring), config: budgetedConfigOf(wiring), clock: scheduledAt, logger, metrics });
     this.proposeHandler = makeProposeHandler({ budgeting: budgetingOf(wiring), config: freshConfigOf(wiring), clock: scheduledAt, logger, metrics });
+    this.reviewHandler = makeReviewHandler({ reviewing: reviewingOf(wiring), config: budgetedConfigOf(wiring), clock: scheduledAt, logger, metrics });
     this.financeHandler = makeFinanceHandler({
       budgeting: budgetingOf(wiring),
       financeRole: FINANCE_ROLE,
@@ -140,6 +144,9 @@ export class LocalPipeline {
   }
   get intake() {
     return intakeOf(this.wiring);
+  }
+  get reviewing() {
+    return reviewingOf(this.wiring);
   }
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
@@ -202,6 +209,18 @@ export class LocalPipeline {
   /** The daily proposal job, invoked as its schedule would at the pipeline's clock. */
   async propose(): Promise<ProposeReport & { published: number }> {
     return this.proposeHandler(this.scheduledEvent('propose'), localContext('propose'));
+  }
+
+  /** The end of a replay: revisions of the reviews late events changed, and the open week and month to date. */
+  async reviseReviews() {
+    const report = await this.reviewing.settle(await budgetedConfigOf(this.wiring).current(), this.nowMs);
+    await this.reviewing.publish();
+    return report;
+  }
+
+  /** The review job, invoked as its schedule would at the pipeline's clock. */
+  async review(): Promise<ReviewReport> {
+    return this.reviewHandler(this.scheduledEvent('review'), localContext('review'));
   }
 
   /**

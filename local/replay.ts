@@ -83,6 +83,8 @@ const lineOfMessageId = (messageId: string) => Number(messageId.replace(/^line-/
 
 /** What `feed` drives and then summarises: a scheduled pipeline with its router, intake log and aggregates. */
 export interface ReplayTarget extends ScheduledPipeline {
+  /** At the end of the input: revisions of the reviews late events changed, and the open week and month to date. */
+  reviseReviews(): Promise<unknown>;
   routesToIngest(event: unknown): boolean;
   readonly intake: IntakeLog & IntakeReader;
   readonly aggregates: AggregateReader;
@@ -144,6 +146,9 @@ export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'l
   }
   await runner.flush();
   await target.aggregate();
+  // What arrived late for days whose reviews are out, counted in revisions of them (the deployed job's next run);
+  // the week and month still open, reviewed to date.
+  await target.reviseReviews();
   options.onProgress?.({ linesDone: options.lines.length, linesTotal: options.lines.length, elapsedMs: Date.now() - started });
   return summarise(target, received);
 }

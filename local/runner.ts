@@ -22,13 +22,15 @@ export interface ScheduledPipeline {
   aggregate(): Promise<number>;
   sweep(): Promise<void>;
   propose(): Promise<ProposeReport & { published: number }>;
+  /** The review job: the reviews of the periods the day before the clock's closes. */
+  review(): Promise<unknown>;
 }
 
 /**
  * The local stand-in for SQS batching plus the scheduler, shared by `sentinel replay` and the local server: deliveries
  * are batched (at most `batchSize`; a batch is cut before a second copy of the same (channel, eventId), so a later
  * copy never overtakes an earlier one), and as the clock moves the sweep runs at every 15-minute mark it crosses and
- * the proposal job at every business-day midnight — each after everything that arrived before it.
+ * the proposal and review jobs at every business-day midnight — each after everything that arrived before it.
  */
 export class ScheduledRunner {
   /** The clock: the latest arrival (replay, `--clock events`) or the wall clock (the local server's default). */
@@ -59,6 +61,7 @@ export class ScheduledRunner {
       if (bucketOf(at, this.pipeline.config.timezone).day !== bucketOf(at - 1, this.pipeline.config.timezone).day) {
         const report = await this.pipeline.propose();
         this.options.onProposeReport?.(report);
+        await this.pipeline.review();
       }
       this.nextSweepMs += SWEEP_INTERVAL_MS;
     }

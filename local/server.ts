@@ -20,6 +20,7 @@ import { makePlatformHandler } from '../functions/webhook/platforms.ts';
 import { makeHandler as makeWebhookHandler } from '../functions/webhook/webhook.ts';
 import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
 import { alertMessage } from '../shared/app/alert-message.ts';
+import type { Locale } from '../shared/domain/config.ts';
 import { type ChatTarget, deliverChat } from '../shared/adapters/chat.ts';
 import { staticWebhookSecrets } from '../shared/adapters/webhook-secrets.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
@@ -203,9 +204,9 @@ export class LocalServer {
   private static async open(options: LocalServerOptions, log: (line: string) => void, release: () => void): Promise<LocalServer> {
     const credentials = loadOrCreateCredentials(options.dataDir);
     // Alerts also go to the configured chats, in the background: a slow or refusing bot never holds the pipeline.
-    const consoleUrl = { current: undefined as string | undefined };
+    const consoleUrl = { current: undefined as string | undefined, locale: 'en' as Locale };
     const notify = (e: DeliveredEvent) => {
-      const message = options.notify?.length ? alertMessage(e, consoleUrl.current) : undefined;
+      const message = options.notify?.length ? alertMessage(e, consoleUrl.current, consoleUrl.locale) : undefined;
       if (!message) return;
       for (const target of options.notify ?? [])
         void deliverChat(target, message, e, Date.now()).then((refused) => {
@@ -220,6 +221,7 @@ export class LocalServer {
         notify(e);
       },
     });
+    consoleUrl.locale = pipeline.config.locale;
     const clock = options.clock ?? 'wall';
     const runner = new ScheduledRunner(pipeline, {
       onDeadLetter: (ids) => log(`DEAD-LETTERED after repeated ingest failures: ${ids.join(', ')}`),
@@ -329,13 +331,14 @@ export class LocalServer {
   }
 
   /** Runs a scheduled job now, at the server's clock. */
-  async runJob(job: 'sweep' | 'propose'): Promise<void> {
+  async runJob(job: 'sweep' | 'propose' | 'review'): Promise<void> {
     await this.serially(async () => {
       await this.runner.flush();
       if (this.clock === 'wall') this.runner.clockMs = Math.max(this.runner.clockMs, Date.now());
       this.pipeline.nowMs = this.runner.clockMs;
       if (job === 'sweep') await this.pipeline.sweep();
-      else await this.pipeline.propose();
+      else if (job === 'propose') await this.pipeline.propose();
+      else await this.pipeline.review();
     });
   }
 
@@ -482,9 +485,9 @@ export class LocalServer {
     const path = url.pathname.slice(4);
     if (path === '/status') return json(200, this.status());
     if (path === '/intake') return json(200, await this.intakeTotals());
-    if (path === '/jobs/sweep' || path === '/jobs/propose') {
+    if (path === '/jobs/sweep' || path === '/jobs/propose' || path === '/jobs/review') {
       if (method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST to run the job now' });
-      await this.runJob(path === '/jobs/sweep' ? 'sweep' : 'propose');
+      await this.runJob(path.slice(6) as 'sweep' | 'propose' | 'review');
       return json(200, { ran: path.slice(6), at: new Date(this.pipeline.nowMs).toISOString() });
     }
     if (CONSOLE_ROUTES.some((route) => matchesTemplate(route.path, path))) {
@@ -494,6 +497,7 @@ export class LocalServer {
         acknowledging: acknowledgingOf(this.pipeline.wiring),
         silencing: silencingOf(this.pipeline.wiring),
         intake: this.pipeline.intake,
+        reviewing: this.pipeline.reviewing,
         // Read fresh: the console shows the configuration and budgets in force at this moment.
         config: budgetedConfigOf({ ...this.pipeline.wiring, cacheMs: 0 }),
         readerRoles: [FINANCE_ROLE, ...READER_ROLES],

@@ -9,6 +9,10 @@ import { dataQuality, MAX_DATA_QUALITY_DAYS } from '../../shared/app/data-qualit
 import type { ConfigSource, IntakeReader } from '../../shared/app/ports.ts';
 import type { Acknowledging } from '../../shared/app/acknowledging.ts';
 import { type Silencing, silenceView } from '../../shared/app/silencing.ts';
+import type { Reviewing } from '../../shared/app/reviewing.ts';
+import { REVIEW_PERIODS, type ReviewPeriod } from '../../shared/domain/reviews/review.ts';
+import { reviewSummary } from '../../shared/domain/reviews/text.ts';
+import { LOCALES, type Locale } from '../../shared/domain/config.ts';
 import { HttpProblem, httpErrors, json, pathParameter, requireCaller, type RouteHandler, router } from '../http.ts';
 import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES } from '../routes.ts';
 import { type ConsoleAsset, staticFiles } from './static-files.ts';
@@ -27,6 +31,8 @@ export interface ConsoleDeps extends ConsoleReadDeps {
   readonly silencing: Silencing;
   /** What arrived and did not become an event (the data-quality page). */
   readonly intake: Pick<IntakeReader, 'arrivedBetween'>;
+  /** The reviews kept, and any period's review built to date. */
+  readonly reviewing: Pick<Reviewing, 'list' | 'report'>;
   readonly readerRoles: readonly string[];
   readonly clock: () => number;
   readonly logger: Logger;
@@ -34,8 +40,8 @@ export interface ConsoleDeps extends ConsoleReadDeps {
 }
 
 /**
- * The console function: its static files (public), its read API (`GET /me`, `/overview`, `/alerts`, `/data-quality`; any reader
- * role) and `POST /alerts/{alertId}/acknowledge` (ops or finance; body `{"note"?, "channelId"?}`): 200 with the alert
+ * The console function: its static files (public), its read API (`GET /me`, `/overview`, `/alerts`, `/data-quality`,
+ * `/reviews`, `/reviews/{reviewId}`; any reader role) and `POST /alerts/{alertId}/acknowledge` (ops or finance; body `{"note"?, "channelId"?}`): 200 with the alert
  * when acknowledged, or when it already was (harmless); 404 for an unknown alert; 409 for one no longer firing.
  * Routes in `functions/routes.ts`.
  */
@@ -86,6 +92,31 @@ export function makeHandler(deps: ConsoleDeps) {
       if (!/^\d+$/.test(text) || days < 1 || days > MAX_DATA_QUALITY_DAYS)
         throw new HttpProblem(400, 'invalid_query', `days must be a whole number from 1 to ${MAX_DATA_QUALITY_DAYS}`);
       return json(200, await dataQuality(deps.intake, deps.clock(), days));
+    },
+    'GET /reviews': async (event) => {
+      reader(event);
+      const config = await deps.config.current();
+      return json(200, { locale: config.locale, timezone: config.timezone, reviews: await deps.reviewing.list() });
+    },
+    'GET /reviews/{reviewId}': async (event) => {
+      reader(event);
+      const reviewId = pathParameter(event, 'reviewId');
+      const match = /^rev-(day|week|month)-(\d{4}-\d{2}-\d{2})$/.exec(reviewId);
+      if (!match || Number.isNaN(Date.parse(`${match[2]}T00:00:00Z`)))
+        throw new HttpProblem(404, 'not_found', `no review ${reviewId} (ids look like rev-week-2025-11-03: the period and its first day)`);
+      if (!(REVIEW_PERIODS as readonly string[]).includes(match[1] as string)) throw new HttpProblem(404, 'not_found', `no review ${reviewId}`);
+      const locale = event.queryStringParameters?.locale;
+      if (locale !== undefined && !(LOCALES as readonly string[]).includes(locale))
+        throw new HttpProblem(400, 'invalid_query', `locale must be ${LOCALES.join(' or ')}`);
+      try {
+        // Kept (the latest revision) if its period closed and was reviewed; otherwise built now, to date.
+        const review = await deps.reviewing.report(await deps.config.current(), match[1] as ReviewPeriod, match[2] as string, deps.clock());
+        // The one sentence in the reader's language (the figures are the same in every language).
+        return json(200, locale === undefined || locale === review.locale ? review : { ...review, locale, summary: reviewSummary(review, locale as Locale) });
+      } catch (error) {
+        if (error instanceof RangeError) throw new HttpProblem(404, 'not_found', error.message);
+        throw error;
+      }
     },
     'GET /silences': async (event) => {
       reader(event);

@@ -1,4 +1,4 @@
-import { acknowledgingOf, aggregatesOf, alertsOf, budgetedConfigOf, intakeOf, silencingOf } from '../../shared/runtime/compose.ts';
+import { acknowledgingOf, aggregatesOf, alertsOf, budgetedConfigOf, intakeOf, reviewingOf, silencingOf } from '../../shared/runtime/compose.ts';
 import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
 import { observability } from '../../shared/runtime/observability.ts';
@@ -17,6 +17,7 @@ export const handler = makeHandler({
   acknowledging: acknowledgingOf(wiring),
   silencing: silencingOf(wiring),
   intake: intakeOf(wiring),
+  reviewing: reviewingOf(wiring),
   config: budgetedConfigOf(wiring),
   readerRoles: env.READER_ROLES,
   clock: Date.now,

@@ -26,9 +26,9 @@ export interface NotifyDeps {
 }
 
 /**
- * The notifier: each alert event on the bus (Raised, Escalated, Acknowledged, Resolved, reminders) goes to the ops
- * topic with message attributes (rule, severity, channelId, detailType) so subscriptions can filter, and to every
- * configured chat bot. The topic is the delivery of record: its failure fails the invocation (EventBridge retries, then
+ * The notifier: each alert event on the bus (Raised, Escalated, Acknowledged, Resolved, reminders) and each published
+ * review (its digest) goes to the ops topic with message attributes (rule, severity, channelId, detailType) so
+ * subscriptions can filter, and to every configured chat bot. The topic is the delivery of record: its failure fails the invocation (EventBridge retries, then
  * the dead-letter queue); a chat that refuses is logged and counted, never retried into a storm.
  */
 export function makeHandler(deps: NotifyDeps) {

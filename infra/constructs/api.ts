@@ -158,7 +158,18 @@ export class SentinelApi extends Construct {
         { from: 'node_modules/uplot/dist/uPlot.min.css', to: 'console/vendor' },
       ],
     });
-    props.tables.grantState(this.console.role, READ, ['CONFIG', 'BUDGETS', 'SILENCE', 'AGG#*', 'ALERT#*', 'OUTBOX#*', 'QUARANTINE#*', 'DUPLICATE#*']);
+    props.tables.grantState(this.console.role, READ, [
+      'CONFIG',
+      'BUDGETS',
+      'SILENCE',
+      'PROPOSAL',
+      'REVIEW',
+      'AGG#*',
+      'ALERT#*',
+      'OUTBOX#*',
+      'QUARANTINE#*',
+      'DUPLICATE#*',
+    ]);
     // Acknowledging (the alert's state and its outbox entry in one transaction, then published) and silences.
     props.tables.grantState(this.console.role, WRITE, ['ALERT#*', 'OUTBOX#*', 'SILENCE']);
     props.bus.grantPutEventsTo(this.console.role);

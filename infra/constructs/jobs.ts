@@ -15,7 +15,7 @@ import { READ, WRITE } from './storage.ts';
 
 /**
  * The scheduled jobs, on EventBridge Scheduler: the sweep every 15 minutes, the reallocation proposal at
- * midnight in the business timezone, and the ad platforms' reports pulled hourly (two days) and daily (the window). Each invocation gets the schedule's time (`<aws.scheduler.scheduled-time>`),
+ * midnight in the business timezone, the reviews half an hour later, and the ad platforms' reports pulled hourly (two days) and daily (the window). Each invocation gets the schedule's time (`<aws.scheduler.scheduled-time>`),
  * so a retry judges the moment it was meant for; failed invocations go to a dead-letter queue.
  */
 export const pullSecretPrefix = (stage: string) => `sentinel/${stage}/pull/`;
@@ -23,6 +23,7 @@ export const pullSecretPrefix = (stage: string) => `sentinel/${stage}/pull/`;
 export class Jobs extends Construct {
   readonly sweep: SentinelFunction<'sweep'>;
   readonly propose: SentinelFunction<'propose'>;
+  readonly review: SentinelFunction<'review'>;
   readonly pull: SentinelFunction<'pull'>;
   readonly pullSecrets: secretsmanager.Secret[];
   readonly dlq: sqs.Queue;
@@ -40,6 +41,11 @@ export class Jobs extends Construct {
     props.tables.grantState(this.propose.role, READ, ['CONFIG', 'BUDGETS', 'PROPOSAL', 'AGG#*', 'ALERT#*', 'OUTBOX#~budgets']);
     props.tables.grantState(this.propose.role, WRITE, ['PROPOSAL', 'AUDIT#BUDGETS', 'OUTBOX#~budgets']);
     props.bus.grantPutEventsTo(this.propose.role);
+
+    this.review = new SentinelFunction(this, 'Review', { name: 'review', settings: props.settings, timeout: Duration.minutes(5), environment: env });
+    props.tables.grantState(this.review.role, READ, ['CONFIG', 'BUDGETS', 'SILENCE', 'PROPOSAL', 'REVIEW', 'AGG#*', 'ALERT#*', 'OUTBOX#~reviews']);
+    props.tables.grantState(this.review.role, WRITE, ['REVIEW', 'OUTBOX#~reviews']);
+    props.bus.grantPutEventsTo(this.review.role);
 
     // The ad platforms' reports, pulled with credentials kept in Secrets Manager. The secrets are created empty
     // (`{}`): put the platform's credentials in them (README, "Connect your platforms"); until then each mapped
@@ -81,7 +87,7 @@ export class Jobs extends Construct {
         detail,
       });
     const input = inputWith({});
-    const target = (fn: SentinelFunction<'sweep' | 'propose' | 'pull'>, name: string, targetInput = input) => {
+    const target = (fn: SentinelFunction<'sweep' | 'propose' | 'review' | 'pull'>, name: string, targetInput = input) => {
       const role = new iam.Role(this, `${name}SchedulerRole`, { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
       Validations.of(role).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement)}.Arn>:*]`,
@@ -104,6 +110,13 @@ export class Jobs extends Construct {
       description: 'Channel Sentinel reallocation proposal after each business day closes',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '0', timeZone: TimeZone.of(props.timezone) }),
       target: target(this.propose, 'Propose'),
+    });
+    // Half an hour after midnight: the last events of the closed day have been aggregated (the stream's lag is
+    // seconds); replay runs it at midnight, after everything that arrived before.
+    new scheduler.Schedule(this, 'ReviewSchedule', {
+      description: 'Channel Sentinel reviews: the day, the week (after Sunday), the month (after its last day)',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '30', hour: '0', timeZone: TimeZone.of(props.timezone) }),
+      target: target(this.review, 'Review'),
     });
     // Hourly: today and yesterday (spend as it grows feeds pacing); daily at 06:00: the configuration's whole
     // restatement window (`reportRestatementDays`, read by the function).

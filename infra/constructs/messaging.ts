@@ -102,7 +102,7 @@ export class SentinelBus extends Construct {
     this.chatTargets.grantRead(this.notifier.role);
     this.alertRaisedRule = new events.Rule(this, 'AlertsToOps', {
       eventBus: this.bus,
-      description: 'Alert Raised, Escalated, Acknowledged, Resolved and reminders to the notifier (ops topic and chats)',
+      description: 'Alert Raised, Escalated, Acknowledged, Resolved, reminders and Review Published to the notifier (ops topic and chats)',
       eventPattern: patternFor(outboundEvents.filter((d) => (CHAT_DETAIL_TYPES as readonly string[]).includes(d.detailType))) as events.EventPattern,
       targets: [new targets.LambdaFunction(this.notifier.fn, { deadLetterQueue: this.undeliverable, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });

@@ -22,6 +22,12 @@ export const aggregateKey = (channelId: string) => `AGG#${channelId}`;
  */
 export const hourKey = (hour: string) => `H#${hour}`;
 const HOUR_PREFIX_LENGTH = hourKey('').length;
+/**
+ * Sort key of a store's business-day item: `S#2025-01-15#store-1` — day first, so one Query reads every store of a
+ * channel over a range of days. Kept beside the channel's hours in its partition, apart by prefix.
+ */
+export const storeDayKey = (day: string, storeId: string) => `S#${day}#${storeId}`;
+const STORE_ID_OFFSET = storeDayKey('YYYY-MM-DD', '').length;
 const checkpointKey = (shardKey: string) => ({ pk: { S: `CKPT#${shardKey}` }, sk: { S: '-' } });
 
 /**
@@ -75,6 +81,27 @@ export function dynamoAggregateStore(client: DynamoDBClient, tableName: string, 
       for (const item of items) out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
       return out;
     },
+
+    async storeDays(channelId, fromDay, toDay) {
+      const out = new Map<string, Map<string, Totals>>();
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': { S: aggregateKey(channelId) },
+          ':from': { S: storeDayKey(fromDay, '') },
+          ':to': { S: storeDayKey(toDay, '\uffff') },
+        },
+        ConsistentRead: true,
+      });
+      for (const item of items) {
+        const sk = item.sk?.S ?? '';
+        const day = sk.slice(2, 12);
+        if (!out.has(day)) out.set(day, new Map());
+        out.get(day)?.set(sk.slice(STORE_ID_OFFSET), totalsFromItem(item));
+      }
+      return out;
+    },
   };
 }
 
@@ -95,7 +122,7 @@ function updateFor(tableName: string, delta: BucketDelta): TransactWriteItem {
   return {
     Update: {
       TableName: tableName,
-      Key: { pk: { S: aggregateKey(delta.channelId) }, sk: { S: hourKey(delta.hour) } },
+      Key: { pk: { S: aggregateKey(delta.channelId) }, sk: { S: delta.storeId === undefined ? hourKey(delta.hour) : storeDayKey(delta.hour, delta.storeId) } },
       UpdateExpression: `ADD ${adds.join(', ')}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

@@ -25,8 +25,11 @@ import type {
   Outbox,
   OutboxEntry,
   Quarantined,
+  ReviewStore,
   SilenceStore,
 } from '../app/ports.ts';
+import type { ReviewPublishedDetail } from '../../events/outbound.ts';
+import { sortListings } from '../app/reviewing.ts';
 import type { SentinelConfig, StoredSilence } from '../domain/config.ts';
 
 /**
@@ -120,6 +123,8 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
 export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const checkpoints = new Map<string, string>();
   const channels = new Map<string, { hours: Map<string, Totals>; sorted: string[] }>();
+  /** Store-day items by `channel \0 day \0 store`. */
+  const storeDays = new Map<string, Totals>();
   const lowerBound = (keys: readonly string[], key: string) => {
     let lo = 0;
     let hi = keys.length;
@@ -136,6 +141,11 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
       if (checkpoints.get(shardKey) !== expected) return 'checkpoint_moved';
       checkpoints.set(shardKey, next);
       for (const delta of deltas) {
+        if (delta.storeId !== undefined) {
+          const key = `${delta.channelId}\u0000${delta.hour}\u0000${delta.storeId}`;
+          addInto(storeDays.get(key) ?? storeDays.set(key, zeroTotals()).get(key)!, delta.totals);
+          continue;
+        }
         let channel = channels.get(delta.channelId);
         if (!channel) channels.set(delta.channelId, (channel = { hours: new Map(), sorted: [] }));
         let totals = channel.hours.get(delta.hour);
@@ -146,6 +156,16 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
         addInto(totals, delta.totals);
       }
       return 'committed';
+    },
+    async storeDays(channelId, fromDay, toDay) {
+      const out = new Map<string, Map<string, Totals>>();
+      for (const key of [...storeDays.keys()].sort()) {
+        const [channel, day, storeId] = key.split('\u0000') as [string, string, string];
+        if (channel !== channelId || day < fromDay || day > toDay) continue;
+        if (!out.has(day)) out.set(day, new Map());
+        out.get(day)?.set(storeId, { ...(storeDays.get(key) as Totals) });
+      }
+      return out;
     },
     async hours(channelId, range) {
       const channel = channels.get(channelId);
@@ -251,6 +271,32 @@ export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[])
       return { ok: true };
     },
     audit: async () => [...audit].sort((a, b) => a.atMs - b.atMs || compareText(a.proposalId, b.proposalId) || compareText(a.action, b.action)),
+  };
+}
+
+/** Reviews in memory, with the DynamoDB store's semantics (stored once per reviewId, listed newest first). */
+export function memoryReviewStore(outbox: { add(entries: readonly OutboxEntry[]): void }): ReviewStore {
+  const reviews = new Map<string, ReviewPublishedDetail>();
+  return {
+    async save(review, expectedRevision, entries) {
+      if (reviews.get(review.reviewId)?.revision !== expectedRevision) return 'conflict';
+      reviews.set(review.reviewId, review);
+      outbox.add(entries);
+      return 'saved';
+    },
+    get: async (id) => reviews.get(id),
+    list: async () =>
+      sortListings(
+        [...reviews.values()].map(({ reviewId, period, from, to, generatedAt, revision, summary }) => ({
+          reviewId,
+          period,
+          from,
+          to,
+          generatedAt,
+          revision,
+          summary,
+        })),
+      ),
   };
 }
 

@@ -61,6 +61,8 @@ export const STATE_PARTITIONS = {
   alerts: 'ALERT#*',
   alertOutbox: 'OUTBOX#*',
   budgetsOutbox: 'OUTBOX#~budgets',
+  reviews: 'REVIEW',
+  reviewsOutbox: 'OUTBOX#~reviews',
   quarantine: 'QUARANTINE#*',
   duplicates: 'DUPLICATE#*',
   superseded: 'SUPERSEDED#*',

@@ -10,6 +10,7 @@ import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
 import type { AdAccountSource, SentinelConfig, StoredSilence } from '../domain/config.ts';
 import type { BucketDelta } from '../domain/aggregation.ts';
+import type { ReviewPublishedDetail } from '../../events/outbound.ts';
 
 // ── Events and intake ───────────────────────────────────────────────────────────────────────────────────
 
@@ -117,6 +118,8 @@ export interface AggregateStore {
 export interface AggregateReader {
   /** A channel's hour totals keyed `YYYY-MM-DDTHH`, optionally only those from `fromHour` to `toHour` inclusive. */
   hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<Map<string, Totals>>;
+  /** Each store's day totals over business days `fromDay` to `toDay` inclusive, keyed by day then store. */
+  storeDays(channelId: string, fromDay: string, toDay: string): Promise<Map<string, Map<string, Totals>>>;
 }
 
 // ── Alerts and the outbox ───────────────────────────────────────────────────────────────────────────────
@@ -229,6 +232,34 @@ export interface BudgetStore {
     book?: { next: BudgetBook; expectedCounter: number },
   ): Promise<{ ok: true } | { ok: false; failed: DecideConflict[] }>;
   audit(): Promise<AuditEntry[]>;
+}
+
+// ── Reviews ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The outbox partition of published reviews. */
+export const REVIEWS_OUTBOX = '~reviews';
+
+/** What a list of reviews shows of each (the whole review is read one at a time). */
+export interface ReviewListing {
+  readonly reviewId: string;
+  readonly period: ReviewPublishedDetail['period'];
+  readonly from: string;
+  readonly to: string;
+  readonly generatedAt: string;
+  readonly revision: number;
+  readonly summary: string;
+}
+
+/** Port: the reviews kept for the console, the CLI and the chats. */
+export interface ReviewStore {
+  /**
+   * Stores a review with its outbox entries if the stored revision is still `expectedRevision` (`undefined`: none
+   * stored yet); otherwise changes nothing and returns `conflict` (a retried or concurrent run stored it first).
+   */
+  save(review: ReviewPublishedDetail, expectedRevision: number | undefined, outbox: readonly OutboxEntry[]): Promise<'saved' | 'conflict'>;
+  get(reviewId: string): Promise<ReviewPublishedDetail | undefined>;
+  /** Every stored review, newest period first. */
+  list(): Promise<ReviewListing[]>;
 }
 
 // ── Configuration ───────────────────────────────────────────────────────────────────────────────────────

@@ -88,30 +88,51 @@ export function replacementDeltaOf(event: InboundEvent, previous: InboundEvent |
   return out;
 }
 
-/** What a batch adds to one channel's business hour (`YYYY-MM-DDTHH`). */
+/**
+ * What a batch adds to one aggregate item: a channel's business hour (`hour` = `YYYY-MM-DDTHH`), or — with `storeId` —
+ * one store's business day (`hour` = `YYYY-MM-DD`), which the reviews' store leaderboard reads.
+ */
 export interface BucketDelta {
   readonly channelId: string;
   readonly hour: string;
+  readonly storeId?: string;
   readonly totals: Totals;
 }
 
+/** The store an event's figures also count for (sales, refunds and store traffic), if any. */
+const storeOf = (event: InboundEvent): string | undefined =>
+  event.type === SALE || event.type === REFUND || event.type === TRAFFIC ? event.storeId : undefined;
+
+/** The aggregate items one event adds to: its channel's hour, and its store's day when it names a store. */
+export function bucketKeysOf(event: InboundEvent, bucket: Bucket): string[] {
+  const store = storeOf(event);
+  const hour = `${event.channelId}\u0000${bucket.hour}`;
+  return store === undefined ? [hour] : [hour, `${event.channelId}\u0000${bucket.day}\u0000${store}`];
+}
+
 /**
- * Pre-sums a batch into one delta per (channel, hour). Invariant: for every field, the sum of the returned
- * deltas over a bucket equals the sum of `deltaOf` over the batch's events in that bucket; output order is
- * deterministic (sorted), so retries of the same batch issue the same writes.
+ * Pre-sums a batch into one delta per aggregate item: (channel, hour) and (channel, store, day). Invariant: for every
+ * field, the sum of the returned deltas over an item equals the sum of `deltaOf` over the batch's events in it; output
+ * order is deterministic (sorted), so retries of the same batch issue the same writes.
  */
 export function preAggregate(
   items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket; readonly replaces?: InboundEvent | undefined }>,
 ): BucketDelta[] {
   const sums = new Map<string, BucketDelta>();
   for (const { event, bucket, replaces } of items) {
-    const id = `${event.channelId}\u0000${bucket.hour}`;
-    let entry = sums.get(id);
-    if (!entry) {
-      entry = { channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() };
-      sums.set(id, entry);
+    const delta = replaces === undefined ? deltaOf(event) : replacementDeltaOf(event, replaces);
+    const store = storeOf(event);
+    for (const id of bucketKeysOf(event, bucket)) {
+      let entry = sums.get(id);
+      if (!entry) {
+        entry =
+          id.split('\u0000').length === 3
+            ? { channelId: event.channelId, hour: bucket.day, storeId: store as string, totals: zeroTotals() }
+            : { channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() };
+        sums.set(id, entry);
+      }
+      addInto(entry.totals, delta);
     }
-    addInto(entry.totals, replaces === undefined ? deltaOf(event) : replacementDeltaOf(event, replaces));
   }
   return [...sums.entries()].sort(([a], [b]) => compareText(a, b)).map(([, v]) => v);
 }

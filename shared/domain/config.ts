@@ -51,8 +51,13 @@ const channelSchema = z.strictObject({
   stores: z.array(z.strictObject({ id, authorizedRegions: z.array(region).optional() })).optional(),
 });
 
+/** The languages the console, the reviews, alert summaries and chat messages speak. */
+export const LOCALES = ['en', 'zh-CN'] as const;
+export type Locale = (typeof LOCALES)[number];
+
 const documentSchema = z.strictObject({
   timezone: z.string().refine(isValidTimeZone, 'is not an IANA timezone the runtime knows'),
+  locale: z.enum(LOCALES).optional(),
   latenessDays: z.number().int().positive().max(366).optional(),
   reportRestatementDays: z.number().int().positive().max(366).optional(),
   channels: z.array(channelSchema).min(1),
@@ -202,6 +207,8 @@ export interface PromotionConfig {
 
 export interface SentinelConfig {
   readonly timezone: string;
+  /** What people read is written in (reviews, chat messages, the console's default); events stay locale-free. */
+  readonly locale: Locale;
   readonly latenessDays: number;
   /** How many business days before its arrival an `Ad Spend Reported` may restate (default 35, less if retention is shorter). */
   readonly reportRestatementDays: number;
@@ -448,6 +455,7 @@ function checkDocument(doc: z.infer<typeof documentSchema>, document: unknown): 
     ok: true,
     config: {
       timezone: doc.timezone,
+      locale: doc.locale ?? 'en',
       latenessDays,
       reportRestatementDays,
       channels,

@@ -7,7 +7,7 @@
  * them are committed in one transaction, conditional on the checkpoint being what was read. Hence every record is
  * applied once: before the commit nothing of it is applied; after it, the checkpoint excludes it forever.
  */
-import { type BucketDelta, preAggregate } from './aggregation.ts';
+import { type BucketDelta, bucketKeysOf, preAggregate } from './aggregation.ts';
 import { AD_SPEND_REPORTED, type InboundEvent } from '../../events/normalised.ts';
 import { decodeEvent } from './inbound-event.ts';
 import type { Bucket } from '../kernel/time.ts';
@@ -98,9 +98,10 @@ export function planCommits(pending: readonly ShardRecord[], maxBuckets: number)
   for (const record of pending) {
     if (record.item) {
       const { event, bucket } = record.item;
-      const key = `${event.channelId}#${bucket.hour}`;
-      if (!keys.has(key) && keys.size + 1 > maxBuckets) flush();
-      keys.add(key);
+      const all = bucketKeysOf(event, bucket);
+      const added = all.filter((key) => !keys.has(key)).length;
+      if (added > 0 && keys.size + added > maxBuckets) flush();
+      for (const key of all) keys.add(key);
     }
     group.push(record);
   }

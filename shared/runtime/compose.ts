@@ -14,7 +14,17 @@ import { dynamoBudgetStore } from '../adapters/budget-store.ts';
 import { dynamoConfigSource } from '../adapters/config-store.ts';
 import { dynamoEventStore } from '../adapters/event-store.ts';
 import { dynamoIntakeLog } from '../adapters/intake-log.ts';
-import { memoryAggregateStore, memoryAlertStore, memoryBudgetStore, memoryEventStore, memoryIntakeLog, staticConfigSource } from '../adapters/memory.ts';
+import {
+  memoryAggregateStore,
+  memoryAlertStore,
+  memoryBudgetStore,
+  memoryEventStore,
+  memoryIntakeLog,
+  memoryReviewStore,
+  staticConfigSource,
+} from '../adapters/memory.ts';
+import { dynamoReviewStore } from '../adapters/review-store.ts';
+import { makeReviewing } from '../app/reviewing.ts';
 import { dynamoOutbox } from '../adapters/outbox.ts';
 import type { TableNames } from '../adapters/tables.ts';
 import { makeAcknowledging } from '../app/acknowledging.ts';
@@ -129,6 +139,20 @@ export const budgetingOf = (w: Wiring) =>
     }),
   );
 
+export const reviewsOf = (w: Wiring) => once(w, 'reviews', () => dynamoReviewStore(dynamo(w), stateTable(w)));
+
+export const reviewingOf = (w: Wiring) =>
+  once(w, 'reviewing', () =>
+    makeReviewing({
+      aggregates: aggregatesOf(w),
+      alerts: alertsOf(w),
+      budgets: budgetsOf(w),
+      reviews: reviewsOf(w),
+      outbox: dynamoOutbox(dynamo(w), stateTable(w)),
+      publisher: publisherOf(w),
+    }),
+  );
+
 /**
  * Every service on in-memory adapters (`shared/adapters/memory.ts`): the same use cases with no database, for
  * `sentinel backtest`. The configuration is fixed for the run, so nothing is cached on a timer.
@@ -140,6 +164,7 @@ export function memoryServices(config: SentinelConfig, publisher: EventPublisher
   const alerts = memoryAlertStore();
   const configSource = staticConfigSource(config);
   const budgets = memoryBudgetStore(alerts.outbox, () => budgetsHashOf(config));
+  const reviews = memoryReviewStore(alerts.outbox);
   return {
     events,
     intake,
@@ -150,5 +175,6 @@ export function memoryServices(config: SentinelConfig, publisher: EventPublisher
     budgetedConfig: budgetedConfigSource(configSource, budgets, Number.POSITIVE_INFINITY),
     alerting: makeAlerting({ alerts, aggregates, publisher }),
     budgeting: makeBudgeting({ aggregates, alerts, budgets, outbox: alerts.outbox, publisher, config: configSource }),
+    reviewing: makeReviewing({ aggregates, alerts, budgets, reviews, outbox: alerts.outbox, publisher }),
   };
 }

@@ -5,14 +5,16 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushLines } from '../../cli/local-commands.ts';
 import { generateDemo } from '../../local/demo-scenario.ts';
-import { replay, type ReplaySummary } from '../../local/replay.ts';
+import type { ReplaySummary } from '../../local/replay.ts';
+import { backtest } from '../../local/backtest.ts';
 import { LocalServer } from '../../local/server.ts';
 import { storeConfig } from '../../shared/adapters/config-store.ts';
+import type { ReviewPublishedDetail } from '../../events/outbound.ts';
 import { informativeChannels, mergeByTime } from '../integration/harness.ts';
 
 /**
  * The console end to end, in Debian's Chromium driven by Playwright: the local server on a free loopback port, the
- * demo scenario pushed through the signed webhook, the figures compared with `sentinel replay`'s summary of the same
+ * demo scenario pushed through the signed webhook, the figures compared with the replay summary of the same
  * lines, then the finance review — reject, approve, and a conflict — clicked through. Screenshots land in
  * test-artifacts/screenshots/.
  */
@@ -69,9 +71,10 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
     mkdirSync(SHOTS, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-server-'));
     server = await LocalServer.start({ dataDir, config: scenario.config, port: 0, clock: 'events', log: (l) => serverLog.push(l) });
-    // The same lines through replay (in memory) and through the server's webhook, side by side.
+    // The same lines through the server's webhook and through `sentinel backtest`, whose summary is replay's
+    // (test/integration/backtest.test.ts proves it) at a fraction of the time.
     const [replayed, pushed] = await Promise.all([
-      replay({ config: scenario.config, lines: scenario.lines }),
+      backtest({ config: scenario.config, lines: scenario.lines }),
       pushLines(server.url, server.credentials, scenario.lines),
     ]);
     summary = replayed;
@@ -269,6 +272,54 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
     await open(page, 'channels');
     const changed = proposal.budgets[0] as { channelId: string; after: string };
     expect(await page.locator(`[data-testid="channel-${changed.channelId}"] [data-field="daily-budget"]`).innerText()).toBe(money(changed.after));
+    await page.close();
+  });
+  it('shows the reviews in English and Chinese, exports each table as CSV, and fits a phone', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await signIn(page, server.credentials.tokens.ops, 'reviews');
+    // The scenario's Sunday (2 November) closed a week: its review is listed and opens from the list.
+    const id = 'rev-week-2025-10-27';
+    await page.click(`[data-testid="review-${id}"]`);
+    await page.waitForSelector('body[data-ready="review"]');
+    const review = (await (await api(`/reviews/${id}`, server.credentials.tokens.ops)).json()) as ReviewPublishedDetail;
+    expect(await page.locator('[data-testid="review-title"]').innerText()).toMatch(/^Weekly review 27 Oct 2025 – 2 Nov 2025/);
+    const rows = page.locator('[data-testid="review-channels"] tbody tr');
+    expect(await rows.count()).toBe(review.channels.length);
+    for (const [i, c] of review.channels.entries()) {
+      const cells = rows.nth(i).locator('td');
+      expect(await cells.nth(0).innerText()).toBe(c.channelId);
+      expect(await cells.nth(1).innerText()).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: c.currency }).format(Number(c.totals.gmv)));
+      expect(await cells.nth(3).innerText()).toBe(String(c.totals.orders));
+    }
+    expect(await page.locator('[data-testid="review-stores"] tbody tr').count()).toBe(review.stores.length);
+    // Each table's CSV: the header and one line per row, as shown.
+    const csv = (await page.evaluate(
+      `(async () => { const link = document.querySelector('[data-testid="review-channels-csv"]'); return { name: link.download, text: await (await fetch(link.href)).text() }; })()`,
+    )) as { name: string; text: string };
+    expect(csv.name).toBe(`${id}-channels.csv`);
+    const csvLines = csv.text.replace(/^\ufeff/, '').split('\r\n');
+    expect(csvLines[0]).toMatch(/^"Channel","GMV","vs previous","Orders","AOV"/);
+    expect(csvLines).toHaveLength(review.channels.length + 1);
+    await page.screenshot({ path: join(SHOTS, 'review-en.png'), fullPage: true });
+
+    // 中文: the same figures, the plans' terms, money and dates the Chinese way; kept for the next visit.
+    await page.evaluate("document.body.dataset.ready = ''");
+    await page.selectOption('#locale', 'zh-CN');
+    await page.waitForSelector('body[data-ready="review"]');
+    expect(await page.locator('[data-testid="review-title"]').innerText()).toMatch(/^周度复盘 2025年10月27日 – 2025年11月2日/);
+    expect(await page.locator('[data-testid="review-summary"]').innerText()).toMatch(/^周度复盘 .*个渠道 GMV ¥/);
+    const head = await page.locator('[data-testid="review-channels"] thead').innerText();
+    for (const term of ['渠道', '环比', '订单数', '客单价', '转化率', '退款率', '投放花费', '预算使用率']) expect(head).toContain(term);
+    expect(await page.locator('nav a[data-tab="reviews"]').innerText()).toBe('复盘报表');
+    const first = review.channels[0] as ReviewPublishedDetail['channels'][number];
+    expect(await rows.nth(0).locator('td').nth(1).innerText()).toBe(
+      new Intl.NumberFormat('zh-CN', { style: 'currency', currency: first.currency }).format(Number(first.totals.gmv)),
+    );
+
+    // A phone: nothing wider than the screen but the tables, which scroll inside their own box.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SHOTS, 'review-zh-390.png'), fullPage: true });
     await page.close();
   });
 });

@@ -67,7 +67,14 @@ describe('aggregate handler', () => {
       Object.entries(day?.ExpressionAttributeNames ?? {}).map(([k, name]) => [name, day?.ExpressionAttributeValues?.[k.replace('#f', ':v')]?.N]),
     );
     expect(values).toEqual({ events: '3', gmv: '1250', orders: '2', units: '2', visits: '4200' });
-    expect(items).toHaveLength(2); // checkpoint, the one hour all three fall in
+    // Checkpoint, the one hour all three fall in, and the day of the store all three name.
+    expect(items.map((i) => i.Put?.Item?.pk?.S ?? i.Update?.Key?.sk?.S)).toEqual([
+      'CKPT#2025-01-01T00:00:00.000/shardId-0001',
+      expect.stringMatching(/^S#2025-01-15#/),
+      'H#2025-01-15T18',
+    ]);
+    const store = items[1]?.Update;
+    expect(Object.values(store?.ExpressionAttributeNames ?? {})).toEqual(['events', 'gmv', 'orders', 'units', 'visits']);
   });
 
   it('skips records the checkpoint already covers (a redelivered batch)', async () => {

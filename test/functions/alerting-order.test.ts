@@ -48,7 +48,7 @@ async function announced(batch: ReturnType<typeof sale>[]): Promise<string[]> {
   const sent: OutboundEntry[] = [];
   const alerting = makeAlerting({
     alerts,
-    aggregates: { hours: async () => new Map() },
+    aggregates: { hours: async () => new Map(), storeDays: async () => new Map() },
     publisher: { putEvents: async (entries) => (sent.push(...entries), []) },
   });
   const cfg = config();

@@ -29,6 +29,7 @@ const intake = memoryIntakeLog();
 const handler = makeHandler({
   assets: directoryAssets('console', '..'),
   aggregates: {
+    storeDays: async () => new Map(),
     hours: async (channelId: string) =>
       channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map(),
   },
@@ -36,6 +37,12 @@ const handler = makeHandler({
   acknowledging,
   silencing: makeSilencing({ silences: memorySilenceStore() }),
   intake,
+  reviewing: {
+    list: async () => [],
+    report: async (_config, period, day) => {
+      throw new RangeError(`the ${period} of ${day} has no closed business day yet`);
+    },
+  },
   config: { current: async () => config() },
   readerRoles: ['finance', 'ops'],
   clock: () => NOW,

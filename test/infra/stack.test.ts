@@ -148,7 +148,7 @@ describe('the CDK stack', () => {
 
   it('runs every function on the newest Node runtime, arm64, with Powertools configured, its own log group, no managed policy', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -260,6 +260,8 @@ describe('the CDK stack', () => {
   it('runs the sweep every 15 minutes and the proposal at midnight in the business timezone, passing the scheduled time', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 0 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    // The reviews, half an hour after the business day closed.
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 0 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
     for (const [, s] of resources('AWS::Scheduler::Schedule')) expect(JSON.stringify(s.Properties.Target)).toContain('<aws.scheduler.scheduled-time>');
     // The ad platforms' reports: hourly for two days, daily at 06:00 over the configured restatement window.
     const pulls = resources('AWS::Scheduler::Schedule').filter(([id]) => id.includes('Pull'));
@@ -276,7 +278,8 @@ describe('the CDK stack', () => {
   });
 
   it('sends alerts to the ops topic and alarms on errors, throttles, backlog, stream lag and quarantine growth', () => {
-    // Every alert event goes to the notifier, which publishes to the topic with attributes and to the chat bots.
+    // Every alert event and every published review goes to the notifier, which publishes to the topic with attributes
+    // and to the chat bots.
     const rule = resources('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('Alert Escalated'));
     expect((rule?.[1].Properties.EventPattern as { 'detail-type': string[] })['detail-type'].sort()).toEqual([
       'Alert Acknowledged',
@@ -284,12 +287,13 @@ describe('the CDK stack', () => {
       'Alert Raised',
       'Alert Reminder Sent',
       'Alert Resolved',
+      'Review Published',
     ]);
     expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('DeadLetterConfig');
     expect(JSON.stringify(rule?.[1].Properties.Targets)).toContain('BusNotify');
     const metrics = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
-    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(9);
-    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(9);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(10);
+    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(10);
     expect(metrics).toEqual(expect.arrayContaining(['ApproximateAgeOfOldestMessage', 'IteratorAge', 'EventsQuarantined']));
     for (const [, a] of resources('AWS::CloudWatch::Alarm')) expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -15,20 +15,27 @@ async function both(config: unknown, lines: readonly string[]) {
 
 describe('sentinel backtest against sentinel replay', () => {
   it('publishes the same alerts and proposals, line for line, on the demo scenario', async () => {
-    // Four days at a tenth of the volume: the rules and the daily job run. (A
-    // replay's cost is its simulated days: 7 channels are swept every 15 minutes.)
-    // Two channels whose GMV answers spend exactly join it, so the job proposes from three days of data (a curve needs
-    // three; the noisy demo channels alone cannot tell a direction so soon).
-    const demo = generateDemo({ days: 4, volume: 0.1 });
-    const informative = informativeChannels('2025-11-01', 4);
+    // Three days at a tenth of the volume, and one event after the third midnight: the rules, the daily job and the
+    // reviews (the Sunday closes a week) run. (A replay's cost is its simulated days: every channel is swept every
+    // 15 minutes.) Two channels whose GMV answers spend exactly join it, so the job proposes from three days of data
+    // (a curve needs three; the noisy demo channels alone cannot tell a direction so soon).
+    const demo = generateDemo({ days: 3, volume: 0.1 });
+    const informative = informativeChannels('2025-11-01', 3);
     const config = {
       ...demo.config,
       channels: [...(demo.config.channels as unknown[]), ...informative.channels],
       reallocation: { ...(demo.config.reallocation as object), minDays: 3 },
     };
-    const run = await both(config, mergeByTime(demo.lines, informative.lines));
+    const afterClose = JSON.stringify({
+      source: 'ads',
+      'detail-type': 'Traffic Recorded',
+      time: '2025-11-03T16:05:00Z',
+      detail: { eventId: 'after-close', occurredAt: '2025-11-04T00:05:00+08:00', channelId: 'ads-strong', visits: 1 },
+    });
+    const run = await both(config, [...mergeByTime(demo.lines, informative.lines), afterClose]);
     expect(run.replayed.some((l) => l.includes('"Alert Raised"'))).toBe(true);
     expect(run.replayed.some((l) => l.includes('"Budget Reallocation Proposed"'))).toBe(true);
+    expect(run.replayed.some((l) => l.includes('"Review Published"') && l.includes('"rev-week-2025-10-27"'))).toBe(true);
     expect(run.backtested).toEqual(run.replayed);
     expect(run.backtestSummary).toEqual(run.replaySummary);
   }, 240_000);

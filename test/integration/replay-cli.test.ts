@@ -201,6 +201,7 @@ describe('sentinel <command> --help', () => {
       sign: 'sentinel sign',
       convert: 'sentinel convert --source',
       pull: 'sentinel pull --config',
+      report: 'sentinel report [--period day|week|month]',
     };
     const answers = await Promise.all(Object.keys(commands).map((command) => sentinel(command, '--help')));
     Object.values(commands).forEach((usage, i) => {
@@ -258,6 +259,22 @@ describe('sentinel proposals and budgets, against a replay kept with --data', ()
         .map((c) => c.channelId)
         .sort(),
     ).toEqual(expect.arrayContaining(['douyin-live', 'group-buy']));
+    // The review of the closed day (the newest kept), in Chinese; the week's, to date, as JSON with the decision in it.
+    const day = await sentinel('report', '--data', data, '--locale', 'zh-CN');
+    expect(day.code, day.stderr).toBe(0);
+    expect(day.stdout).toMatch(/^每日复盘 2025年11月10日\n/);
+    for (const term of ['客单价', '转化率', '投放花费', '问题整改记录', '门店与团长排行榜']) expect(day.stdout).toContain(term);
+    const week = await sentinel('report', '--period', 'week', '--at', '2025-11-11', '--data', data, '--json');
+    expect(week.code, week.stderr).toBe(0);
+    expect(JSON.parse(week.stdout)).toMatchObject({
+      reviewId: 'rev-week-2025-11-10',
+      // The week's earlier proposals expired in it (superseded); the last one was approved.
+      proposals: expect.arrayContaining([
+        expect.objectContaining({ proposalId: 'prop-2025-11-09-CNY', status: 'expired' }),
+        expect.objectContaining({ proposalId: 'prop-2025-11-10-CNY', status: 'approved', decidedBy: 'li.na' }),
+      ]),
+    });
+    expect((await sentinel('report', '--period', 'year', '--data', data)).code).toBe(2);
     // A replay refuses to reuse a database.
     expect((await sentinel('replay', '--config', join(dir, 'realloc.json'), '--events', join(dir, 'realloc.ndjson'), '--data', data)).code).toBe(2);
   }, 180_000);

@@ -104,15 +104,17 @@ describe('preAggregate', () => {
       fc.property(fc.array(eventArb(), { maxLength: 60 }), fc.nat(), (events, seed) => {
         const shuffled = [...events].sort((x, y) => (x.eventId.charCodeAt(seed % 8) ?? 0) - (y.eventId.charCodeAt(seed % 8) ?? 0));
         const deltas = preAggregate(shuffled.map((event) => ({ event, bucket: bucket(event) })));
+        // Every event counts in its channel's hour; a sale, a refund or store traffic also in its store's day.
         const reference = new Map<string, Totals>();
+        const add = (key: string, e: InboundEvent) => reference.set(key, addInto(reference.get(key) ?? zeroTotals(), deltaOf(e)));
         for (const e of events) {
-          const key = `${e.channelId}|${bucket(e).hour}`;
-          reference.set(key, addInto(reference.get(key) ?? zeroTotals(), deltaOf(e)));
+          add(`${e.channelId}|${bucket(e).hour}`, e);
+          const store = 'storeId' in e ? e.storeId : undefined;
+          if (store !== undefined && e.type !== AD_SPEND) add(`${e.channelId}|${bucket(e).day}|${store}`, e);
         }
-        expect(new Map(deltas.map((d) => [`${d.channelId}|${d.hour}`, d.totals]))).toEqual(reference);
-        expect(deltas.map((d) => `${d.channelId}|${d.hour}`)).toEqual(
-          [...reference.keys()].sort((x, y) => (x.replace('|', '\u0000') < y.replace('|', '\u0000') ? -1 : 1)),
-        );
+        const keyOf = (d: { channelId: string; hour: string; storeId?: string }) => `${d.channelId}|${d.hour}${d.storeId === undefined ? '' : `|${d.storeId}`}`;
+        expect(new Map(deltas.map((d) => [keyOf(d), d.totals]))).toEqual(reference);
+        expect(deltas.map(keyOf)).toEqual([...reference.keys()].sort((x, y) => (x.replaceAll('|', '\u0000') < y.replaceAll('|', '\u0000') ? -1 : 1)));
       }),
     );
   });
@@ -172,7 +174,7 @@ describe('rollUpDays', () => {
       fc.property(fc.array(eventArb(), { maxLength: 60 }), (events) => {
         const hours = new Map(
           preAggregate(events.map((event) => ({ event, bucket: bucket(event) })))
-            .filter((d) => d.channelId === 'a')
+            .filter((d) => d.channelId === 'a' && d.storeId === undefined)
             .map((d) => [d.hour, d.totals]),
         );
         const days = rollUpDays(hours);
