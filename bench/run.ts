@@ -16,8 +16,8 @@ import { LocalPipeline } from '../local/pipeline.ts';
 import { generateDemo } from '../local/demo-scenario.ts';
 import { admit, type Accepted } from '../shared/domain/admission.ts';
 import { parseConfig } from '../shared/domain/config.ts';
-import { deltaOf, preAggregate, TOTAL_FIELDS } from '../shared/domain/aggregation.ts';
-import { aggregateKey, hourKey } from '../shared/adapters/aggregate-store.ts';
+import { bucketKeysOf, deltaOf, preAggregate, TOTAL_FIELDS } from '../shared/domain/aggregation.ts';
+import { aggregateKey, hourKey, storeDayKey } from '../shared/adapters/aggregate-store.ts';
 import { eventKey } from '../shared/adapters/event-store.ts';
 import { itemSize } from '../shared/adapters/item-size.ts';
 import { EVENT_ITEM, MAX_TRANSACTION_ITEMS } from '../shared/adapters/tables.ts';
@@ -98,6 +98,8 @@ interface Result {
   readonly seconds: number;
   /** Write units of rule evaluation's bookkeeping (chosen design only: the baselines evaluate no rules). */
   readonly alertingUnits?: number;
+  /** Of `writeUnits`, the store-day items' (chosen design only). */
+  readonly storeUnits?: number;
 }
 
 let tableSeq = 0;
@@ -126,6 +128,7 @@ async function runChosen(db: DynamoLocal, stream: Stream, streamBatch: number): 
     hottest: meter.hottestAggregateWrites(),
     seconds,
     alertingUnits: meter.alertingUnits,
+    storeUnits: meter.storeUnits,
   };
 }
 
@@ -206,7 +209,7 @@ function runNaive(db: DynamoLocal, stream: Stream, withDayItems: boolean): Promi
   });
 }
 
-/** Design B: per batch, transactions holding each event's marker plus the batch's summed hour deltas. */
+/** Design B: per batch, transactions holding each event's marker plus the batch's summed deltas (hours, store days). */
 function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Promise<Result> {
   return runBaseline(db, stream, 'B: 1 transaction per batch (markers + summed deltas)', batch, async (tables, events) => {
     for (let i = 0; i < events.length; i += batch) {
@@ -217,12 +220,12 @@ function runBatchTransaction(db: DynamoLocal, stream: Stream, batch: number): Pr
         const deltas = preAggregate(group);
         await sendWithRetry(db.dynamo, [
           ...group.map((a) => markerPut(tables.events, a)),
-          ...deltas.map((d) => addUpdate(tables.state, d.channelId, hourKey(d.hour), d.totals)),
+          ...deltas.map((d) => addUpdate(tables.state, d.channelId, d.storeId === undefined ? hourKey(d.hour) : storeDayKey(d.hour, d.storeId), d.totals)),
         ]);
         group = [];
       };
       for (const a of events.slice(i, i + batch)) {
-        const buckets = new Set([...group, a].map((x) => `${x.event.channelId}#${x.bucket.hour}`));
+        const buckets = new Set([...group, a].flatMap((x) => bucketKeysOf(x.event, x.bucket)));
         if (group.length + 1 + buckets.size > MAX_TRANSACTION_ITEMS) await flush();
         group.push(a);
       }
@@ -350,7 +353,7 @@ async function main() {
   const rows = results.map((r) => {
     // An item takes 1,000 WCU/s; each write of an aggregate item here is transactional (2 WCU for <= 1 KB).
     const ceiling = hottestPer1000(r) > 0 ? (1000 / 2) * (1000 / hottestPer1000(r)) : Infinity;
-    return `| ${r.design} | ${r.stream} | ${r.batch} | ${r.events} | ${fmt(perEvent(r), 3)} | ${r.alertingUnits === undefined ? '—' : fmt(r.alertingUnits / r.events, 3)} | ${fmt(r.writeRequests / r.events, 3)} | ${fmt(hottestPer1000(r), 1)} | ${Number.isFinite(ceiling) ? Math.round(ceiling).toLocaleString('en') : '—'} | ${fmt(r.events / r.seconds, 0)} |`;
+    return `| ${r.design} | ${r.stream} | ${r.batch} | ${r.events} | ${fmt(perEvent(r), 3)} | ${r.storeUnits === undefined ? '—' : `${fmt((r.writeUnits - r.storeUnits) / r.events, 3)} + ${fmt(r.storeUnits / r.events, 3)}`} | ${r.alertingUnits === undefined ? '—' : fmt(r.alertingUnits / r.events, 3)} | ${fmt(r.writeRequests / r.events, 3)} | ${fmt(hottestPer1000(r), 1)} | ${Number.isFinite(ceiling) ? Math.round(ceiling).toLocaleString('en') : '—'} | ${fmt(r.events / r.seconds, 0)} |`;
   });
 
   const command = 'npm run bench';
@@ -365,11 +368,15 @@ bench checks that no real item exceeded it.
 
 ## Write cost and hot keys
 
-| design | stream | stream batch | events | write units / event | + rule bookkeeping units / event | write requests / event | hottest aggregate item writes / 1,000 events | implied channel ceiling (events/s) | local events/s |
-|---|---|---|---|---|---|---|---|---|---|
+| design | stream | stream batch | events | write units / event | of which events and hours + store days | + rule bookkeeping units / event | write requests / event | hottest aggregate item writes / 1,000 events | implied channel ceiling (events/s) | local events/s |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 - **Floor**: 1.000 write unit per event — each event durably stored once (every stored event here is under 1 KB).
+- **Store days** (issue 16): each commit also adds to the day item of every store its events name (sales, refunds,
+  store traffic), for the reviews' store leaderboard. The column splits the chosen design's units into what it cost
+  before (events and hour items: the same requests less the store items) and what the store items add, counted from
+  the same run. The baselines write hour items only.
 - **Rule bookkeeping** is what evaluating the rules writes besides the aggregates — the rules checkpoint per commit,
   each touched channel's freshness, alert transitions with their outbox entries — shown apart so the aggregation
   designs compare like with like (the baselines evaluate no rules); alerts themselves are rare and add little.

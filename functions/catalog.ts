@@ -53,8 +53,9 @@ export const FUNCTION_CATALOG = {
     env: z.object({ STATE_TABLE, EVENT_BUS_NAME, READER_ROLES }),
   },
   notify: {
-    description: 'Alert events to the ops topic (with rule, severity and channelId attributes) and to the chat bots in the chat-targets secret.',
-    env: z.object({ ALERTS_TOPIC_ARN: name, CHAT_TARGETS_SECRET: name, CONSOLE_URL: z.string().optional() }),
+    description:
+      'Alert events and review digests to the ops topic (with rule, severity and channelId attributes) and to the chat bots in the chat-targets secret, in the configured locale.',
+    env: z.object({ ALERTS_TOPIC_ARN: name, CHAT_TARGETS_SECRET: name, STATE_TABLE, CONSOLE_URL: z.string().optional() }),
   },
   webhook: {
     description:

@@ -23,7 +23,12 @@ export class SentinelStack extends Stack {
     const settings = STAGES[context.stage];
     this.tables = new SentinelTables(this, 'Tables', settings);
     this.ingest = new Ingest(this, 'Ingest', { settings, tables: this.tables });
-    this.bus = new SentinelBus(this, 'Bus', { settings, ingestQueue: this.ingest.queue, ...(context.opsEmail ? { opsEmail: context.opsEmail } : {}) });
+    this.bus = new SentinelBus(this, 'Bus', {
+      settings,
+      tables: this.tables,
+      ingestQueue: this.ingest.queue,
+      ...(context.opsEmail ? { opsEmail: context.opsEmail } : {}),
+    });
     this.aggregation = new Aggregation(this, 'Aggregation', { settings, tables: this.tables, bus: this.bus.bus });
     this.jobs = new Jobs(this, 'Jobs', { settings, tables: this.tables, bus: this.bus.bus, timezone: context.timezone });
     this.api = new SentinelApi(this, 'Api', { settings, context, tables: this.tables, bus: this.bus.bus });

@@ -3,6 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { deliverChat, parseChatTarget } from '../../shared/adapters/chat.ts';
 import { parseEnv } from '../../shared/runtime/env.ts';
+import { configOf } from '../../shared/runtime/compose.ts';
+import { deployedWiring } from '../../shared/runtime/deployed.ts';
 import { observability } from '../../shared/runtime/observability.ts';
 import { FUNCTION_CATALOG } from '../catalog.ts';
 import { makeHandler } from './notify.ts';
@@ -10,6 +12,8 @@ import { makeHandler } from './notify.ts';
 const env = parseEnv(FUNCTION_CATALOG.notify.env);
 const sns = new SNSClient({});
 const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+// The stored configuration (cached a minute) says which language the messages speak; unreadable, they speak English.
+const config = configOf(deployedWiring(env));
 
 export const handler = makeHandler({
   publish: async (m) => {
@@ -29,5 +33,6 @@ export const handler = makeHandler({
   },
   deliver: (target, message, event) => deliverChat(target, message, event, Date.now()),
   ...(env.CONSOLE_URL ? { consoleUrl: env.CONSOLE_URL } : {}),
+  locale: async () => (await config.current().catch(() => undefined))?.locale ?? 'en',
   ...observability('notify'),
 });

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { alertMessage } from '../../shared/app/alert-message.ts';
 import type { ChatTarget } from '../../shared/adapters/chat.ts';
+import type { Locale } from '../../shared/domain/config.ts';
 
 /** What an ops topic message carries: the text, and attributes subscriptions filter on. */
 export interface TopicMessage {
@@ -21,6 +22,8 @@ export interface NotifyDeps {
   readonly targets: () => Promise<readonly ChatTarget[]>;
   readonly deliver: (target: ChatTarget, message: NonNullable<ReturnType<typeof alertMessage>>, event: unknown) => Promise<string | undefined>;
   readonly consoleUrl?: string;
+  /** The configured language of the messages (a review's digest speaks its own). */
+  readonly locale?: () => Promise<Locale>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -34,7 +37,7 @@ export interface NotifyDeps {
 export function makeHandler(deps: NotifyDeps) {
   return middy(async (event: EventBridgeEvent<string, Record<string, unknown>>, _context: Context): Promise<{ chats: number; refused: number }> => {
     const delivered = { 'detail-type': event['detail-type'], detail: event.detail, source: event.source, time: event.time };
-    const message = alertMessage(delivered, deps.consoleUrl);
+    const message = alertMessage(delivered, deps.consoleUrl, (await deps.locale?.()) ?? 'en');
     if (!message) return { chats: 0, refused: 0 };
     const d = event.detail;
     await deps.publish({

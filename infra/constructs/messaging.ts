@@ -12,6 +12,7 @@ import { outboundEvents } from '../../events/outbound.ts';
 import { CHAT_DETAIL_TYPES } from '../../shared/app/alert-message.ts';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SentinelFunction } from './sentinel-function.ts';
+import { READ, type SentinelTables } from './storage.ts';
 import { routes } from '../../events/routes.ts';
 import type { StageSettings } from '../settings.ts';
 
@@ -48,7 +49,7 @@ export class SentinelBus extends Construct {
   readonly notifier: SentinelFunction<'notify'>;
   readonly chatTargets: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string, props: { settings: StageSettings; ingestQueue: sqs.IQueue; opsEmail?: string }) {
+  constructor(scope: Construct, id: string, props: { settings: StageSettings; tables: SentinelTables; ingestQueue: sqs.IQueue; opsEmail?: string }) {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus', { description: 'Channel Sentinel: producer events in, alerts and budget events out' });
     this.bus.archive('Archive', {
@@ -94,12 +95,14 @@ export class SentinelBus extends Construct {
       name: 'notify',
       settings: props.settings,
       timeout: Duration.seconds(30),
-      environment: { ALERTS_TOPIC_ARN: this.alertsTopic.topicArn, CHAT_TARGETS_SECRET: this.chatTargets.secretName },
+      environment: { ALERTS_TOPIC_ARN: this.alertsTopic.topicArn, CHAT_TARGETS_SECRET: this.chatTargets.secretName, STATE_TABLE: props.tables.state.tableName },
     });
     // Exact actions (not grantPublish's kms:GenerateDataKey*): publishing to a CMK-encrypted topic needs these two.
     this.notifier.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }));
     this.notifier.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
     this.chatTargets.grantRead(this.notifier.role);
+    // The configuration only: which language the messages speak.
+    props.tables.grantState(this.notifier.role, READ, ['CONFIG']);
     this.alertRaisedRule = new events.Rule(this, 'AlertsToOps', {
       eventBus: this.bus,
       description: 'Alert Raised, Escalated, Acknowledged, Resolved, reminders and Review Published to the notifier (ops topic and chats)',

@@ -63,6 +63,8 @@ export function alertMessage(
   if (!(CHAT_DETAIL_TYPES as readonly string[]).includes(type)) return undefined;
   if (type === 'Review Published') {
     const review = event.detail as unknown as ReviewPublishedDetail;
+    // People are told of a review once: its revisions (late data) update the record, not the chat.
+    if (review.revision > 0) return undefined;
     return { ...reviewDigest(review, review.locale, consoleUrl), tone: 'info' };
   }
   const d = event.detail;

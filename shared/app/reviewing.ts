@@ -11,6 +11,7 @@ import { addDays, bucketOf } from '../kernel/time.ts';
 import { rollUpDays, type Totals } from '../domain/aggregation.ts';
 import type { SentinelConfig } from '../domain/config.ts';
 import { buildReview, periodsClosedBy, type PeriodSpan, previousSpan, REVIEW_PERIODS, reviewIdOf, sameFigures, spanOf } from '../domain/reviews/review.ts';
+import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import type { AggregateReader, AlertStore, BudgetStore, EventPublisher, Outbox, OutboxEntry, ReviewListing, ReviewStore } from './ports.ts';
 import { REVIEWS_OUTBOX } from './ports.ts';
 import { type PublishReport, publishOutbox } from './publishing.ts';
@@ -51,12 +52,11 @@ function announce(review: ReviewPublishedDetail, atMs: number): OutboxEntry {
 
 export function makeReviewing(deps: ReviewingDeps) {
   /** Everything the reviews of days `[from, to]` read, in one pass: per channel one Query for hours, one for stores. */
-  async function snapshot(config: SentinelConfig, from: string, to: string) {
+  async function snapshot(config: SentinelConfig, from: string, to: string, proposals: readonly ProposalRecord[]) {
     const days = new Map<string, Map<string, Totals>>();
     const stores = new Map<string, Map<string, Map<string, Totals>>>();
-    const [alertLists, proposals] = await Promise.all([
+    const [alertLists] = await Promise.all([
       Promise.all(config.channels.map((c) => deps.alerts.list(c.id))),
-      deps.budgets.list(),
       Promise.all(
         config.channels.map(async (c) => {
           days.set(c.id, rollUpDays(await deps.aggregates.hours(c.id, { fromHour: `${from}T00`, toHour: `${to}T23` })));
@@ -67,9 +67,19 @@ export function makeReviewing(deps: ReviewingDeps) {
     return { days, stores, alerts: alertLists.flatMap((l) => l.alerts.map((a) => a.state)), proposals };
   }
 
-  /** The first day the reviews of `spans` read: their previous periods', and the basis of any proposal they may show. */
-  const firstDayFor = (spans: readonly PeriodSpan[], basisFrom: string | undefined) =>
-    spans.reduce((min, s) => (previousSpan(s).from < min ? previousSpan(s).from : min), basisFrom ?? '9999-12-31');
+  /**
+   * The proposals the reviews of `spans` may show, and the first day they read: their previous periods', and the
+   * basis of a proposal approved inside them (what it realised is judged against its basis days). Older proposals
+   * are never read back: a nightly run reads weeks, not the whole history.
+   */
+  async function proposalsFor(config: SentinelConfig, spans: readonly PeriodSpan[]) {
+    const first = spans.reduce((min, s) => (previousSpan(s).from < min ? previousSpan(s).from : min), '9999-12-31');
+    const earliest = spans.reduce((min, s) => (s.from < min ? s.from : min), '9999-12-31');
+    const dayOf = (ms: number) => bucketOf(ms, config.timezone).day;
+    const proposals = (await deps.budgets.list()).filter((p) => dayOf(p.createdAtMs) >= earliest || (p.decision && dayOf(p.decision.atMs) >= earliest));
+    const basisFrom = proposals.filter((p) => p.status === 'approved').reduce((min, p) => (p.detail.basis.from < min ? p.detail.basis.from : min), first);
+    return { proposals, from: basisFrom };
+  }
 
   /**
    * The incidents earlier day reviews recorded inside `span`: the alert store keeps one state per fingerprint, so a
@@ -98,11 +108,8 @@ export function makeReviewing(deps: ReviewingDeps) {
     const revisable = listings.filter((l) => l.to >= openSince && l.to <= closedDay);
     const spans = [...fresh, ...revisable.map((l) => ({ period: l.period, from: l.from, to: spanOf(l.period, l.from).to }))];
     if (spans.length === 0) return { closedDay, published: [] };
-    const basisFrom = (await deps.budgets.list()).reduce<string | undefined>(
-      (m, p) => (m === undefined || p.detail.basis.from < m ? p.detail.basis.from : m),
-      undefined,
-    );
-    const data = await snapshot(config, firstDayFor(spans, basisFrom), closedDay);
+    const { proposals, from } = await proposalsFor(config, spans);
+    const data = await snapshot(config, from, closedDay, proposals);
     const made = new Map<string, ReviewPublishedDetail>();
     const published: ReviewPublishedDetail[] = [];
     const save = async (review: ReviewPublishedDetail, expected: number | undefined) => {
@@ -160,9 +167,8 @@ export function makeReviewing(deps: ReviewingDeps) {
       // Up to the last closed day: today's figures are still arriving.
       const through = span.to < today ? span.to : addDays(today, -1);
       if (through < span.from) throw new RangeError(`the ${period} of ${day} has no closed business day yet (today is ${today} in ${config.timezone})`);
-      const proposals = await deps.budgets.list();
-      const basisFrom = proposals.reduce<string | undefined>((m, p) => (m === undefined || p.detail.basis.from < m ? p.detail.basis.from : m), undefined);
-      const data = await snapshot(config, firstDayFor([span], basisFrom), through);
+      const { proposals, from } = await proposalsFor(config, [span]);
+      const data = await snapshot(config, from, through, proposals);
       const listings = await deps.reviews.list();
       return buildReview({ span, through, atMs, config, ...data, earlierIncidents: await earlierIncidents(span, listings, new Map()) });
     },

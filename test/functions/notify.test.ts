@@ -74,4 +74,50 @@ describe('the notifier function', () => {
     ).rejects.toThrow('throttled');
     expect(await handler(event('Budget Reallocation Proposed', { proposalId: 'p' }), localContext('notify') as Context)).toEqual({ chats: 0, refused: 0 });
   });
+  it('speaks the configured language, and sends a published review as its digest with a link', async () => {
+    const published: TopicMessage[] = [];
+    const handler = makeHandler({
+      publish: async (m) => void published.push(m),
+      targets: async () => [],
+      deliver: async () => undefined,
+      consoleUrl: 'https://ops.example.com/console',
+      locale: async () => 'zh-CN',
+      ...quietObservability(),
+    });
+    await handler(
+      event('Alert Raised', {
+        alertId: 'alr-2',
+        rule: 'unauthorized_region',
+        severity: 'critical',
+        channelId: 'group-buy',
+        storeId: 'gb-pudong',
+        summary: 's',
+      }),
+      localContext('notify') as Context,
+    );
+    expect(published[0]?.subject).toBe('新告警 (严重): 跨区销售（窜货） · group-buy — gb-pudong');
+    const review = {
+      reviewId: 'rev-week-2025-11-03',
+      period: 'week',
+      from: '2025-11-03',
+      to: '2025-11-09',
+      complete: true,
+      revision: 0,
+      locale: 'zh-CN',
+      summary: '周度复盘 2025年11月3日 – 2025年11月9日：…',
+      channels: [],
+      stores: [],
+      incidents: [],
+      proposals: [],
+    };
+    await handler(event('Review Published', review), localContext('notify') as Context);
+    expect(published[1]).toMatchObject({
+      subject: '周度复盘 2025年11月3日 – 2025年11月9日',
+      attributes: { detailType: 'Review Published', rule: '', severity: 'none' },
+    });
+    expect(published[1]?.text).toContain('https://ops.example.com/console/#review/rev-week-2025-11-03');
+    // A revision (late data) updates the record; people were told once.
+    expect(await handler(event('Review Published', { ...review, revision: 1 }), localContext('notify') as Context)).toEqual({ chats: 0, refused: 0 });
+    expect(published).toHaveLength(2);
+  });
 });

@@ -193,11 +193,13 @@ describe('the CDK stack', () => {
       ],
       JobsSweep: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       JobsPropose: [...logs, ...read, ...write, 'events:PutEvents'],
+      JobsReview: [...logs, ...read, ...write, 'events:PutEvents'],
       JobsPull: [...logs, ...read, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       ApiWebhook: [...logs, ...read, 'events:PutEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       ApiFinance: [...logs, ...read, ...write, 'dynamodb:ConditionCheckItem', 'events:PutEvents'],
       ApiConsole: [...logs, ...read, ...write, 'events:PutEvents'],
-      BusNotify: [...logs, 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      // Reads the configuration (the messages' language), nothing else of the table.
+      BusNotify: [...logs, ...read, 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     };
     for (const [prefix, actions] of Object.entries(expected)) {
       const granted = new Set((byFunction.get(functionId(prefix)) ?? []).flatMap((s) => [s.Action].flat()));
@@ -221,6 +223,12 @@ describe('the CDK stack', () => {
     // The webhook reads the configuration (the platforms' mapping) and writes nothing in the state table.
     expect(writeKeys('ApiWebhook')).toEqual([]);
     expect(writeKeys('JobsPull')).toEqual([]);
+    // The review job writes reviews and their outbox only; the notifier reads the configuration and writes nothing.
+    expect(writeKeys('JobsReview')).toEqual(['REVIEW', 'OUTBOX#~reviews']);
+    expect(writeKeys('BusNotify')).toEqual([]);
+    expect((byFunction.get(functionId('BusNotify')) ?? []).filter((s) => [s.Action].flat().includes('dynamodb:GetItem')).flatMap(leadingKeys)).toEqual([
+      'CONFIG',
+    ]);
     expect((byFunction.get(functionId('ApiWebhook')) ?? []).filter((s) => [s.Action].flat().includes('dynamodb:GetItem')).flatMap(leadingKeys)).toEqual([
       'CONFIG',
     ]);

@@ -271,6 +271,11 @@ describe('buildReview', () => {
     expect(toDate.channels[0]?.totals.gmv).toBe('12000.01');
     expect(sameFigures(toDate, review)).toBe(false);
     expect(sameFigures(review, { ...review, generatedAt: '2030-01-01T00:00:00.000Z', revision: 3 })).toBe(true);
+    // An incident resolved after the review was made is news for the rectification log: a revision.
+    const resolvedLater = review.incidents.map((i) =>
+      i.alertId === 'a-div' ? { ...i, status: 'resolved' as const, resolvedAt: '2025-11-11T01:00:00.000Z' } : i,
+    );
+    expect(sameFigures(review, { ...review, incidents: resolvedLater })).toBe(false);
   });
 
   it('says it in English and in Chinese, with the locale’s money and dates', () => {
@@ -318,6 +323,7 @@ describe('buildReview', () => {
     expect(digest.lines.join('\n')).toContain('ROI 低于底线：tmall');
     const message = alertMessage({ 'detail-type': 'Review Published', detail: review as unknown as Record<string, unknown> }, 'http://x');
     expect(message).toMatchObject({ title: 'Weekly review 3 Nov 2025 – 9 Nov 2025', tone: 'info', link: 'http://x/#review/rev-week-2025-11-03' });
+    expect(alertMessage({ 'detail-type': 'Review Published', detail: { ...review, revision: 1 } as unknown as Record<string, unknown> })).toBeUndefined();
     const raised = alertMessage(
       {
         'detail-type': 'Alert Raised',

@@ -318,11 +318,13 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
 }
 
 /**
- * Whether two reviews of one period state the same figures (channels, movers, stores): a late event or a restated
- * report changes them, and only then is a revision worth publishing.
+ * Whether two reviews of one period say the same: the figures (channels, movers, stores, end day) and what the
+ * rectification log records of each incident (state, resolution, who took it on, their note). A late event, a
+ * restated report or an incident resolved after the review changes it, and only then is a revision worth publishing.
  */
 export function sameFigures(a: ReviewPublishedDetail, b: ReviewPublishedDetail): boolean {
-  const figures = (r: ReviewPublishedDetail) => JSON.stringify([r.channels, r.movers, r.stores, r.to]);
+  const figures = (r: ReviewPublishedDetail) =>
+    JSON.stringify([r.channels, r.movers, r.stores, r.to, r.incidents.map((i) => [i.alertId, i.status, i.resolvedAt, i.acknowledgedBy, i.note])]);
   return figures(a) === figures(b);
 }
 
