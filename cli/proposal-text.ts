@@ -92,6 +92,22 @@ export function describeProposal(p: ProposalView): string {
       `  ${d.outcome.toUpperCase()} by ${d.by} at ${localTime(d.at, tz)}${d.reason ? `: "${d.reason}"` : ''}${d.supersededBy ? ` (superseded by ${d.supersededBy})` : ''}${d.budgetsVersion ? `; budgets now ${d.budgetsVersion}` : ''}`,
     );
   }
+  if (p.outcome) {
+    const o = p.outcome;
+    out.push('');
+    out.push(
+      `  REVIEWED after ${o.window.days} business days in force (${o.window.from} … ${o.window.to}): realised ${o.realised.amount.startsWith('-') ? '' : '+'}${grouped(o.realised.amount)} ${cur} GMV a day ` +
+        `against predicted +${grouped(o.predicted.amount)} (range ${grouped(o.predicted.low)} to ${grouped(o.predicted.high)}) — ${o.withinRange ? 'inside' : 'OUTSIDE'} the range.`,
+    );
+    out.push(
+      `  ${o.realised.method === 'against_unmoved_channels' ? `Measured against the unmoved channels (${o.realised.control.join(', ')}), whose GMV changed ${((o.realised.controlChange ?? 0) * 100).toFixed(1)} % meanwhile.` : 'Measured before/after (no unmoved channel of this currency to compare with).'}`,
+    );
+    for (const c of o.channels)
+      out.push(
+        `    ${c.channelId}: ${grouped(c.gmvPerDayBefore)} → ${grouped(c.gmvPerDayAfter)} ${cur}/day, ${c.change.startsWith('-') ? '' : '+'}${grouped(c.change)} after the market's own change${c.movedAsExpected ? '' : ' (not the way its budget moved)'}`,
+      );
+    out.push(`  Calibration: ${o.calibration.map((c) => `${c.channelId} ${c.withinRange} of ${c.reviews} inside`).join(', ')}.`);
+  }
   return out.join('\n');
 }
 

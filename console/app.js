@@ -276,6 +276,13 @@ function proposalCard(p) {
         p.decision.reason ? ` — “${p.decision.reason}”` : '',
         p.decision.supersededBy ? ` (superseded by ${p.decision.supersededBy})` : '',
       ),
+      p.outcome
+        ? el(
+            'div',
+            { class: `realised ${p.outcome.withinRange ? '' : 'missed'}`, 'data-testid': 'realised' },
+            `Reviewed after ${p.outcome.window.days} business days in force: realised ${p.outcome.realised.amount.startsWith('-') ? '' : '+'}${money(p.outcome.realised.amount)} ${p.currency} a day against predicted +${money(p.outcome.predicted.amount)} (${money(p.outcome.predicted.low)} to ${money(p.outcome.predicted.high)}) — ${p.outcome.withinRange ? 'inside' : 'outside'} the range.`,
+          )
+        : '',
     );
   const reason = el('textarea', { placeholder: 'Reason (required to reject)', 'data-testid': 'reason' });
   const act = async (action) => {

@@ -144,6 +144,23 @@ export const BudgetReallocationProposedEvent = defineEvent({
      * budget between low and high for `days` days. A suggestion beside the moves, not part of them.
      */
     spendTests: z.array(z.strictObject({ channelId: z.string().min(1), low: amount, high: amount, days: z.number().int().positive() })).optional(),
+    /**
+     * Present when earlier reviewed proposals that moved these channels realised outside their ranges too often:
+     * the range was widened by `factor` (see `Budget Reallocation Reviewed`'s calibration).
+     */
+    calibration: z
+      .strictObject({
+        factor: z.number().min(1),
+        channels: z.array(
+          z.strictObject({
+            channelId: z.string().min(1),
+            reviews: z.number().int().positive(),
+            withinRange: z.number().int().nonnegative(),
+            share: z.number(),
+          }),
+        ),
+      })
+      .optional(),
     summary: z.string().min(1),
   }),
 });
@@ -315,11 +332,62 @@ export const ReviewPublishedEvent = defineEvent({
 });
 export type ReviewPublishedDetail = z.infer<typeof ReviewPublishedEvent.detail>;
 
+export const BudgetReallocationReviewedEvent = defineEvent({
+  source: SENTINEL_SOURCE,
+  detailType: 'Budget Reallocation Reviewed',
+  description:
+    'An approved proposal after it was in force for reallocation.reviewAfterDays whole business days: the gain it predicted beside the change ' +
+    "that happened in the moved channels' GMV per day (against the unmoved channels of its currency, which carry the market's own movement), " +
+    "whether that fell inside the predicted range, and each moved channel's running calibration, which later proposals use to widen their ranges.",
+  detail: z.strictObject({
+    proposalId: z.string().min(1),
+    reviewedAt: instant,
+    approvedAt: instant,
+    currency: z.string().length(3),
+    /** The business days it was in force, from the day after its approval. */
+    window: z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() }),
+    basis: z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() }),
+    predicted: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
+    /**
+     * The moved channels' GMV per day in force less what they would have made without the move: their basis GMV per
+     * day scaled by the unmoved channels' own change (`control`); without unmoved channels, the plain difference.
+     */
+    realised: z.strictObject({
+      amount: signedAmount,
+      per: z.literal('day'),
+      method: z.enum(['against_unmoved_channels', 'before_after']),
+      control: z.array(z.string().min(1)),
+      controlChange: z.number().nullable(),
+    }),
+    withinRange: z.boolean(),
+    channels: z.array(
+      z.strictObject({
+        channelId: z.string().min(1),
+        budgetBefore: amount,
+        budgetAfter: amount,
+        gmvPerDayBefore: amount,
+        gmvPerDayAfter: amount,
+        /** GMV per day in force less the basis scaled by the control's change. */
+        change: signedAmount,
+        /** Its GMV moved the way its budget did (up for a channel that received budget, down for one that gave). */
+        movedAsExpected: z.boolean(),
+      }),
+    ),
+    /** Per moved channel, over every reviewed proposal that moved it (this one included). */
+    calibration: z.array(
+      z.strictObject({ channelId: z.string().min(1), reviews: z.number().int().positive(), withinRange: z.number().int().nonnegative(), share: z.number() }),
+    ),
+    summary: z.string().min(1),
+  }),
+});
+export type BudgetReallocationReviewedDetail = z.infer<typeof BudgetReallocationReviewedEvent.detail>;
+
 const budgetEvents = [
   BudgetReallocationProposedEvent,
   BudgetReallocationApprovedEvent,
   BudgetReallocationRejectedEvent,
   BudgetReallocationExpiredEvent,
+  BudgetReallocationReviewedEvent,
 ] as const;
 
 /** Every event Channel Sentinel publishes. */

@@ -29,12 +29,16 @@ const ApproveBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).
 const RejectBody = z.strictObject({ reason: z.string().trim().min(1, 'a rejection needs a reason').max(1000) });
 const StatusQuery = z.enum(PROPOSAL_STATUSES);
 
-/** A proposal as the API shows it: the published detail, its status and (once decided) the decision. */
+/**
+ * A proposal as the API shows it: the published detail, its status, (once decided) the decision and (once reviewed
+ * after its time in force) the outcome — `Budget Reallocation Reviewed`'s detail.
+ */
 export function proposalView(record: ProposalRecord) {
   const d = record.decision;
   return {
     ...record.detail,
     status: record.status,
+    outcome: record.outcome ?? null,
     decision: d
       ? {
           outcome: d.outcome,

@@ -18,8 +18,9 @@ export interface ProposeDeps {
 }
 
 /**
- * The daily reallocation job, scheduled just after midnight in the business timezone: proposes from the day that
- * closed, expires what is outdated, and drains the budgets outbox (decisions included, should a review's own drain
+ * The daily reallocation job, scheduled just after midnight in the business timezone: reviews approved proposals
+ * that have been in force long enough, proposes from the day that closed, expires what is outdated, and drains the
+ * budgets outbox (decisions included, should a review's own drain
  * have failed).
  */
 export function makeHandler(deps: ProposeDeps) {
@@ -28,8 +29,11 @@ export function makeHandler(deps: ProposeDeps) {
     const report = await deps.budgeting.propose(config, deps.clock(event));
     for (const p of report.proposed) deps.logger.info('budget reallocation proposed', { proposalId: p.id, summary: p.detail.summary });
     for (const s of report.skipped) deps.logger.info('no reallocation proposed', { closedDay: report.closedDay, ...s });
+    for (const r of report.reviewed)
+      deps.logger.info('budget reallocation reviewed', { proposalId: r.proposalId, withinRange: r.withinRange, summary: r.summary });
     deps.metrics.addMetric('ProposalsMade', MetricUnit.Count, report.proposed.length);
     deps.metrics.addMetric('ProposalsExpired', MetricUnit.Count, report.expired.length);
+    deps.metrics.addMetric('ProposalsReviewed', MetricUnit.Count, report.reviewed.length);
     const published = await deps.budgeting.publish();
     if (published.invalid.length > 0) deps.logger.error('budget outbox entries violate their schema and were not published', { invalid: published.invalid });
     if (published.left > 0) deps.logger.warn('budget events still unpublished after retries', { left: published.left });

@@ -16,7 +16,14 @@ const bigintRecord = (record: Record<string, string>) => Object.fromEntries(Obje
 function readProposal(item: Item): ProposalRecord {
   const stored = JSON.parse(item.record?.S ?? '{}') as Omit<ProposalRecord, 'after' | 'status' | 'decision'> & { after: Record<string, string> };
   const decision = item.decision?.S ? (JSON.parse(item.decision.S) as Decision) : undefined;
-  return { ...stored, after: bigintRecord(stored.after), status: (item.status?.S ?? 'pending') as ProposalStatus, ...(decision ? { decision } : {}) };
+  const outcome = item.outcome?.S ? (JSON.parse(item.outcome.S) as ProposalRecord['outcome']) : undefined;
+  return {
+    ...stored,
+    after: bigintRecord(stored.after),
+    status: (item.status?.S ?? 'pending') as ProposalStatus,
+    ...(decision ? { decision } : {}),
+    ...(outcome ? { outcome } : {}),
+  };
 }
 
 function auditPut(tableName: string, entry: AuditEntry): TransactWriteItem {
@@ -143,6 +150,24 @@ export function dynamoBudgetStore(client: DynamoDBClient, tableName: string): Bu
       const failed = guards.filter((_, i) => outcome.failed.includes(i));
       if (failed.length === 0) throw new Error(`deciding proposal ${record.id} failed a condition at items ${outcome.failed.join(', ')}`);
       return { ok: false, failed };
+    },
+
+    async recordOutcome(record, outcome, outbox) {
+      const outcomeOf = await transact(client, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: proposalKey(record.id),
+            UpdateExpression: 'SET outcome = :outcome',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
+            ExpressionAttributeValues: { ':outcome': { S: JSON.stringify(outcome) } },
+          },
+        },
+        ...outbox.map((entry) => outboxPut(tableName, entry)),
+      ]);
+      if (outcomeOf.ok) return 'saved';
+      if (outcomeOf.failed[0] === 0) return 'exists';
+      throw new Error(`recording the outcome of ${record.id} failed a condition at items ${outcomeOf.failed.join(', ')}`);
     },
 
     async audit() {

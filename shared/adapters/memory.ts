@@ -270,6 +270,13 @@ export function memoryBudgetStore(outbox: { add(entries: readonly OutboxEntry[])
       outbox.add(entries);
       return { ok: true };
     },
+    async recordOutcome(record, outcome, entries) {
+      const current = proposals.get(record.id);
+      if (!current || current.outcome) return 'exists';
+      proposals.set(record.id, { ...current, outcome });
+      outbox.add(entries);
+      return 'saved';
+    },
     audit: async () => [...audit].sort((a, b) => a.atMs - b.atMs || compareText(a.proposalId, b.proposalId) || compareText(a.action, b.action)),
   };
 }

@@ -10,7 +10,12 @@ import {
   BudgetReallocationExpiredEvent,
   BudgetReallocationProposedEvent,
   BudgetReallocationRejectedEvent,
+  type BudgetReallocationReviewedDetail,
+  BudgetReallocationReviewedEvent,
 } from '../../events/outbound.ts';
+import { calibrationOf, outcomeOf, rangeWidening, reviewWindow } from '../domain/budgets/outcome.ts';
+import { formatMoney } from '../kernel/money.ts';
+import type { Totals } from '../domain/aggregation.ts';
 import { rollUpDays } from '../domain/aggregation.ts';
 import { type BudgetBook, effectiveBudgets, type EffectiveBudgets } from '../domain/budgets/book.ts';
 import { type Decision, type ProposalRecord, proposalFromPlan, type ProposalStatus, reviewVerdict } from '../domain/budgets/proposal.ts';
@@ -49,6 +54,8 @@ export interface ProposeReport {
   /** Currencies with nothing worth proposing, and why. */
   readonly skipped: { currency: string; reason: string }[];
   readonly expired: { proposalId: string; reason: 'expired' | 'superseded' }[];
+  /** Approved proposals whose time in force was reviewed in this run. */
+  readonly reviewed: BudgetReallocationReviewedDetail[];
 }
 
 /** What a review came to: decided now, the same decision repeated, no such proposal, or refused as a conflict. */
@@ -112,6 +119,48 @@ export function makeBudgeting(deps: BudgetingDeps) {
         return { channelId: channel.id, currency: channel.currency, budget: budgets.daily.get(channel.id) ?? channel.budget.daily, days, stale };
       }),
     );
+  }
+
+  /**
+   * The loop closed: each approved proposal that has now been in force `reviewAfterDays` whole business days (from
+   * the day after its approval) and was not reviewed yet is compared with what happened, stored once and announced.
+   */
+  async function reviewOutcomes(config: SentinelConfig, closedDay: string, atMs: number): Promise<BudgetReallocationReviewedDetail[]> {
+    const approved = await deps.budgets.list('approved');
+    const due = approved
+      .filter((p) => !p.outcome && p.decision)
+      .map((p) => ({ p, window: reviewWindow(bucketOf((p.decision as Decision).atMs, config.timezone).day, config.reallocation.reviewAfterDays) }))
+      .filter(({ window }) => window.to <= closedDay)
+      .sort((a, b) => (a.window.to < b.window.to ? -1 : a.window.to > b.window.to ? 1 : a.p.id < b.p.id ? -1 : 1));
+    const reviewed: BudgetReallocationReviewedDetail[] = [];
+    const earlier = approved.flatMap((p) => (p.outcome ? [p.outcome] : []));
+    for (const { p, window } of due) {
+      const channels = config.channels.filter((c) => c.currency === p.currency).map((c) => c.id);
+      const days = new Map<string, Map<string, Totals>>();
+      await Promise.all(
+        channels.map(async (id) => {
+          days.set(id, rollUpDays(await deps.aggregates.hours(id, { fromHour: `${p.detail.basis.from}T00`, toHour: `${window.to}T23` })));
+        }),
+      );
+      const outcome = outcomeOf(p, channels, days, window, atMs);
+      const calibration = calibrationOf([...earlier, outcome]);
+      const detail: BudgetReallocationReviewedDetail = {
+        ...outcome,
+        calibration: outcome.channels.map((c) => calibration.get(c.channelId)).filter((c) => c !== undefined),
+        summary:
+          `${p.id} after ${window.days} business days in force (${window.from} to ${window.to}): the moved channels made ` +
+          `${outcome.realised.amount.startsWith('-') ? '' : '+'}${outcome.realised.amount} ${p.currency} GMV a day` +
+          `${outcome.realised.method === 'against_unmoved_channels' ? ` against what the unmoved channels' own change predicts` : ''}; ` +
+          `predicted +${p.detail.expectedGain.amount} (90 % range ${p.detail.expectedGain.low} to ${p.detail.expectedGain.high}): ` +
+          `${outcome.withinRange ? 'inside' : 'outside'} the range.`,
+      };
+      const saved = await deps.budgets.recordOutcome(p, detail, [entry(BudgetReallocationReviewedEvent, p.id, atMs, detail, '2')]);
+      if (saved === 'saved') {
+        reviewed.push(detail);
+        earlier.push(detail);
+      }
+    }
+    return reviewed;
   }
 
   async function review(proposalId: string, action: 'approve' | 'reject', reviewer: string, reason: string | undefined, atMs: number): Promise<ReviewResult> {
@@ -184,6 +233,9 @@ export function makeBudgeting(deps: BudgetingDeps) {
       const closedDay = addDays(bucketOf(atMs, config.timezone).day, -1);
       const fromDay = addDays(closedDay, -(config.reallocation.lookbackDays - 1));
       const expired: ProposeReport['expired'] = [];
+      const reviewed = await reviewOutcomes(config, closedDay, atMs);
+      // Channels whose earlier proposals realised outside their ranges too often get wider ranges now.
+      const calibration = calibrationOf((await deps.budgets.list('approved')).flatMap((p) => (p.outcome ? [p.outcome] : [])));
       for (const record of await deps.budgets.list('pending')) {
         if (record.expiresAtMs <= atMs && (await expire(record, atMs, 'expired'))) expired.push({ proposalId: record.id, reason: 'expired' });
       }
@@ -206,18 +258,45 @@ export function makeBudgeting(deps: BudgetingDeps) {
           skipped.push({ currency, reason: plan.noProposal });
           continue;
         }
-        const record = proposalFromPlan(plan, {
-          closedDay,
-          basisFrom: fromDay,
-          basisDays: config.reallocation.lookbackDays,
-          timezone: config.timezone,
-          currency,
-          atMs,
-          expiresAfterHours: config.reallocation.expiresAfterHours,
-          budgetsVersion: budgets.version,
-          counter: budgets.counter,
-          basis: budgets.basis,
-        });
+        const widening = rangeWidening(
+          plan.channels.filter((c) => c.after !== c.before).map((c) => c.channelId),
+          calibration,
+        );
+        const widen = (bound: bigint) => plan.gain.expected + BigInt(Math.round(Number(bound - plan.gain.expected) * widening.factor));
+        const gain = widening.factor > 1 ? { expected: plan.gain.expected, low: widen(plan.gain.low), high: widen(plan.gain.high) } : plan.gain;
+        if (gain.low <= 0n) {
+          skipped.push({
+            currency,
+            reason: `past proposals moving ${widening.channels.map((c) => c.channelId).join(', ')} realised outside their ranges too often: widened ×${widening.factor.toFixed(2)}, the range reaches ${formatMoney(gain.low, currency)} a day`,
+          });
+          continue;
+        }
+        const made = proposalFromPlan(
+          { ...plan, gain },
+          {
+            closedDay,
+            basisFrom: fromDay,
+            basisDays: config.reallocation.lookbackDays,
+            timezone: config.timezone,
+            currency,
+            atMs,
+            expiresAfterHours: config.reallocation.expiresAfterHours,
+            budgetsVersion: budgets.version,
+            counter: budgets.counter,
+            basis: budgets.basis,
+          },
+        );
+        const record =
+          widening.factor > 1
+            ? {
+                ...made,
+                detail: {
+                  ...made.detail,
+                  calibration: { factor: Math.round(widening.factor * 100) / 100, channels: widening.channels.map((c) => ({ ...c })) },
+                  summary: `${made.detail.summary} The range is ${widening.factor.toFixed(2)}× as wide as the data alone says: earlier proposals moving ${widening.channels.map((c) => `${c.channelId} (${c.withinRange} of ${c.reviews} inside)`).join(', ')} missed their ranges.`,
+                },
+              }
+            : made;
         if ((await deps.budgets.insert(record, [entry(BudgetReallocationProposedEvent, record.id, atMs, record.detail, '1')])) === 'saved')
           proposed.push(record);
         for (const older of await deps.budgets.list('pending')) {
@@ -230,7 +309,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
             expired.push({ proposalId: older.id, reason: 'superseded' });
         }
       }
-      return { closedDay, proposed, skipped, expired };
+      return { closedDay, proposed, skipped, expired, reviewed };
     },
 
     /** The budgets in force, their version and where each figure comes from. */

@@ -232,6 +232,11 @@ export interface BudgetStore {
     book?: { next: BudgetBook; expectedCounter: number },
   ): Promise<{ ok: true } | { ok: false; failed: DecideConflict[] }>;
   audit(): Promise<AuditEntry[]>;
+  /**
+   * Records an approved proposal's review with its outbox entries, once: `exists` when it was reviewed before (a
+   * retried job).
+   */
+  recordOutcome(record: ProposalRecord, outcome: NonNullable<ProposalRecord['outcome']>, outbox: readonly OutboxEntry[]): Promise<'saved' | 'exists'>;
 }
 
 // ── Reviews ─────────────────────────────────────────────────────────────────────────────────────────────

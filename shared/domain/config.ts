@@ -121,6 +121,7 @@ const documentSchema = z.strictObject({
         .gt(0)
         .max(24 * 7)
         .optional(),
+      reviewAfterDays: z.number().int().positive().max(90).optional(),
     })
     .optional(),
 });
@@ -228,6 +229,8 @@ export interface SentinelConfig {
     readonly minGainPct: number;
     /** Extension: how long finance has to decide (default 24 h: the next day's proposal takes over). */
     readonly expiresAfterHours: number;
+    /** Extension: whole business days an approved proposal is in force before its outcome is reviewed (default 7). */
+    readonly reviewAfterDays: number;
   };
   /**
    * How long the deployed tables keep what they store, in days after arrival (DynamoDB TTL). Stored events outlive
@@ -421,6 +424,7 @@ function checkDocument(doc: z.infer<typeof documentSchema>, document: unknown): 
     minDailyBudget: doc.reallocation?.minDailyBudget ?? '500.00',
     minGainPct: doc.reallocation?.minGainPct ?? 1,
     expiresAfterHours: doc.reallocation?.expiresAfterHours ?? 24,
+    reviewAfterDays: doc.reallocation?.reviewAfterDays ?? 7,
   };
   if (reallocation.minDays > reallocation.lookbackDays) {
     problems.push({ path: 'reallocation.minDays', reason: 'is larger than lookbackDays' });

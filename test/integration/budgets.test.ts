@@ -4,6 +4,7 @@ import {
   BudgetReallocationExpiredEvent,
   BudgetReallocationProposedEvent,
   BudgetReallocationRejectedEvent,
+  BudgetReallocationReviewedEvent,
 } from '../../events/outbound.ts';
 import type { DeliveredEvent } from '../../local/local-publisher.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
@@ -97,6 +98,83 @@ describe('budget reallocation: the daily job and the finance review', () => {
       expect(bodyOf(again)).toMatchObject({ repeated: true, decision: { by: 'li.na@finance', reason: 'ROI case is clear' } });
       expect(ofType(delivered, 'Budget Reallocation Approved')).toHaveLength(1);
       expect((await p.budgets.book())?.counter).toBe(1);
+    });
+  });
+
+  it('reviews an approved proposal after its days in force, once, against the unmoved channels, and shows it', async () => {
+    const config = { ...CONFIG, reallocation: { ...CONFIG.reallocation, reviewAfterDays: 3 } };
+    await withProposal(async (p, id, delivered) => {
+      p.nowMs = MIDNIGHT_NOV_11 + 9 * 3_600_000;
+      expect((await p.finance({ method: 'POST', path: `/proposals/${id}/approve`, caller: FINANCE })).statusCode).toBe(200);
+      // 11–14 November: each channel's GMV a day a chosen share above its basis average.
+      const basis = (channelId: string) => {
+        const sales = REALLOCATION_HISTORY().map(
+          (l) => JSON.parse(l) as { 'detail-type': string; detail: { channelId: string; lines?: { unitPrice: string }[] } },
+        );
+        const gmv = sales
+          .filter((e) => e['detail-type'] === 'Sale Recorded' && e.detail.channelId === channelId)
+          .map((e) => Number(e.detail.lines?.[0]?.unitPrice));
+        return gmv.reduce((a, b) => a + b, 0) / gmv.length;
+      };
+      const after = { tmall: basis('tmall') * 1.1, 'douyin-live': basis('douyin-live') * 1.3, 'group-buy': basis('group-buy') * 1.05 };
+      const lines: QueuedMessage[] = [];
+      for (const d of [11, 12, 13, 14])
+        for (const [channelId, gmv] of Object.entries(after)) {
+          const occurredAt = `2025-11-${d}T12:00:00+08:00`;
+          lines.push({
+            messageId: `after-${d}-${channelId}`,
+            sentAtMs: Date.parse(occurredAt),
+            body: JSON.stringify({
+              source: 'shop',
+              'detail-type': 'Sale Recorded',
+              time: new Date(Date.parse(occurredAt)).toISOString(),
+              detail: {
+                eventId: `after-${d}`,
+                occurredAt,
+                channelId,
+                storeId: 's1',
+                orderId: `a-${d}`,
+                currency: 'CNY',
+                lines: [{ sku: 'SKU', quantity: 1, unitPrice: gmv.toFixed(2) }],
+              },
+            }),
+          });
+        }
+      p.nowMs = Date.parse('2025-11-14T13:00:00+08:00');
+      await p.ingest(lines);
+      await p.aggregate();
+      await storeConfig(p.db.dynamo, p.tables.state, config, p.nowMs);
+      p.nowMs = Date.parse('2025-11-15T00:00:00+08:00');
+      const report = await p.propose();
+      expect(report.reviewed.map((r) => r.proposalId)).toEqual([id]);
+      const [reviewed] = ofType(delivered, 'Budget Reallocation Reviewed');
+      expect(BudgetReallocationReviewedEvent.detail.safeParse(reviewed?.detail).success).toBe(true);
+      // Worked from the lines: each moved channel's GMV a day in force less its basis average, scaled by the unmoved
+      // channels' change when there are any (here the plan moved all three: the plain before/after change).
+      const detail = reviewed?.detail as {
+        realised: { amount: string; control: string[]; method: string };
+        channels: { channelId: string }[];
+        window: unknown;
+        withinRange: boolean;
+        calibration: unknown[];
+      };
+      const moved = detail.channels.map((c) => c.channelId) as (keyof typeof after)[];
+      const control = (Object.keys(after) as (keyof typeof after)[]).filter((c) => !moved.includes(c));
+      const factor = control.length ? control.reduce((s, c) => s + after[c], 0) / control.reduce((s, c) => s + basis(c), 0) : 1;
+      const cents = (x: number) => Math.round(x * 100);
+      const expected = moved.reduce((sum, c) => sum + cents(after[c] - basis(c) * factor), 0);
+      expect(Math.abs(cents(Number(detail.realised.amount)) - expected)).toBeLessThanOrEqual(moved.length);
+      expect(detail).toMatchObject({
+        window: { from: '2025-11-12', to: '2025-11-14', days: 3 },
+        realised: { method: control.length ? 'against_unmoved_channels' : 'before_after', control },
+      });
+      expect(detail.calibration).toHaveLength(moved.length);
+      // Once: the next night has nothing more to review; the finance API and the CLI's view show it.
+      p.nowMs = Date.parse('2025-11-16T00:00:00+08:00');
+      expect((await p.propose()).reviewed).toEqual([]);
+      expect(ofType(delivered, 'Budget Reallocation Reviewed')).toHaveLength(1);
+      const shown = bodyOf(await p.finance({ method: 'GET', path: `/proposals/${id}`, caller: OPS }));
+      expect(shown.outcome).toMatchObject({ proposalId: id, withinRange: detail.withinRange });
     });
   });
 

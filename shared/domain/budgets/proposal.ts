@@ -2,7 +2,7 @@
  * Proposals: a plan turned into what finance reads and approves, and the review decisions' rules. Pure: the
  * application service brings the data, the time and the stores.
  */
-import type { BudgetReallocationProposedDetail } from '../../../events/outbound.ts';
+import type { BudgetReallocationProposedDetail, BudgetReallocationReviewedDetail } from '../../../events/outbound.ts';
 import { formatMoney } from '../../kernel/money.ts';
 import type { ChannelAssessment, Plan } from './reallocation.ts';
 
@@ -34,6 +34,8 @@ export interface ProposalRecord {
   readonly detail: BudgetReallocationProposedDetail;
   readonly status: ProposalStatus;
   readonly decision?: Decision;
+  /** Once approved and in force long enough: what it did against what it promised (`Budget Reallocation Reviewed`). */
+  readonly outcome?: BudgetReallocationReviewedDetail;
 }
 
 export interface ProposalContext {
