@@ -98,6 +98,8 @@ export class LocalPipeline {
       tables,
       publisher: () => options.wrapPublisher?.(publisher) ?? publisher,
       cacheMs: Number.POSITIVE_INFINITY,
+      // One process per data directory (the server's lock) and per test table: the aggregates' only writer.
+      singleWriter: true,
       ...(options.wrap ? { wrap: options.wrap } : {}),
     };
     this.wiring = wiring;

@@ -9,6 +9,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoAggregateStore } from '../adapters/aggregate-store.ts';
+import { singleWriterCache } from '../adapters/aggregate-cache.ts';
 import { dynamoAlertStore } from '../adapters/alert-store.ts';
 import { dynamoBudgetStore } from '../adapters/budget-store.ts';
 import { dynamoConfigSource } from '../adapters/config-store.ts';
@@ -46,6 +47,12 @@ export interface Wiring {
   readonly publisher?: () => EventPublisher;
   /** Cache age of the configuration and of the budget book behind the budgeted configuration (default a minute). */
   readonly cacheMs?: number;
+  /**
+   * This process is the only writer of its aggregates (the embedded runtime): a channel's hours are read once and
+   * kept current by its own commits (`shared/adapters/aggregate-cache.ts`). Never on AWS, where shards write
+   * concurrently from several processes.
+   */
+  readonly singleWriter?: boolean;
   /** Wraps the storage adapters (fault injection in tests; absent in production). */
   readonly wrap?: {
     events?(store: EventStore): EventStore;
@@ -80,7 +87,8 @@ export const publisherOf = (w: Wiring): EventPublisher =>
 
 export const aggregatesOf = (w: Wiring): AggregateStore & AggregateReader =>
   once(w, 'aggregates', () => {
-    const store = dynamoAggregateStore(dynamo(w), stateTable(w));
+    const table = dynamoAggregateStore(dynamo(w), stateTable(w));
+    const store = w.singleWriter ? singleWriterCache(table) : table;
     return w.wrap?.aggregates?.(store) ?? store;
   });
 

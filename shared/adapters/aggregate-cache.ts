@@ -1,0 +1,71 @@
+/**
+ * A write-through cache of a channel's hour totals, for a process that is the only writer of its aggregates — the
+ * embedded runtime (`sentinel replay`, the local server: one process per data directory, enforced by its lock; each
+ * test pipeline has its own tables). Every rule evaluation and sweep reads eight days of hours per channel; here the
+ * first read loads the channel once and every committed delta is added to it, so the windows are read from memory
+ * and DynamoDB Local sees the writes only. Deployed, several stream shards and the sweep write and read one channel
+ * from different processes, so the functions read the table (see docs/ARCHITECTURE.md, "Rule windows").
+ *
+ * Invariant: a cached channel equals the table's items for it — it is filled from one consistent Query and then
+ * changed by exactly the commits that succeeded in this process. A commit that lands while a channel is loading makes
+ * that load unusable for the cache (the Query may or may not have seen it): it is answered and then read again next
+ * time.
+ */
+import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import type { AggregateReader, AggregateStore } from '../app/ports.ts';
+
+export function singleWriterCache(store: AggregateStore & AggregateReader): AggregateStore & AggregateReader {
+  /** channel → hour → totals, in hour order once loaded. */
+  const cached = new Map<string, Map<string, Totals>>();
+  /** Loads in flight, per channel, with whether a commit touched the channel meanwhile. */
+  const loading = new Map<string, { dirty: boolean }>();
+
+  async function load(channelId: string): Promise<Map<string, Totals>> {
+    const mark = { dirty: false };
+    loading.set(channelId, mark);
+    try {
+      const hours = await store.hours(channelId);
+      if (!mark.dirty) cached.set(channelId, hours);
+      return hours;
+    } finally {
+      if (loading.get(channelId) === mark) loading.delete(channelId);
+    }
+  }
+
+  return {
+    readCheckpoint: (shardKey) => store.readCheckpoint(shardKey),
+    storeDays: (channelId, fromDay, toDay) => store.storeDays(channelId, fromDay, toDay),
+
+    async commit(shardKey, expected, next, deltas) {
+      const result = await store.commit(shardKey, expected, next, deltas);
+      if (result !== 'committed') return result;
+      for (const delta of deltas) {
+        if (delta.storeId !== undefined) continue;
+        const mark = loading.get(delta.channelId);
+        if (mark) mark.dirty = true;
+        const hours = cached.get(delta.channelId);
+        if (!hours) continue;
+        let totals = hours.get(delta.hour);
+        if (!totals) {
+          totals = zeroTotals();
+          hours.set(delta.hour, totals);
+          // Keep hour order (callers iterate in it): a new hour is usually the latest; otherwise re-sort.
+          const last = [...hours.keys()].at(-2);
+          if (last !== undefined && last > delta.hour) cached.set(delta.channelId, new Map([...hours].sort(([a], [b]) => (a < b ? -1 : 1))));
+        }
+        addInto(totals, delta.totals);
+      }
+      return result;
+    },
+
+    async hours(channelId, range) {
+      const hours = cached.get(channelId) ?? (await load(channelId));
+      const out = new Map<string, Totals>();
+      for (const [hour, totals] of hours) {
+        if (range && (hour < range.fromHour || hour > range.toHour)) continue;
+        out.set(hour, { ...totals });
+      }
+      return out;
+    },
+  };
+}

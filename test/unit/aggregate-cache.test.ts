@@ -1,0 +1,76 @@
+/**
+ * The embedded runtime's write-through cache of hour totals: always equal to the store it fronts — after any
+ * sequence of commits, and when a commit lands while a channel is being loaded.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { singleWriterCache } from '../../shared/adapters/aggregate-cache.ts';
+import { memoryAggregateStore } from '../../shared/adapters/memory.ts';
+import { addInto, type BucketDelta, zeroTotals } from '../../shared/domain/aggregation.ts';
+
+const delta = (channelId: string, hour: string, gmv: number): BucketDelta => ({
+  channelId,
+  hour,
+  totals: addInto(zeroTotals(), { events: 1n, gmv: BigInt(gmv) }),
+});
+const HOURS = ['2025-11-01T00', '2025-11-01T05', '2025-11-02T10', '2025-11-03T23'];
+
+describe('singleWriterCache', () => {
+  it('answers every read as the store would, whatever the commits and reads in between', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ read: fc.constantFrom('a', 'b') }),
+            fc.record({ channel: fc.constantFrom('a', 'b'), hour: fc.constantFrom(...HOURS), gmv: fc.integer({ min: -50, max: 500 }) }),
+          ),
+          {
+            maxLength: 40,
+          },
+        ),
+        async (steps) => {
+          const store = memoryAggregateStore();
+          const cache = singleWriterCache(store);
+          let seq = 0;
+          for (const step of steps) {
+            if ('read' in step) {
+              expect(await cache.hours(step.read)).toEqual(await store.hours(step.read));
+              expect(await cache.hours(step.read, { fromHour: '2025-11-01T05', toHour: '2025-11-02T10' })).toEqual(
+                await store.hours(step.read, { fromHour: '2025-11-01T05', toHour: '2025-11-02T10' }),
+              );
+            } else {
+              await cache.commit('s', seq === 0 ? undefined : String(seq), String(seq + 1), [delta(step.channel, step.hour, step.gmv)]);
+              seq += 1;
+            }
+          }
+          for (const channel of ['a', 'b']) expect([...(await cache.hours(channel)).entries()]).toEqual([...(await store.hours(channel)).entries()]);
+        },
+      ),
+    );
+  });
+
+  it('does not keep a load that a commit overtook', async () => {
+    const store = memoryAggregateStore();
+    await store.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 100)]);
+    let release: () => void = () => undefined;
+    const slow = {
+      ...store,
+      hours: async (...args: Parameters<typeof store.hours>) => {
+        const answer = await store.hours(...args);
+        await new Promise<void>((r) => (release = r));
+        return answer;
+      },
+    };
+    const cache = singleWriterCache(slow);
+    const reading = cache.hours('a');
+    await new Promise((r) => setTimeout(r, 0));
+    await cache.commit('s', '1', '2', [delta('a', HOURS[1] as string, 7)]);
+    release();
+    expect((await reading).size).toBe(1); // the load read before the commit
+    // Not cached: the next read loads again and sees the commit.
+    const later = cache.hours('a');
+    await new Promise((r) => setTimeout(r, 0));
+    release();
+    expect((await later).get(HOURS[1] as string)?.gmv).toBe(7n);
+  });
+});
