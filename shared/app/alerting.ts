@@ -25,6 +25,8 @@ import { bucketOf } from '../kernel/time.ts';
 import { alertEntries } from './outbox-entries.ts';
 import type { AggregateReader, AlertStore, EventPublisher } from './ports.ts';
 import { publishOutbox } from './publishing.ts';
+import { sentence } from '../domain/alerts/sentences.ts';
+import type { Locale } from '../domain/config.ts';
 import { compareText } from '../kernel/compare.ts';
 
 const HOUR = 3_600_000;
@@ -90,6 +92,14 @@ function byFingerprint(observations: readonly Observation[]): Map<string, Observ
  * Applies observations (in order) to their fingerprints and commits each change with its outbox entries. Starts from
  * `current` (read by the caller in one Query) and re-reads a fingerprint only when its save lost a race.
  */
+/** Observations with their summary or reason written in `locale` (the rules write English). */
+function inLocale(observations: readonly Observation[], locale: Locale): readonly Observation[] {
+  if (locale === 'en') return observations;
+  return observations.map((o) =>
+    !o.said ? o : o.kind === 'breach' ? { ...o, summary: sentence(locale, o.said) } : { ...o, reason: sentence(locale, o.said) },
+  );
+}
+
 async function apply(
   deps: AlertingDeps,
   config: SentinelConfig,
@@ -100,7 +110,7 @@ async function apply(
 ): Promise<number> {
   let saved = 0;
   const silences = inhibited.length === 0 ? config.silences : [...config.silences, ...inhibited];
-  for (const [fingerprint, list] of byFingerprint(observations)) {
+  for (const [fingerprint, list] of byFingerprint(inLocale(observations, config.locale))) {
     const channelId = (list[0] as Observation).subject.channelId;
     let entry = current.get(fingerprint);
     for (let attempt = 1; ; attempt++) {
@@ -141,9 +151,10 @@ function endings(config: SentinelConfig, atMs: number, current: Known): Observat
     if (alert.status !== 'firing') continue;
     const raisedDay = bucketOf(alert.raisedAtMs, config.timezone).day;
     const periodOver = alert.subject.period === 'day' ? raisedDay !== today : raisedDay.slice(0, 7) !== today.slice(0, 7);
-    if (alert.rule === 'budget_overrun' && periodOver) out.push({ kind: 'clear', rule: alert.rule, subject: alert.subject, reason: 'the budget period ended' });
+    if (alert.rule === 'budget_overrun' && periodOver)
+      out.push({ kind: 'clear', rule: alert.rule, subject: alert.subject, reason: sentence('en', { key: 'period_ended' }), said: { key: 'period_ended' } });
     if ((alert.rule === 'price_violation' || alert.rule === 'unauthorized_region') && atMs - alert.lastBreachAtMs >= RULE_DEFAULTS.quietResolveMs) {
-      out.push({ kind: 'clear', rule: alert.rule, subject: alert.subject, reason: 'no further violation for 24 h' });
+      out.push({ kind: 'clear', rule: alert.rule, subject: alert.subject, reason: sentence('en', { key: 'quiet_24h' }), said: { key: 'quiet_24h' } });
     }
   }
   return out;

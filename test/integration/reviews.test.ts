@@ -111,3 +111,30 @@ describe('the review job on its own', () => {
     expect(sent.filter((d) => d.includes('"rev-week-2025-11-03"'))).toHaveLength(2);
   });
 });
+
+describe('in Chinese', () => {
+  it('writes alert summaries, resolutions and reviews in the configured language; the events stay codes otherwise', async () => {
+    const config = {
+      timezone: 'Asia/Shanghai',
+      locale: 'zh-CN',
+      channels: [{ id: 'jd', name: '京东自营', kind: 'marketplace', currency: 'CNY', budget: { daily: '1000.00' } }],
+    };
+    const at = (iso: string) => new Date(Date.parse(iso)).toISOString();
+    const spend = (id: string, time: string, amount: string) =>
+      JSON.stringify({
+        source: 'jd.ads',
+        'detail-type': 'Ad Spend Recorded',
+        time: at(time),
+        detail: { eventId: id, occurredAt: time, channelId: 'jd', campaignId: 'c1', spend: amount, currency: 'CNY' },
+      });
+    const lines = [spend('s-1', '2025-06-02T10:00:00+08:00', '1050.00'), spend('s-2', '2025-06-03T09:00:00+08:00', '10.00')];
+    const out: { 'detail-type': string; detail: Record<string, unknown> }[] = [];
+    await backtest({ config, lines, emit: (l) => out.push(JSON.parse(l) as (typeof out)[number]) });
+    const raised = out.find((e) => e['detail-type'] === 'Alert Raised' && e.detail.basis === 'actual');
+    expect(raised?.detail).toMatchObject({ rule: 'budget_overrun', severity: 'critical', summary: '京东自营已投放 1050.00 CNY，占日预算 1000.00 的 105%。' });
+    const resolved = out.find((e) => e['detail-type'] === 'Alert Resolved' && e.detail.alertId === raised?.detail.alertId);
+    expect(resolved?.detail.reason).toBe('预算周期已结束');
+    const day = out.find((e) => e['detail-type'] === 'Review Published' && e.detail.reviewId === 'rev-day-2025-06-02');
+    expect(day?.detail).toMatchObject({ locale: 'zh-CN', summary: expect.stringMatching(/^每日复盘 2025年6月2日：1 个渠道 GMV ¥0\.00/) });
+  });
+});

@@ -7,6 +7,7 @@ import { fnv1a64 } from '../hash.ts';
 import type { RuleName } from '../../../events/outbound.ts';
 import type { Silence } from '../config.ts';
 import { formatMoney, parseMoney } from '../../kernel/money.ts';
+import type { Said } from './sentences.ts';
 
 /** The impact an alert states after a breach: the breach's own, or (cumulative) added to what it stated before. */
 function impactAfter(previous: StatedImpact | undefined, impact: Impact | undefined): StatedImpact | undefined {
@@ -65,10 +66,12 @@ export type Observation =
       readonly observed: string | number;
       readonly threshold: string | number;
       readonly summary: string;
+      /** What the summary says, as data: written in the configured language where the observation is applied. */
+      readonly said?: Said;
       readonly evidence: Readonly<Record<string, unknown>>;
       readonly impact?: Impact;
     }
-  | { readonly kind: 'clear'; readonly rule: RuleName; readonly subject: Subject; readonly reason: string };
+  | { readonly kind: 'clear'; readonly rule: RuleName; readonly subject: Subject; readonly reason: string; readonly said?: Said };
 
 const SUBJECT_KEYS = ['channelId', 'storeId', 'sku', 'region', 'period', 'basis'] as const;
 

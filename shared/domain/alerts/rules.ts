@@ -8,6 +8,7 @@ import type { ChannelConfig, SentinelConfig } from '../config.ts';
 import type { SaleRecorded } from '../../../events/normalised.ts';
 import { formatMoney, parseMoney } from '../../kernel/money.ts';
 import type { Observation } from './alert.ts';
+import { type Said, sentence } from './sentences.ts';
 
 export const RULE_DEFAULTS = {
   /** roi_drop: trailing-24 h ROI below this fires (critical). */
@@ -44,6 +45,11 @@ export const RULE_DEFAULTS = {
 } as const;
 
 const pctText = (x: number) => `${Math.round(x * 10) / 10}%`;
+
+/** A breach's summary (in English, the rules' own words) with what it says as data, for other languages. */
+const tells = (said: Said) => ({ summary: sentence('en', said), said });
+/** A clearance's reason, likewise. */
+const says = (said: Said) => ({ reason: sentence('en', said), said });
 
 // ---------------------------------------------------------------------------------------------------------------
 // price_violation
@@ -99,7 +105,7 @@ export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: 
     if (!floor) continue;
     const subject = { channelId: channel.id, storeId: sale.storeId, sku };
     if (price >= floor.floor) {
-      out.push({ kind: 'clear', rule: 'price_violation', subject, reason: `store ${sale.storeId} sold ${sku} at or above the floor again` });
+      out.push({ kind: 'clear', rule: 'price_violation', subject, ...says({ key: 'price_back', store: sale.storeId, sku }) });
       continue;
     }
     const money = (m: bigint) => formatMoney(m, channel.currency);
@@ -113,7 +119,18 @@ export function priceRule(config: SentinelConfig, channel: ChannelConfig, sale: 
       severity: deep ? 'critical' : 'warning',
       observed: money(price),
       threshold: money(floor.floor),
-      summary: `Store ${sale.storeId} on ${channel.name} sold ${sku} at ${money(price)} ${channel.currency}, below the floor of ${money(floor.floor)} (guide ${money(floor.guide)} less ${floor.maxDiscountPct}%${floor.promotionId ? ` under promotion ${floor.promotionId}` : ''}).`,
+      ...tells({
+        key: 'price_below_floor',
+        store: sale.storeId,
+        channel: channel.name,
+        sku,
+        price: money(price),
+        currency: channel.currency,
+        floor: money(floor.floor),
+        guide: money(floor.guide),
+        pct: floor.maxDiscountPct,
+        ...(floor.promotionId ? { promotion: floor.promotionId } : {}),
+      }),
       evidence: {
         eventId: sale.eventId,
         orderId: sale.orderId,
@@ -150,7 +167,7 @@ export function regionRule(channel: ChannelConfig, sale: SaleRecorded): Observat
       severity: 'critical',
       observed: sale.region,
       threshold: store.authorizedRegions.join(','),
-      summary: `Store ${sale.storeId} on ${channel.name} shipped order ${sale.orderId} to ${sale.region}, outside its territory (${store.authorizedRegions.join(', ')}).`,
+      ...tells({ key: 'diverted', store: sale.storeId, channel: channel.name, order: sale.orderId, region: sale.region, territory: store.authorizedRegions }),
       evidence: { eventId: sale.eventId, orderId: sale.orderId, occurredAt: sale.occurredAt, region: sale.region, authorizedRegions: store.authorizedRegions },
       impact: {
         minor: sale.lines.reduce((sum, l) => sum + l.unitPrice * BigInt(l.quantity), 0n),
@@ -184,7 +201,15 @@ export function budgetActualRule(channel: ChannelConfig, period: 'day' | 'month'
         severity: critical ? 'critical' : 'warning',
         observed: money(spend),
         threshold: money(critical ? budget : (budget * 80n + 99n) / 100n),
-        summary: `${channel.name} has spent ${money(spend)} ${channel.currency}, ${pctText(share * 100)} of its ${period === 'day' ? 'daily' : 'monthly'} budget of ${money(budget)}.`,
+        ...tells({
+          key: 'spent',
+          channel: channel.name,
+          spend: money(spend),
+          currency: channel.currency,
+          share: pctText(share * 100),
+          period,
+          budget: money(budget),
+        }),
         evidence: { spend: money(spend), budget: money(budget), sharePct: Math.round(share * 1000) / 10 },
         impact: {
           minor: spend > budget ? spend - budget : 0n,
@@ -195,7 +220,7 @@ export function budgetActualRule(channel: ChannelConfig, period: 'day' | 'month'
     ];
   }
   if (share < RULE_DEFAULTS.budgetWarning - RULE_DEFAULTS.hysteresis)
-    return [{ kind: 'clear', rule: 'budget_overrun', subject, reason: `spend is back to ${pctText(share * 100)} of the budget` }];
+    return [{ kind: 'clear', rule: 'budget_overrun', subject, ...says({ key: 'spend_back', share: pctText(share * 100) }) }];
   return [];
 }
 
@@ -226,7 +251,16 @@ export function budgetForecastRule(
         severity: 'warning',
         observed: money(projectedMinor),
         threshold: money((budget * 110n + 99n) / 100n),
-        summary: `${channel.name} is pacing to spend ${money(projectedMinor)} ${channel.currency} this ${period}, ${pctText((projected / Number(budget)) * 100)} of its budget of ${money(budget)} (spent ${money(spend)} so far).`,
+        ...tells({
+          key: 'pacing',
+          channel: channel.name,
+          projected: money(projectedMinor),
+          currency: channel.currency,
+          period,
+          share: pctText((projected / Number(budget)) * 100),
+          budget: money(budget),
+          spend: money(spend),
+        }),
         evidence: { spend: money(spend), budget: money(budget), projected: money(projectedMinor), usualShareSoFar: Math.round(usualShareSoFar * 1000) / 1000 },
         impact: {
           minor: projectedMinor - budget,
@@ -242,7 +276,7 @@ export function budgetForecastRule(
         kind: 'clear',
         rule: 'budget_overrun',
         subject,
-        reason: spend >= budget ? 'the actual overrun has taken over' : 'projected spend is back within the budget',
+        ...says({ key: spend >= budget ? 'actual_took_over' : 'projection_back' }),
       },
     ];
   return [];
@@ -292,7 +326,7 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
         severity: 'critical',
         observed: round(roi),
         threshold: floor,
-        summary: `${channel.name} returned ${round(roi)}× its ad spend over the last 24 h, below the floor of ${floor}×.`,
+        ...tells({ key: 'roi_below_floor', channel: channel.name, roi: round(roi), floor }),
         evidence,
         impact,
       },
@@ -307,14 +341,20 @@ export function roiRule(channel: ChannelConfig, trailing24h: Totals, baseline7d:
         severity: 'warning',
         observed: round(roi),
         threshold: round(dropThreshold),
-        summary: `${channel.name}'s ROI over the last 24 h is ${round(roi)}×, ${pctText((1 - roi / (baseline as number)) * 100)} below its 7-day ROI of ${round(baseline as number)}×.`,
+        ...tells({
+          key: 'roi_below_baseline',
+          channel: channel.name,
+          roi: round(roi),
+          drop: pctText((1 - roi / (baseline as number)) * 100),
+          baseline: round(baseline as number),
+        }),
         evidence,
         impact,
       },
     ];
   }
   const resolveAbove = Math.max(floor, dropThreshold ?? 0) * (1 + RULE_DEFAULTS.hysteresis);
-  if (roi >= resolveAbove) return [{ kind: 'clear', rule: 'roi_drop', subject, reason: `ROI recovered to ${round(roi)}×` }];
+  if (roi >= resolveAbove) return [{ kind: 'clear', rule: 'roi_drop', subject, ...says({ key: 'roi_recovered', roi: round(roi) }) }];
   return [];
 }
 
@@ -340,7 +380,7 @@ export function mismatchRule(channel: ChannelConfig, trailing24h: Totals): Obser
         severity: 'warning',
         observed: Number(reported),
         threshold: Number((orders * BigInt(100 + RULE_DEFAULTS.mismatchPct)) / 100n),
-        summary: `${channel.name}'s platform reported ${reported} conversions over the last 24 h against ${orders} recorded orders${pct === null ? '' : ` (+${pct}%)`}.`,
+        ...tells({ key: 'conversions', channel: channel.name, reported: String(reported), orders: String(orders), pct }),
         evidence: { window: 'trailing 24 h', reportedConversions: Number(reported), orders: Number(orders), excess: Number(excess) },
         impact: {
           minor: trailing24h.reportedRevenue > trailing24h.gmv ? trailing24h.reportedRevenue - trailing24h.gmv : 0n,
@@ -351,7 +391,7 @@ export function mismatchRule(channel: ChannelConfig, trailing24h: Totals): Obser
     ];
   }
   if (reported * 100n <= orders * BigInt(100 + RULE_DEFAULTS.mismatchPct / 2))
-    return [{ kind: 'clear', rule: 'conversion_mismatch', subject, reason: 'reported conversions match recorded orders again' }];
+    return [{ kind: 'clear', rule: 'conversion_mismatch', subject, ...says({ key: 'conversions_back' }) }];
   return [];
 }
 
@@ -383,7 +423,7 @@ export function staleRule(
         severity: 'warning',
         observed: silentMinutes,
         threshold: afterMinutes,
-        summary: `${channel.name} has sent no events for ${silentMinutes} minutes (normally reports; stale after ${afterMinutes}). Its KPI alerts are muted meanwhile.`,
+        ...tells({ key: 'silent', channel: channel.name, minutes: silentMinutes, after: afterMinutes }),
         evidence: { lastEventAt: new Date(lastEventAtMs).toISOString(), silentMinutes },
         impact: {
           minor: (usualHourlyGmv * BigInt(silentMinutes)) / 60n,
@@ -393,7 +433,7 @@ export function staleRule(
       },
     ];
   }
-  if (silentMinutes < afterMinutes) return [{ kind: 'clear', rule: 'feed_stale', subject, reason: 'events are arriving again' }];
+  if (silentMinutes < afterMinutes) return [{ kind: 'clear', rule: 'feed_stale', subject, ...says({ key: 'arriving' }) }];
   return [];
 }
 
