@@ -48,6 +48,14 @@ async function signIn() {
   const { status, body } = await api('/me');
   if (status !== 200) return showLogin(body.message ?? 'Sign-in failed.');
   me = body;
+  if (!locale) {
+    // The configuration's language, until someone picks one here.
+    const reviews = await api('/reviews');
+    if (reviews.status === 200) {
+      locale = reviews.body.locale;
+      applyLocale();
+    }
+  }
   $('#who').replaceChildren(
     `${me.principal} (${me.roles.join(', ')})`,
     el(
@@ -954,6 +962,119 @@ async function showReview(reviewId) {
         ),
   );
 }
+
+// The other pages in Chinese: their fixed labels (headings, column heads, buttons, hints) by exact text, and the few
+// headings that carry a figure by pattern. Data — ids, figures, the rules' sentences (already in the configured
+// language) — is left as it is.
+const ZH_LABELS = {
+  Channels: '渠道',
+  Alerts: '告警',
+  Silences: '静默',
+  'Budget proposals': '预算调整建议',
+  'Data quality': '数据质量',
+  Alert: '告警',
+  'Sign out': '退出',
+  Acknowledge: '认领',
+  Approve: '批准',
+  Reject: '驳回',
+  Silence: '静默',
+  'End now': '立即结束',
+  Evidence: '证据',
+  'Earlier proposals': '历史建议',
+  'Recent refusals': '最近拒收',
+  'Firing first, most money at risk first. Open an alert for its chart and history.': '未解决的在前，涉及金额大的在前。点开告警查看图表与历史。',
+  'No proposal is waiting for a decision.': '没有待审批的预算调整建议。',
+  'Nothing quarantined in this window.': '此时间段内没有被隔离的数据。',
+  'Only the finance role can approve or reject.': '只有财务角色可以批准或驳回。',
+  'A silence holds notifications back; alerts keep their state. An alert still firing when its silence ends is announced once.':
+    '静默只暂停通知，不改变告警状态；静默结束时仍未解决的告警会通知一次。',
+  'GMV today': '今日 GMV',
+  GMV: 'GMV',
+  Orders: '订单数',
+  AOV: '客单价',
+  Conversion: '转化率',
+  Spend: '投放花费',
+  ROI: 'ROI',
+  Refunds: '退款',
+  rule: '规则',
+  channel: '渠道',
+  subject: '对象',
+  'at risk': '涉及金额',
+  summary: '摘要',
+  evidence: '证据',
+  since: '开始时间',
+  'daily budget': '日预算',
+  'marginal ROI': '边际 ROI',
+  after: '调整后',
+  'avg ROI': '平均 ROI',
+  model: '模型',
+  data: '数据天数',
+  decision: '决定',
+  configured: '配置值',
+  source: '来源',
+  state: '状态',
+  when: '时间',
+  by: '操作人',
+  reason: '原因',
+  deliveries: '条数',
+  quarantined: '已隔离',
+  duplicates: '重复',
+  arrived: '到达时间',
+  event: '事件',
+  why: '原因',
+  payload: '内容',
+  'Reason (required to reject)': '原因（驳回时必填）',
+  'Why (required)': '原因（必填）',
+  Comment: '备注',
+  gives: '调出',
+  receives: '调入',
+  unchanged: '不变',
+  'left alone': '不调整',
+  pending: '待审批',
+  approved: '已批准',
+  rejected: '已驳回',
+  expired: '已过期',
+  firing: '未解决',
+  resolved: '已解决',
+  warning: '警告',
+  critical: '严重',
+  price_violation: '低于控价底价（破价）',
+  unauthorized_region: '跨区销售（窜货）',
+  budget_overrun: '投放预算超支',
+  roi_drop: 'ROI 下滑',
+  feed_stale: '数据断流',
+  conversion_mismatch: '合作方转化数据虚报',
+};
+const ZH_PATTERNS = [
+  [/^Channels — (.*)$/, '渠道 — $1'],
+  [/^Alerts — (\d+) firing$/, '告警 — $1 个未解决'],
+  [/^(\d+) firing$/, '$1 个未解决'],
+  [/^Daily budgets in force \((.*)\)$/, '当前日预算（$1）'],
+  [/^last (\d+) days$/, '最近 $1 天'],
+  [/^last day$/, '最近 1 天'],
+];
+function translatePage(root) {
+  if (locale !== 'zh-CN') return;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.nodeValue.trim();
+    if (!text) continue;
+    let zh = ZH_LABELS[text];
+    if (zh === undefined) for (const [re, to] of ZH_PATTERNS) if (re.test(text)) zh = text.replace(re, to);
+    if (zh !== undefined) node.nodeValue = node.nodeValue.replace(text, zh);
+  }
+  for (const input of root.querySelectorAll('[placeholder]')) {
+    const zh = ZH_LABELS[input.getAttribute('placeholder')];
+    if (zh) input.setAttribute('placeholder', zh);
+  }
+}
+
+// Whatever a page renders (a route, an approval's refresh, a picker) is translated as it lands; the review pages
+// speak the locale themselves.
+new MutationObserver((records) => {
+  if (locale !== 'zh-CN') return;
+  for (const r of records) for (const n of r.addedNodes) if (n.nodeType === Node.ELEMENT_NODE && !n.closest('#review, #reviews')) translatePage(n);
+}).observe($('main'), { childList: true, subtree: true });
 
 $('#locale').addEventListener('change', (e) => {
   locale = e.target.value;

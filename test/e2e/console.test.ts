@@ -316,6 +316,15 @@ describe.skipIf(!RUN_BROWSER)('the local server and console', () => {
       new Intl.NumberFormat('zh-CN', { style: 'currency', currency: first.currency }).format(Number(first.totals.gmv)),
     );
 
+    // The other pages follow: their labels in Chinese, their data as it is.
+    await open(page, 'alerts');
+    expect(await page.locator('#alerts h2').innerText()).toMatch(/^告警 — \d+ 个未解决$/);
+    await open(page, 'data-quality');
+    expect(await page.locator('#data-quality h2').innerText()).toBe('数据质量');
+    await page.evaluate("document.body.dataset.ready = ''");
+    await page.goto(`${server.url}/#review/${id}`);
+    await page.waitForSelector('body[data-ready="review"]');
+
     // A phone: nothing wider than the screen but the tables, which scroll inside their own box.
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
