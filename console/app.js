@@ -569,31 +569,6 @@ async function showDataQuality(days = 7) {
     { 'aria-label': 'window', onchange: (e) => showDataQuality(Number(e.target.value)) },
     [1, 7, 31].map((d) => el('option', { value: d, selected: d === days }, d === 1 ? 'last day' : `last ${d} days`)),
   );
-  const table = (testid, head, rows) =>
-    el(
-      'table',
-      { 'data-testid': testid },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', {}, h)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        rows.map((cells) =>
-          el(
-            'tr',
-            {},
-            cells.map((c) => el('td', {}, c)),
-          ),
-        ),
-      ),
-    );
   const reasons = Object.entries(body.byReason);
   $('#data-quality').replaceChildren(
     el('h2', {}, 'Data quality'),
@@ -609,19 +584,19 @@ async function showDataQuality(days = 7) {
       `${body.quarantined} quarantined, ${body.duplicates} duplicates between ${time(body.from, timezone)} and ${time(body.to, timezone)}.`,
     ),
     reasons.length
-      ? table(
+      ? dataTable(
           'dq-reasons',
           ['reason', 'deliveries'],
           reasons.map(([r, n]) => [r, n]),
         )
       : el('p', { class: 'muted' }, 'Nothing quarantined in this window.'),
-    table(
+    dataTable(
       'dq-channels',
       ['channel', 'quarantined', 'duplicates'],
       Object.entries(body.byChannel).map(([c, v]) => [c, v.quarantined, v.duplicates]),
     ),
     el('h3', {}, 'Recent refusals'),
-    table(
+    dataTable(
       'dq-recent',
       ['arrived', 'reason', 'channel', 'event', 'why', 'payload'],
       body.recent.map((r) => [time(r.at, timezone), r.reason, r.channelId ?? '—', r.eventId ?? '—', r.message, el('code', {}, r.payloadPreview)]),
@@ -771,6 +746,34 @@ function applyLocale() {
   for (const a of document.querySelectorAll('nav a')) a.textContent = T().nav[a.dataset.tab] ?? a.textContent;
 }
 
+/** A table: a header row and one row per entry, every cell as given (text or an element). */
+function dataTable(testid, head, rows) {
+  return el(
+    'table',
+    { 'data-testid': testid },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        head.map((h) => el('th', {}, h)),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        el(
+          'tr',
+          {},
+          cells.map((c) => el('td', {}, c)),
+        ),
+      ),
+    ),
+  );
+}
+
 /** A table with its CSV: the cells as shown, text only, one quoted field per cell (RFC 4180). */
 function tableWithCsv(testid, name, head, rows) {
   const csv = [head, ...rows.map((r) => r.map((c) => (c instanceof Node ? c.textContent : String(c))))]
@@ -786,35 +789,7 @@ function tableWithCsv(testid, name, head, rows) {
     },
     T().csv,
   );
-  return el(
-    'div',
-    { class: 'table-wrap' },
-    link,
-    el(
-      'table',
-      { 'data-testid': testid },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', {}, h)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        rows.map((r) =>
-          el(
-            'tr',
-            {},
-            r.map((c) => el('td', {}, c)),
-          ),
-        ),
-      ),
-    ),
-  );
+  return el('div', { class: 'table-wrap' }, link, dataTable(testid, head, rows));
 }
 
 async function showReviews() {

@@ -12,10 +12,8 @@ export type RuleName = (typeof RULES)[number];
  */
 const quantity = z.union([z.string().min(1), z.number()]);
 
-/** What every announcement of a firing alert says: its identity, subject, verdict and when it was raised. */
-const firingAlert = {
-  alertId: z.string().min(1),
-  fingerprint: z.string().min(1),
+/** Which alert, of which rule and subject, at which severity: as every alert event and every review names one. */
+const alertSubject = {
   rule: z.enum(RULES),
   severity: z.enum(['warning', 'critical']),
   channelId: z.string().min(1),
@@ -24,6 +22,13 @@ const firingAlert = {
   region: z.string().min(1).optional(),
   period: z.enum(['day', 'month']).optional(),
   basis: z.enum(['actual', 'forecast']).optional(),
+};
+
+/** What every announcement of a firing alert says: its identity, subject, verdict and when it was raised. */
+const firingAlert = {
+  alertId: z.string().min(1),
+  fingerprint: z.string().min(1),
+  ...alertSubject,
   summary: z.string().min(1),
   observed: quantity,
   threshold: quantity,
@@ -273,14 +278,7 @@ export const ReviewPublishedEvent = defineEvent({
     incidents: z.array(
       z.strictObject({
         alertId: z.string().min(1),
-        rule: z.enum(RULES),
-        severity: z.enum(['warning', 'critical']),
-        channelId: z.string().min(1),
-        storeId: z.string().min(1).optional(),
-        sku: z.string().min(1).optional(),
-        region: z.string().min(1).optional(),
-        period: z.enum(['day', 'month']).optional(),
-        basis: z.enum(['actual', 'forecast']).optional(),
+        ...alertSubject,
         status: z.enum(['firing', 'resolved']),
         raisedAt: instant,
         resolvedAt: instant.optional(),
