@@ -12,6 +12,7 @@ import { READER_ROLES } from '../local/pipeline.ts';
 import { acknowledgingOf, budgetedConfigOf, silencingOf } from '../shared/runtime/compose.ts';
 import { bucketOf, parseInstant } from '../shared/kernel/time.ts';
 import type { ReviewPublishedDetail } from '../events/outbound.ts';
+import { businessDay } from '../events/fields.ts';
 import { LOCALES, type Locale } from '../shared/domain/config.ts';
 import { REVIEW_PERIODS, type ReviewPeriod, spanOf } from '../shared/domain/reviews/review.ts';
 import { reviewText } from '../shared/domain/reviews/text.ts';
@@ -182,7 +183,7 @@ export async function reportCommand(args: string[], write: (text: string) => voi
   });
   const period = values.period ?? 'day';
   if (!(REVIEW_PERIODS as readonly string[]).includes(period)) throw new ReviewRefused(`--period must be day, week or month, got "${period}"`, 2);
-  if (values.at !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.at.slice(0, 10)))
+  if (values.at !== undefined && !businessDay.safeParse(values.at.slice(0, 10)).success)
     throw new ReviewRefused(`--at must be a business day YYYY-MM-DD (or a time from which its day is taken), got "${values.at}"`, 2);
   if (values.locale !== undefined && !(LOCALES as readonly string[]).includes(values.locale))
     throw new ReviewRefused(`--locale must be ${LOCALES.join(' or ')}, got "${values.locale}"`, 2);

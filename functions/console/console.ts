@@ -12,6 +12,7 @@ import { type Silencing, silenceView } from '../../shared/app/silencing.ts';
 import type { Reviewing } from '../../shared/app/reviewing.ts';
 import { REVIEW_PERIODS, type ReviewPeriod } from '../../shared/domain/reviews/review.ts';
 import { reviewSummary } from '../../shared/domain/reviews/text.ts';
+import { businessDay } from '../../events/fields.ts';
 import { LOCALES, type Locale } from '../../shared/domain/config.ts';
 import { HttpProblem, httpErrors, json, pathParameter, requireCaller, type RouteHandler, router } from '../http.ts';
 import { CONSOLE_ROUTES, CONSOLE_STATIC_ROUTES } from '../routes.ts';
@@ -102,7 +103,7 @@ export function makeHandler(deps: ConsoleDeps) {
       reader(event);
       const reviewId = pathParameter(event, 'reviewId');
       const match = /^rev-(day|week|month)-(\d{4}-\d{2}-\d{2})$/.exec(reviewId);
-      if (!match || Number.isNaN(Date.parse(`${match[2]}T00:00:00Z`)))
+      if (!match || !businessDay.safeParse(match[2]).success)
         throw new HttpProblem(404, 'not_found', `no review ${reviewId} (ids look like rev-week-2025-11-03: the period and its first day)`);
       if (!(REVIEW_PERIODS as readonly string[]).includes(match[1] as string)) throw new HttpProblem(404, 'not_found', `no review ${reviewId}`);
       const locale = event.queryStringParameters?.locale;

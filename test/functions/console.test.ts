@@ -212,3 +212,18 @@ describe('the console function', () => {
     expect((await get('/data-quality')).statusCode).toBe(401);
   });
 });
+
+describe('the console reviews routes', () => {
+  it('refuses ids that name no period or no real day, and a locale it does not speak', async () => {
+    expect((await get('/reviews', ['ops'])).statusCode).toBe(200);
+    expect(JSON.parse((await get('/reviews', ['ops'])).body as string)).toMatchObject({ locale: 'en', reviews: [] });
+    expect((await get('/reviews')).statusCode).toBe(401);
+    for (const id of ['rev-year-2025-11-01', 'rev-day-2025-02-30', 'rev-week-2025-13-01', 'nope'])
+      expect((await get(`/reviews/${id}`, ['ops'])).statusCode, id).toBe(404);
+    expect((await get('/reviews/rev-week-2025-11-03?locale=fr', ['ops'])).statusCode).toBe(400);
+    // A period with no closed day yet: 404 with the reason.
+    const future = await get('/reviews/rev-week-2030-01-07', ['ops']);
+    expect(future.statusCode).toBe(404);
+    expect(future.body).toContain('no closed business day yet');
+  });
+});
