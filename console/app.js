@@ -885,7 +885,7 @@ async function showReview(reviewId) {
           [L.channel, L.vsPrev, L.gmv],
           r.movers.map((m) => [m.channelId, fmtPct(m.gmvChangePct, true), fmtMoney(m.gmvChange, m.currency, true)]),
         ),
-    el('h3', {}, `${L.incidents} (${r.incidents.length})`),
+    el('h3', {}, `${L.incidents} (${r.incidentsTotal > r.incidents.length ? `${r.incidents.length}/${r.incidentsTotal}` : r.incidents.length})`),
     r.incidents.length === 0
       ? el('p', {}, L.none)
       : tableWithCsv(
@@ -916,7 +916,7 @@ async function showReview(reviewId) {
             p.realised ? fmtMoney(p.realised.change, p.currency, true) : '—',
           ]),
         ),
-    el('h3', {}, L.stores),
+    el('h3', {}, r.storesTotal > r.stores.length ? `${L.stores} (${r.stores.length}/${r.storesTotal})` : L.stores),
     r.stores.length === 0
       ? el('p', {}, L.none)
       : tableWithCsv(

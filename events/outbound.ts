@@ -291,6 +291,8 @@ export const ReviewPublishedEvent = defineEvent({
         summary: z.string().min(1),
       }),
     ),
+    /** Incidents of the period; the log lists at most 200 (the most money at risk). */
+    incidentsTotal: z.number().int().nonnegative(),
     proposals: z.array(
       z.strictObject({
         proposalId: z.string().min(1),
@@ -325,6 +327,8 @@ export const ReviewPublishedEvent = defineEvent({
         divertedOrders: z.number().int().nonnegative(),
       }),
     ),
+    /** Stores with sales or refunds in the period; the leaderboard lists the first 100. */
+    storesTotal: z.number().int().nonnegative(),
     summary: z.string().min(1),
   }),
 });

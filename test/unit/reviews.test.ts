@@ -278,6 +278,41 @@ describe('buildReview', () => {
     expect(sameFigures(review, { ...review, incidents: resolvedLater })).toBe(false);
   });
 
+  it('keeps one event small: the top 100 stores, the 200 incidents with the most at risk, and the totals', () => {
+    const many = parseConfig({
+      timezone: 'Asia/Shanghai',
+      channels: [{ id: 'gb', name: 'Group buy', kind: 'group_buy', currency: 'CNY', budget: { daily: '500.00' } }],
+    });
+    if (!many.ok) throw new Error('config');
+    const leaders = new Map(Array.from({ length: 120 }, (_, i) => [`leader-${String(i).padStart(3, '0')}`, t({ gmv: BigInt(1000 + i), orders: 1n })]));
+    const flood = Array.from({ length: 250 }, (_, i) =>
+      alert({
+        alertId: `a-${String(i).padStart(3, '0')}`,
+        rule: 'unauthorized_region',
+        subject: { channelId: 'gb', storeId: `leader-${i % 120}`, region: `CN-${i}` },
+        raisedAtMs: at('2025-11-04T10:00:00+08:00') + i * 60_000,
+        impact: { amount: `${i}.00`, currency: 'CNY', basis: 'b' },
+      }),
+    );
+    const r = buildReview({
+      span: spanOf('week', '2025-11-09'),
+      through: '2025-11-09',
+      atMs: 0,
+      config: many.config,
+      days: new Map(),
+      stores: new Map([['gb', new Map([['2025-11-04', leaders]])]]),
+      alerts: flood,
+      proposals: [],
+    });
+    expect([r.stores.length, r.storesTotal, r.incidents.length, r.incidentsTotal]).toEqual([100, 120, 200, 250]);
+    expect(r.stores[0]).toMatchObject({ rank: 1, storeId: 'leader-119' });
+    // The 50 with the least at risk are the ones left out; the log stays in the order of raising.
+    expect(r.incidents[0]?.alertId).toBe('a-050');
+    expect(r.incidents.map((i) => i.raisedAt)).toEqual([...r.incidents.map((i) => i.raisedAt)].sort());
+    expect(r.summary).toContain('250 incidents');
+    expect(JSON.stringify(r).length).toBeLessThan(256 * 1024);
+  });
+
   it('says it in English and in Chinese, with the locale’s money and dates', () => {
     expect(reviewTitle(review, 'en')).toBe('Weekly review 3 Nov 2025 – 9 Nov 2025');
     expect(reviewTitle(review, 'zh-CN')).toBe('周度复盘 2025年11月3日 – 2025年11月9日');

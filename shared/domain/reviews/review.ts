@@ -14,6 +14,19 @@ import type { SentinelConfig } from '../config.ts';
 import { reviewSummary } from './text.ts';
 
 export const REVIEW_PERIODS = ['day', 'week', 'month'] as const;
+
+/**
+ * A review is one event and one item: EventBridge takes 256 KB, DynamoDB 400 KB. The leaderboard keeps its top 100
+ * stores and the rectification log its 200 incidents with the most money at risk (in order of raising); the totals
+ * say how many there were.
+ */
+export const MAX_STORES = 100;
+export const MAX_INCIDENTS = 200;
+
+type Incident = ReviewPublishedDetail['incidents'][number];
+const atRisk = (i: Incident) => (i.impact ? Number(i.impact.amount) : 0);
+const byMoneyAtRisk = (a: Incident, b: Incident) => atRisk(b) - atRisk(a) || (a.alertId < b.alertId ? -1 : 1);
+const byRaise = (a: Incident, b: Incident) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || (a.alertId < b.alertId ? -1 : 1);
 export type ReviewPeriod = (typeof REVIEW_PERIODS)[number];
 
 /** A period of business days, both ends included. */
@@ -309,9 +322,11 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     generatedAt: iso(input.atMs),
     channels: channels.map(({ _gmv, ...c }) => c),
     movers,
-    incidents,
+    incidents: incidents.length > MAX_INCIDENTS ? [...incidents].sort(byMoneyAtRisk).slice(0, MAX_INCIDENTS).sort(byRaise) : incidents,
+    incidentsTotal: incidents.length,
     proposals,
-    stores,
+    stores: stores.slice(0, MAX_STORES),
+    storesTotal: stores.length,
     summary: '-',
   };
   return { ...review, summary: reviewSummary(review, config.locale) };

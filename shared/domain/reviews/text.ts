@@ -11,7 +11,8 @@ import { parseMoney, formatMoney } from '../../kernel/money.ts';
 const paren = (text: string, locale: Locale) => (locale === 'zh-CN' ? `（${text}）` : ` (${text})`);
 const colon = (locale: Locale) => (locale === 'zh-CN' ? '：' : ': ');
 
-type Review = Pick<ReviewPublishedDetail, 'period' | 'from' | 'to' | 'complete' | 'channels' | 'incidents' | 'proposals'>;
+type Review = Pick<ReviewPublishedDetail, 'period' | 'from' | 'to' | 'complete' | 'channels' | 'incidents' | 'proposals'> &
+  Partial<Pick<ReviewPublishedDetail, 'incidentsTotal'>>;
 
 /** "Weekly review 3 Nov 2025 – 9 Nov 2025" / "周度复盘 2025年11月3日 – 2025年11月9日". */
 export function reviewTitle(review: Pick<Review, 'period' | 'from' | 'to' | 'complete'>, locale: Locale): string {
@@ -50,15 +51,16 @@ function gmvText(review: Pick<Review, 'channels'>, locale: Locale): string {
 /** The one sentence the event carries as `summary`. */
 export function reviewSummary(review: Review, locale: Locale): string {
   const open = review.incidents.filter((i) => i.status === 'firing').length;
+  const incidents = review.incidentsTotal ?? review.incidents.length;
   const n = review.channels.length;
   if (locale === 'zh-CN')
     return (
       `${reviewTitle(review, locale)}：${n} 个渠道 GMV ${gmvText(review, locale)}；` +
-      `问题 ${review.incidents.length} 个（${open} 个尚未解决）；预算调整建议 ${review.proposals.length} 条。`
+      `问题 ${incidents} 个（${open} 个尚未解决）；预算调整建议 ${review.proposals.length} 条。`
     );
   return (
     `${reviewTitle(review, locale)}: GMV ${gmvText(review, locale)} across ${n} channel${n === 1 ? '' : 's'}; ` +
-    `${review.incidents.length} incident${review.incidents.length === 1 ? '' : 's'} (${open} still open); ` +
+    `${incidents} incident${incidents === 1 ? '' : 's'} (${open} still open); ` +
     `${review.proposals.length} budget proposal${review.proposals.length === 1 ? '' : 's'}.`
   );
 }
@@ -143,7 +145,8 @@ export function reviewText(review: ReviewPublishedDetail, locale: Locale): strin
     '',
     `${L('movers')}${colon(locale)}${review.movers.length === 0 ? L('none') : review.movers.map((m) => `${m.channelId} ${formatPct(m.gmvChangePct, locale, true)}${paren(formatAmount(m.gmvChange, m.currency, locale, true), locale)}`).join(locale === 'zh-CN' ? '，' : ', ')}`,
   );
-  out.push('', `${L('incidents')}${paren(String(review.incidents.length), locale)}`);
+  const shown = (listed: number, total: number) => (total > listed ? `${listed}/${total}` : String(total));
+  out.push('', `${L('incidents')}${paren(shown(review.incidents.length, review.incidentsTotal), locale)}`);
   if (review.incidents.length === 0) out.push(`  ${L('none')}`);
   for (const i of review.incidents) {
     const subject = [i.channelId, i.storeId, i.sku, i.region, i.period, i.basis].filter(Boolean).join(' · ');
@@ -161,7 +164,7 @@ export function reviewText(review: ReviewPublishedDetail, locale: Locale): strin
           ? `  ${L('realised')} ${formatAmount(p.realised.change, p.currency, locale, true)}${paren(`${p.realised.days} ${L('days')}`, locale)}`
           : ''),
     );
-  out.push('', L('stores'));
+  out.push('', review.storesTotal > review.stores.length ? `${L('stores')}${paren(shown(review.stores.length, review.storesTotal), locale)}` : L('stores'));
   if (review.stores.length === 0) out.push(`  ${L('none')}`);
   else
     out.push(
