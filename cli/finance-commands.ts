@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FINANCE_ROLE, LocalPipeline } from '../local/pipeline.ts';
+import { DataDirInUseError, lockDataDir } from '../local/server.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { type BudgetsView, describeBudgets, describeProposal, describeProposalList, type ProposalView } from './proposal-text.ts';
 
@@ -25,11 +26,25 @@ export class ReviewRefused extends Error {
 export async function withDatabase<T>(dataDir: string, run: (pipeline: LocalPipeline) => Promise<T>): Promise<T> {
   if (!existsSync(dataDir))
     throw new ReviewRefused(`no local database at ${dataDir}: run "sentinel replay --data ${dataDir} …" (or the local server) first`, 2);
-  const pipeline = await LocalPipeline.start({ config: undefined, dataDir });
+  // One process per data directory, as for the server: the embedded runtime assumes it is its database's only writer,
+  // and two DynamoDB Local processes on one file are not something it promises anything about.
+  let release: () => void;
   try {
-    return await run(pipeline);
+    release = lockDataDir(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError)
+      throw new ReviewRefused(`${error.message}; while a server runs, use its console or API (npm start printed the address)`, 2);
+    throw error;
+  }
+  try {
+    const pipeline = await LocalPipeline.start({ config: undefined, dataDir, shortLived: true });
+    try {
+      return await run(pipeline);
+    } finally {
+      await pipeline.stop();
+    }
   } finally {
-    await pipeline.stop();
+    release();
   }
 }
 

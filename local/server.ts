@@ -114,7 +114,7 @@ function describeDelivered(e: DeliveredEvent): string {
 /** The file that says which process serves a data directory. */
 export const LOCK_FILE = 'server.lock';
 
-/** Raised when another live server already serves the data directory. */
+/** Raised when another live process (a server, or a CLI command on its database) already uses the data directory. */
 export class DataDirInUseError extends Error {}
 
 /**
@@ -139,7 +139,9 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
-        throw new DataDirInUseError(`another local server (pid ${holder}) is serving ${dataDir}: stop it first, or use another --data directory`);
+        throw new DataDirInUseError(
+          `another Channel Sentinel process (pid ${holder}: a local server, or a command on its database) is using ${dataDir}: stop it first, or use another --data directory`,
+        );
       unlinkSync(path);
     }
   }
@@ -152,7 +154,9 @@ export function assertDataDirFree(dataDir: string): void {
   if (!existsSync(path)) return;
   const holder = Number(readFileSync(path, 'utf8').trim());
   if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
-    throw new DataDirInUseError(`another local server (pid ${holder}) is serving ${dataDir}: stop it first, or use another --data directory`);
+    throw new DataDirInUseError(
+      `another Channel Sentinel process (pid ${holder}: a local server, or a command on its database) is using ${dataDir}: stop it first, or use another --data directory`,
+    );
 }
 
 function isAlive(pid: number): boolean {

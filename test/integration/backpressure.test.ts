@@ -116,6 +116,10 @@ describe('local server back-pressure and data-directory lock', () => {
       );
       writeFileSync(join(dir, LOCK_FILE), `${holder.pid}\n`);
       await expect(LocalServer.start({ dataDir: dir, config: undefined, port: 0, log: () => undefined })).rejects.toThrow(DataDirInUseError);
+      // A command on the database refuses too: the embedded runtime is its data directory's only writer.
+      const listed = await sentinel('alerts', 'list', '--data', dir);
+      expect(listed.code).toBe(2);
+      expect(listed.stderr).toMatch(/is using .*locked.*use its console or API/);
     } finally {
       holder.kill('SIGKILL');
       await new Promise((resolve) => holder.once('exit', resolve));
