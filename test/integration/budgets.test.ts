@@ -101,6 +101,70 @@ describe('budget reallocation: the daily job and the finance review', () => {
     });
   });
 
+  it('widens a new proposal’s range where earlier reviewed proposals moving its channels missed theirs', async () => {
+    // The history with ±8 % daily noise on GMV, so the plan's own range has a width to widen.
+    const noisy = (): QueuedMessage[] =>
+      history().map((m, i) => {
+        const event = JSON.parse(m.body) as { detail: { lines?: { unitPrice: string }[] } };
+        const line = event.detail.lines?.[0];
+        if (line) line.unitPrice = (Number(line.unitPrice) * (1 + 0.08 * Math.sin(i * 2.3))).toFixed(2);
+        return { ...m, body: JSON.stringify(event) };
+      });
+    // Two earlier proposals that moved douyin-live were reviewed: one realised inside its range, one outside (1 of 2).
+    const p = await pipeline({ config: CONFIG });
+    try {
+      const earlier = (n: number, inside: boolean) => ({
+        id: `prop-2025-10-0${n}-CNY`,
+        currency: 'CNY',
+        createdAtMs: Date.parse(`2025-10-0${n}T00:00:00+08:00`),
+        expiresAtMs: Date.parse(`2025-10-0${n + 1}T00:00:00+08:00`),
+        budgetsVersion: 'v0-x',
+        counter: 0,
+        basis: 'x',
+        after: {},
+        status: 'pending' as const,
+        detail: { budgets: [{ channelId: 'douyin-live', before: '10000.00', after: '10500.00' }] },
+        inside,
+      });
+      for (const e of [earlier(1, true), earlier(3, false)]) {
+        const { inside, ...record } = e;
+        await p.budgets.insert(record as never, []);
+        await p.budgets.decide(record as never, { outcome: 'approved', atMs: record.createdAtMs + 3_600_000, by: 'li.na' }, []);
+        await p.budgets.recordOutcome(record as never, { channels: [{ channelId: 'douyin-live' }], withinRange: inside } as never, []);
+      }
+      p.nowMs = Date.parse('2025-11-10T13:00:00+08:00');
+      await p.ingest(noisy());
+      await p.aggregate();
+      p.nowMs = MIDNIGHT_NOV_11;
+      const [made] = (await p.propose()).proposed;
+      const detail = made?.detail as { expectedGain: { amount: string; low: string; high: string }; calibration?: unknown; summary: string };
+      expect(detail.calibration).toEqual({ factor: 1.8, channels: [{ channelId: 'douyin-live', reviews: 2, withinRange: 1, share: 0.5 }] });
+      expect(detail.summary).toContain('1.80× as wide as the data alone says');
+      // The same plan without the history of misses, for its own range.
+      const q = await pipeline({ config: CONFIG });
+      try {
+        q.nowMs = Date.parse('2025-11-10T13:00:00+08:00');
+        await q.ingest(noisy());
+        await q.aggregate();
+        q.nowMs = MIDNIGHT_NOV_11;
+        const plain = (await q.propose()).proposed[0]?.detail.expectedGain as { amount: string; low: string; high: string };
+        const cents = (x: string) => Math.round(Number(x) * 100);
+        expect(cents(plain.amount) - cents(plain.low)).toBeGreaterThan(100); // a range of more than a yuan each side
+        expect(detail.expectedGain.amount).toBe(plain.amount);
+        expect(
+          Math.abs(cents(detail.expectedGain.amount) - cents(detail.expectedGain.low) - 1.8 * (cents(plain.amount) - cents(plain.low))),
+        ).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(cents(detail.expectedGain.high) - cents(detail.expectedGain.amount) - 1.8 * (cents(plain.high) - cents(plain.amount))),
+        ).toBeLessThanOrEqual(1);
+      } finally {
+        await q.stop();
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('reviews an approved proposal after its days in force, once, against the unmoved channels, and shows it', async () => {
     const config = { ...CONFIG, reallocation: { ...CONFIG.reallocation, reviewAfterDays: 3 } };
     await withProposal(async (p, id, delivered) => {
