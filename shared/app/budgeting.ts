@@ -25,6 +25,7 @@ import { minorDigits, parseMoney } from '../kernel/money.ts';
 import { promotionDays } from '../domain/promotions.ts';
 import { addDays, bucketOf } from '../kernel/time.ts';
 import { announce } from './outbox-entries.ts';
+import { compareText } from '../kernel/compare.ts';
 import { publishOutbox } from './publishing.ts';
 import {
   BUDGETS_OUTBOX,
@@ -124,16 +125,22 @@ export function makeBudgeting(deps: BudgetingDeps) {
   /**
    * The loop closed: each approved proposal that has now been in force `reviewAfterDays` whole business days (from
    * the day after its approval) and was not reviewed yet is compared with what happened, stored once and announced.
+   * Returns the reviews made now and every review known after the run (the calibration later proposals read).
    */
-  async function reviewOutcomes(config: SentinelConfig, closedDay: string, atMs: number): Promise<BudgetReallocationReviewedDetail[]> {
+  async function reviewOutcomes(
+    config: SentinelConfig,
+    closedDay: string,
+    atMs: number,
+  ): Promise<{ reviewed: BudgetReallocationReviewedDetail[]; outcomes: BudgetReallocationReviewedDetail[] }> {
     const approved = await deps.budgets.list('approved');
     const due = approved
       .filter((p) => !p.outcome && p.decision)
       .map((p) => ({ p, window: reviewWindow(bucketOf((p.decision as Decision).atMs, config.timezone).day, config.reallocation.reviewAfterDays) }))
       .filter(({ window }) => window.to <= closedDay)
-      .sort((a, b) => (a.window.to < b.window.to ? -1 : a.window.to > b.window.to ? 1 : a.p.id < b.p.id ? -1 : 1));
+      .sort((a, b) => compareText(a.window.to, b.window.to) || compareText(a.p.id, b.p.id));
     const reviewed: BudgetReallocationReviewedDetail[] = [];
     const earlier = approved.flatMap((p) => (p.outcome ? [p.outcome] : []));
+    let raced = false;
     for (const { p, window } of due) {
       const channels = config.channels.filter((c) => c.currency === p.currency).map((c) => c.id);
       const days = new Map<string, Map<string, Totals>>();
@@ -158,9 +165,11 @@ export function makeBudgeting(deps: BudgetingDeps) {
       if (saved === 'saved') {
         reviewed.push(detail);
         earlier.push(detail);
-      }
+      } else raced = true;
     }
-    return reviewed;
+    // Another run recorded one first: its record, not ours, is the one stored.
+    const outcomes = raced ? (await deps.budgets.list('approved')).flatMap((p) => (p.outcome ? [p.outcome] : [])) : earlier;
+    return { reviewed, outcomes };
   }
 
   async function review(proposalId: string, action: 'approve' | 'reject', reviewer: string, reason: string | undefined, atMs: number): Promise<ReviewResult> {
@@ -233,9 +242,9 @@ export function makeBudgeting(deps: BudgetingDeps) {
       const closedDay = addDays(bucketOf(atMs, config.timezone).day, -1);
       const fromDay = addDays(closedDay, -(config.reallocation.lookbackDays - 1));
       const expired: ProposeReport['expired'] = [];
-      const reviewed = await reviewOutcomes(config, closedDay, atMs);
+      const { reviewed, outcomes } = await reviewOutcomes(config, closedDay, atMs);
       // Channels whose earlier proposals realised outside their ranges too often get wider ranges now.
-      const calibration = calibrationOf((await deps.budgets.list('approved')).flatMap((p) => (p.outcome ? [p.outcome] : [])));
+      const calibration = calibrationOf(outcomes);
       for (const record of await deps.budgets.list('pending')) {
         if (record.expiresAtMs <= atMs && (await expire(record, atMs, 'expired'))) expired.push({ proposalId: record.id, reason: 'expired' });
       }

@@ -8,6 +8,7 @@
  */
 import type { ReviewPublishedDetail } from '../../events/outbound.ts';
 import { addDays, bucketOf } from '../kernel/time.ts';
+import { compareText } from '../kernel/compare.ts';
 import { rollUpDays, type Totals } from '../domain/aggregation.ts';
 import type { SentinelConfig } from '../domain/config.ts';
 import { buildReview, periodsClosedBy, type PeriodSpan, previousSpan, REVIEW_PERIODS, reviewIdOf, sameFigures, spanOf } from '../domain/reviews/review.ts';
@@ -29,7 +30,7 @@ const PERIOD_ORDER = { month: 0, week: 1, day: 2 } as const;
 
 /** Newest period first; at one end day, the month before the week before the day. */
 export function sortListings(listings: ReviewListing[]): ReviewListing[] {
-  return listings.sort((a, b) => (a.to !== b.to ? (a.to < b.to ? 1 : -1) : PERIOD_ORDER[a.period] - PERIOD_ORDER[b.period]));
+  return listings.sort((a, b) => compareText(b.to, a.to) || PERIOD_ORDER[a.period] - PERIOD_ORDER[b.period]);
 }
 
 export interface CloseReport {

@@ -5,14 +5,12 @@
  */
 import type { BudgetReallocationReviewedDetail } from '../../../events/outbound.ts';
 import { formatMoney, parseMoney } from '../../kernel/money.ts';
-import { addDays } from '../../kernel/time.ts';
+import { addDays, daysInclusive } from '../../kernel/time.ts';
 import type { Totals } from '../aggregation.ts';
 import type { ProposalRecord } from './proposal.ts';
 
 /** Business days a proposal is in force before it is reviewed (configurable: `reallocation.reviewAfterDays`). */
 export const DEFAULT_REVIEW_AFTER_DAYS = 7;
-
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 
 /** The whole business days an approval on `approvalDay` is in force before its review: the next `days` days. */
 export function reviewWindow(approvalDay: string, days: number): { from: string; to: string; days: number } {
@@ -31,7 +29,7 @@ function gmvPerDay(days: ReadonlyMap<string, Totals> | undefined, from: string, 
       sum += t.gmv;
       counted += 1;
     }
-  const n = over === 'every day' ? daysBetween(from, to) : counted;
+  const n = over === 'every day' ? daysInclusive(from, to) : counted;
   return n === 0 ? 0 : Number(sum) / n;
 }
 

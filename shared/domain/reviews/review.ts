@@ -6,7 +6,8 @@
  */
 import type { ReviewPublishedDetail } from '../../../events/outbound.ts';
 import { formatMoney } from '../../kernel/money.ts';
-import { addDays, bucketOf } from '../../kernel/time.ts';
+import { addDays, bucketOf, daysInclusive } from '../../kernel/time.ts';
+import { compareText } from '../../kernel/compare.ts';
 import { addInto, kpisOf, type Totals, zeroTotals } from '../aggregation.ts';
 import type { AlertState } from '../alerts/alert.ts';
 import type { ProposalRecord } from '../budgets/proposal.ts';
@@ -25,8 +26,8 @@ export const MAX_INCIDENTS = 200;
 
 type Incident = ReviewPublishedDetail['incidents'][number];
 const atRisk = (i: Incident) => (i.impact ? Number(i.impact.amount) : 0);
-const byMoneyAtRisk = (a: Incident, b: Incident) => atRisk(b) - atRisk(a) || (a.alertId < b.alertId ? -1 : 1);
-const byRaise = (a: Incident, b: Incident) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || (a.alertId < b.alertId ? -1 : 1);
+const byMoneyAtRisk = (a: Incident, b: Incident) => atRisk(b) - atRisk(a) || compareText(a.alertId, b.alertId);
+const byRaise = (a: Incident, b: Incident) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || compareText(a.alertId, b.alertId);
 export type ReviewPeriod = (typeof REVIEW_PERIODS)[number];
 
 /** A period of business days, both ends included. */
@@ -37,8 +38,6 @@ export interface PeriodSpan {
 }
 
 const weekday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay();
-/** Whole days from `from` to `to`, both included. */
-export const daysIn = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 const lastOfMonth = (day: string) => addDays(`${addDays(`${day.slice(0, 7)}-28`, 4).slice(0, 7)}-01`, -1);
 
 /** The period of kind `period` that contains business day `day`: the day, its Monday-to-Sunday week, its month. */
@@ -162,9 +161,9 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
   const { span, config, through } = input;
   const previous = previousSpan(span);
   const to = through < span.to ? through : span.to;
-  const days = daysIn(span.from, to);
+  const days = daysInclusive(span.from, to);
   // A period to date is compared with as many days of the previous period; a closed one with the whole of it.
-  const previousTo = to === span.to ? previous.to : addDays(previous.from, Math.min(days, daysIn(previous.from, previous.to)) - 1);
+  const previousTo = to === span.to ? previous.to : addDays(previous.from, Math.min(days, daysInclusive(previous.from, previous.to)) - 1);
 
   const channels = config.channels.map((channel) => {
     const history = input.days.get(channel.id);
@@ -204,7 +203,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     .filter((c) => c._gmv.now !== c._gmv.before)
     .map((c) => ({ c, pct: c.change.gmvPct, amount: Math.abs(Number(c._gmv.now - c._gmv.before)) }))
     // From nothing first (no share to compare), then by share; ties by the size of the change, then the channel.
-    .sort((a, b) => Math.abs(b.pct ?? Infinity) - Math.abs(a.pct ?? Infinity) || b.amount - a.amount || (a.c.channelId < b.c.channelId ? -1 : 1))
+    .sort((a, b) => Math.abs(b.pct ?? Infinity) - Math.abs(a.pct ?? Infinity) || b.amount - a.amount || compareText(a.c.channelId, b.c.channelId))
     .slice(0, 3)
     .map(({ c }) => ({
       channelId: c.channelId,
@@ -222,7 +221,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
       byAlertId.set(alert.alertId, alert);
   }
   const incidents: ReviewPublishedDetail['incidents'] = [...byAlertId.values()]
-    .sort((a, b) => a.raisedAtMs - b.raisedAtMs || (a.alertId < b.alertId ? -1 : 1))
+    .sort((a, b) => a.raisedAtMs - b.raisedAtMs || compareText(a.alertId, b.alertId))
     .map((a) => ({
       alertId: a.alertId,
       rule: a.rule,
@@ -251,7 +250,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     listed.add(earlier.alertId);
     incidents.push(earlier);
   }
-  incidents.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || (a.alertId < b.alertId ? -1 : 1));
+  incidents.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || compareText(a.alertId, b.alertId));
 
   const proposals = input.proposals
     .filter((p) => {
@@ -259,7 +258,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
       const decided = p.decision ? bucketOf(p.decision.atMs, config.timezone).day : undefined;
       return (created >= span.from && created <= to) || (decided !== undefined && decided >= span.from && decided <= to);
     })
-    .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1))
+    .sort((a, b) => a.createdAtMs - b.createdAtMs || compareText(a.id, b.id))
     .map((p) => {
       const realised = p.status === 'approved' && p.decision ? realisedOf(p, input.days, to, config.timezone) : undefined;
       return {
@@ -286,11 +285,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
   const stores = config.channels
     .flatMap((channel) => [...storeTotals(input.stores.get(channel.id), span.from, to)].map(([storeId, t]) => ({ channel, storeId, t })))
     .filter(({ t }) => t.orders > 0n || t.refundCount > 0n)
-    .sort(
-      (a, b) =>
-        (b.t.gmv > a.t.gmv ? 1 : b.t.gmv < a.t.gmv ? -1 : 0) ||
-        (a.channel.id < b.channel.id ? -1 : a.channel.id > b.channel.id ? 1 : a.storeId < b.storeId ? -1 : 1),
-    )
+    .sort((a, b) => (b.t.gmv > a.t.gmv ? 1 : b.t.gmv < a.t.gmv ? -1 : 0) || compareText(a.channel.id, b.channel.id) || compareText(a.storeId, b.storeId))
     .map(({ channel, storeId, t }, i) => {
       const c = counts.get(`${channel.id}\u0000${storeId}`);
       return {
@@ -316,7 +311,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     days,
     complete: to === span.to,
     revision: input.revision ?? 0,
-    previous: { from: previous.from, to: previousTo, days: daysIn(previous.from, previousTo) },
+    previous: { from: previous.from, to: previousTo, days: daysInclusive(previous.from, previousTo) },
     timezone: config.timezone,
     locale: config.locale,
     generatedAt: iso(input.atMs),
@@ -352,7 +347,7 @@ function realisedOf(p: ProposalRecord, days: ReadonlyMap<string, ReadonlyMap<str
   if (first > to) return undefined;
   const moved = p.detail.budgets.map((b) => b.channelId);
   const sum = (from: string, until: string) => moved.reduce((s, id) => s + sumDays(days.get(id), from, until).gmv, 0n);
-  const n = daysIn(first, to);
+  const n = daysInclusive(first, to);
   const before = sum(p.detail.basis.from, p.detail.basis.to) / BigInt(p.detail.basis.days);
   const after = sum(first, to) / BigInt(n);
   return {

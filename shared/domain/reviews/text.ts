@@ -6,6 +6,7 @@ import type { ReviewPublishedDetail } from '../../../events/outbound.ts';
 import type { Locale } from '../config.ts';
 import { formatAmount, formatCount, formatDay, formatInstant, formatPct, formatRatio, ruleName, t } from '../i18n.ts';
 import { parseMoney, formatMoney } from '../../kernel/money.ts';
+import { compareText } from '../../kernel/compare.ts';
 
 /** A parenthesis and a colon as each language writes them (full-width in Chinese). */
 const paren = (text: string, locale: Locale) => (locale === 'zh-CN' ? `（${text}）` : ` (${text})`);
@@ -33,7 +34,7 @@ function gmvByCurrency(review: Pick<Review, 'channels'>) {
     entry.before += parse(c.previous.totals.gmv);
     out.set(c.currency, entry);
   }
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [...out.entries()].sort(([a], [b]) => compareText(a, b));
 }
 
 function gmvText(review: Pick<Review, 'channels'>, locale: Locale): string {
