@@ -11,20 +11,20 @@
  * that load unusable for the cache (the Query may or may not have seen it): it is answered and then read again next
  * time.
  */
-import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
 import type { AggregateReader, AggregateStore } from '../app/ports.ts';
+import { HourIndex } from './hour-index.ts';
 
 export function singleWriterCache(store: AggregateStore & AggregateReader): AggregateStore & AggregateReader {
-  /** channel → hour → totals, in hour order once loaded. */
-  const cached = new Map<string, Map<string, Totals>>();
+  /** channel → its hours, once loaded. */
+  const cached = new Map<string, HourIndex>();
   /** Loads in flight, per channel, with whether a commit touched the channel meanwhile. */
   const loading = new Map<string, { dirty: boolean }>();
 
-  async function load(channelId: string): Promise<Map<string, Totals>> {
+  async function load(channelId: string): Promise<HourIndex> {
     const mark = { dirty: false };
     loading.set(channelId, mark);
     try {
-      const hours = await store.hours(channelId);
+      const hours = new HourIndex(await store.hours(channelId));
       if (!mark.dirty) cached.set(channelId, hours);
       return hours;
     } finally {
@@ -43,29 +43,13 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
         if (delta.storeId !== undefined) continue;
         const mark = loading.get(delta.channelId);
         if (mark) mark.dirty = true;
-        const hours = cached.get(delta.channelId);
-        if (!hours) continue;
-        let totals = hours.get(delta.hour);
-        if (!totals) {
-          totals = zeroTotals();
-          hours.set(delta.hour, totals);
-          // Keep hour order (callers iterate in it): a new hour is usually the latest; otherwise re-sort.
-          const last = [...hours.keys()].at(-2);
-          if (last !== undefined && last > delta.hour) cached.set(delta.channelId, new Map([...hours].sort(([a], [b]) => (a < b ? -1 : 1))));
-        }
-        addInto(totals, delta.totals);
+        cached.get(delta.channelId)?.add(delta.hour, delta.totals);
       }
       return result;
     },
 
     async hours(channelId, range) {
-      const hours = cached.get(channelId) ?? (await load(channelId));
-      const out = new Map<string, Totals>();
-      for (const [hour, totals] of hours) {
-        if (range && (hour < range.fromHour || hour > range.toHour)) continue;
-        out.set(hour, { ...totals });
-      }
-      return out;
+      return (cached.get(channelId) ?? (await load(channelId))).range(range);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import { compareText } from '../kernel/compare.ts';
+import { HourIndex } from './hour-index.ts';
 import { insertedRecord, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type {
@@ -119,22 +120,12 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
   };
 }
 
-/** Hour totals per channel, with the hour keys kept sorted so a range read costs a binary search, not a scan. */
+/** Hour totals per channel ({@link HourIndex}: a range read costs a binary search, not a scan or a copy). */
 export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const checkpoints = new Map<string, string>();
-  const channels = new Map<string, { hours: Map<string, Totals>; sorted: string[] }>();
+  const channels = new Map<string, HourIndex>();
   /** Store-day items by `channel \0 day \0 store`. */
   const storeDays = new Map<string, Totals>();
-  const lowerBound = (keys: readonly string[], key: string) => {
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((keys[mid] as string) < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   return {
     readCheckpoint: async (shardKey) => checkpoints.get(shardKey),
     async commit(shardKey, expected, next, deltas) {
@@ -147,13 +138,8 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
           continue;
         }
         let channel = channels.get(delta.channelId);
-        if (!channel) channels.set(delta.channelId, (channel = { hours: new Map(), sorted: [] }));
-        let totals = channel.hours.get(delta.hour);
-        if (!totals) {
-          channel.hours.set(delta.hour, (totals = zeroTotals()));
-          channel.sorted.splice(lowerBound(channel.sorted, delta.hour), 0, delta.hour);
-        }
-        addInto(totals, delta.totals);
+        if (!channel) channels.set(delta.channelId, (channel = new HourIndex()));
+        channel.add(delta.hour, delta.totals);
       }
       return 'committed';
     },
@@ -168,16 +154,7 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
       return out;
     },
     async hours(channelId, range) {
-      const channel = channels.get(channelId);
-      const out = new Map<string, Totals>();
-      if (!channel) return out;
-      const from = range ? lowerBound(channel.sorted, range.fromHour) : 0;
-      for (let i = from; i < channel.sorted.length; i++) {
-        const hour = channel.sorted[i] as string;
-        if (range && hour > range.toHour) break;
-        out.set(hour, { ...(channel.hours.get(hour) as Totals) });
-      }
-      return out;
+      return channels.get(channelId)?.range(range) ?? new Map();
     },
   };
 }

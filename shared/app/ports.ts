@@ -116,8 +116,11 @@ export interface AggregateStore {
 }
 
 export interface AggregateReader {
-  /** A channel's hour totals keyed `YYYY-MM-DDTHH`, optionally only those from `fromHour` to `toHour` inclusive. */
-  hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<Map<string, Totals>>;
+  /**
+   * A channel's hour totals keyed `YYYY-MM-DDTHH` in hour order, optionally only those from `fromHour` to `toHour`
+   * inclusive. Read-only: an in-memory implementation may hand out its live totals.
+   */
+  hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<ReadonlyMap<string, Readonly<Totals>>>;
   /** Each store's day totals over business days `fromDay` to `toDay` inclusive, keyed by day then store. */
   storeDays(channelId: string, fromDay: string, toDay: string): Promise<Map<string, Map<string, Totals>>>;
 }

@@ -80,12 +80,12 @@ export function parseInstant(text: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** The calendar day `n` days after `day` (YYYY-MM-DD; negative goes back). Business days are calendar days. */
 /** Business days from `from` to `to`, both included (`YYYY-MM-DD`; 1 for the same day). */
 export function daysInclusive(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
+/** The calendar day `n` days after `day` (YYYY-MM-DD; negative goes back). Business days are calendar days. */
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }

@@ -70,6 +70,17 @@ const bucket = (e: InboundEvent) => {
   return { day: iso.slice(0, 10), hour: iso.slice(0, 13) };
 };
 
+describe('addInto', () => {
+  it('adds every field of the totals, each into itself and nowhere else', () => {
+    TOTAL_FIELDS.forEach((field, i) => {
+      const into = zeroTotals();
+      into[field] = 5n;
+      addInto(into, { [field]: BigInt(i + 1) });
+      for (const other of TOTAL_FIELDS) expect([other, into[other]]).toEqual([other, other === field ? 5n + BigInt(i + 1) : 0n]);
+    });
+  });
+});
+
 describe('deltaOf', () => {
   it('sums lines exactly into GMV and units', () => {
     const sale: InboundEvent = {

@@ -25,45 +25,87 @@ export interface WindowFacts {
   readonly trailingHours: number;
 }
 
+/** The hour keys a window reads at one instant: they depend only on its quarter-hour and the timezone. */
+interface WindowPlan {
+  /** `hour` key and hour start of `now − k hours`, k = 0 … WINDOW_HOURS − 1. */
+  readonly back: readonly { readonly hour: string; readonly startMs: number }[];
+  /** Today's hours up to and including the current one. */
+  readonly today: readonly string[];
+  /** The 7 previous business days' 24 hour keys each, day 1 first. */
+  readonly previousDays: readonly (readonly string[])[];
+  readonly hourOfDay: number;
+}
+
+const QUARTER_HOUR = 900_000;
+const plans = new Map<string, WindowPlan>();
+
+/** Every sweep and batch of a quarter-hour reads the same keys, for every channel: they are worked out once. */
+function planAt(nowMs: number, timezone: string): WindowPlan {
+  const memoKey = `${timezone}\u0000${Math.floor(nowMs / QUARTER_HOUR)}`;
+  const hit = plans.get(memoKey);
+  if (hit) return hit;
+  const back = Array.from({ length: WINDOW_HOURS }, (_, k) => ({
+    hour: bucketOf(nowMs - k * HOUR, timezone).hour,
+    startMs: Math.floor((nowMs - k * HOUR) / HOUR) * HOUR,
+  }));
+  const now = bucketOf(nowMs, timezone);
+  const hourOfDay = Number(now.hour.slice(11, 13));
+  const hourKeys = (day: string, upTo: number) => Array.from({ length: upTo + 1 }, (_, h) => `${day}T${String(h).padStart(2, '0')}`);
+  const plan: WindowPlan = {
+    back,
+    today: hourKeys(now.day, hourOfDay),
+    previousDays: Array.from({ length: 7 }, (_, d) => hourKeys(bucketOf(nowMs - (d + 1) * 24 * HOUR, timezone).day, 23)),
+    hourOfDay,
+  };
+  if (plans.size >= 256) plans.clear();
+  plans.set(memoKey, plan);
+  return plan;
+}
+
 /**
  * Window totals at `nowMs` from a channel's hour buckets (keys `YYYY-MM-DDTHH` in the business timezone). Invariant:
  * each window is the exact sum of the hours it covers; hours `excludeFromBaseline` names count in no baseline.
  */
 export function windowFacts(
-  hours: ReadonlyMap<string, Totals>,
+  hours: ReadonlyMap<string, Readonly<Totals>>,
   nowMs: number,
   timezone: string,
   excludeFromBaseline: (hourStartMs: number) => boolean = () => false,
 ): WindowFacts {
+  const plan = planAt(nowMs, timezone);
   const trailing24h = zeroTotals();
   const baseline7d = zeroTotals();
   let activeHours48h = 0;
   let baselineHours = 0;
   let trailingHours = 0;
   for (let k = 0; k < WINDOW_HOURS; k++) {
-    const t = hours.get(bucketOf(nowMs - k * HOUR, timezone).hour);
+    const back = plan.back[k] as WindowPlan['back'][number];
+    const t = hours.get(back.hour);
     if (!t) continue;
     if (k < 24) {
       addInto(trailing24h, t);
       if (t.spend > 0n) trailingHours += 1;
-    } else if (!excludeFromBaseline(Math.floor((nowMs - k * HOUR) / HOUR) * HOUR)) {
+    } else if (!excludeFromBaseline(back.startMs)) {
       addInto(baseline7d, t);
       if (t.spend > 0n) baselineHours += 1;
     }
     if (k < 48 && t.events > 0n) activeHours48h += 1;
   }
-  const today = bucketOf(nowMs, timezone);
   const dayToDate = zeroTotals();
-  for (const [hour, t] of hours) if (hour.startsWith(today.day) && hour <= today.hour) addInto(dayToDate, t);
+  for (const hour of plan.today) {
+    const t = hours.get(hour);
+    if (t) addInto(dayToDate, t);
+  }
   // Usual intraday share of spend before now, over the previous 7 business days.
-  const hourOfDay = Number(today.hour.slice(11, 13));
+  const hourOfDay = plan.hourOfDay;
   const fractionOfHour = (nowMs % HOUR) / HOUR;
   let before = 0;
   let total = 0;
-  for (let d = 1; d <= 7; d++) {
-    const day = bucketOf(nowMs - d * 24 * HOUR, timezone).day;
+  for (const day of plan.previousDays) {
     for (let h = 0; h < 24; h++) {
-      const spend = Number(hours.get(`${day}T${String(h).padStart(2, '0')}`)?.spend ?? 0n);
+      const t = hours.get(day[h] as string);
+      if (!t || t.spend === 0n) continue;
+      const spend = Number(t.spend);
       total += spend;
       if (h < hourOfDay) before += spend;
       else if (h === hourOfDay) before += spend * fractionOfHour;
