@@ -26,6 +26,9 @@ interface ShardState {
   finished: boolean;
 }
 
+/** Drains between two listings of the stream's shards while none closed. */
+const RELIST_EVERY = 50;
+
 /**
  * The local stand-in for Lambda's DynamoDB Streams event source mapping: reads the stream through the real
  * DynamoDB Streams API of DynamoDB Local, one shard at a time in shard order (parents before children), and
@@ -34,6 +37,8 @@ interface ShardState {
  */
 export class StreamRunner {
   private readonly shards = new Map<string, ShardState>();
+  private listed: Shard[] | undefined;
+  private listedDrains = 0;
   private readonly batchSize: () => number;
   private readonly maxAttempts: number;
 
@@ -57,6 +62,7 @@ export class StreamRunner {
       const finishedBefore = this.finishedCount();
       for (const shard of await this.listShards()) total += await this.drainShard(shard);
       if (this.finishedCount() === finishedBefore) return total;
+      this.listed = undefined; // a shard closed: its children are in the next listing
     }
   }
 
@@ -66,7 +72,19 @@ export class StreamRunner {
     return n;
   }
 
+  /**
+   * The shards, listed again only when one closed since (new shards are children of closed ones) or every
+   * {@link RELIST_EVERY} drains as a safety net: one DescribeStream per drain was a fifth of the replay's stream calls.
+   */
   private async listShards(): Promise<Shard[]> {
+    if (this.listed && this.listedDrains++ < RELIST_EVERY) return this.listed;
+    const shards = await this.describeShards();
+    this.listed = shards.length > 0 ? shards : undefined;
+    this.listedDrains = 0;
+    return shards;
+  }
+
+  private async describeShards(): Promise<Shard[]> {
     const shards: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
     do {

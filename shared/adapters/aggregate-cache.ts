@@ -9,7 +9,8 @@
  * Invariant: a cached channel equals the table's items for it — it is filled from one consistent Query and then
  * changed by exactly the commits that succeeded in this process. A commit that lands while a channel is loading makes
  * that load unusable for the cache (the Query may or may not have seen it): it is answered and then read again next
- * time.
+ * time. A commit whose outcome is unknown (it threw) drops its channels and its shard's checkpoint. The stream
+ * checkpoints (the aggregates' and the rules') are kept the same way: read once, then moved by this process's commits.
  */
 import type { AggregateReader, AggregateStore } from '../app/ports.ts';
 import { HourIndex } from './hour-index.ts';
@@ -19,6 +20,11 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
   const cached = new Map<string, HourIndex>();
   /** Loads in flight, per channel, with whether a commit touched the channel meanwhile. */
   const loading = new Map<string, { dirty: boolean }>();
+  /** Each shard's checkpoint as this process last read or moved it. */
+  const checkpoints = new Map<string, string | undefined>();
+  /** Commits started per shard: a checkpoint read that overlapped one is not kept. */
+  const commits = new Map<string, number>();
+  const commitsOf = (shardKey: string) => commits.get(shardKey) ?? 0;
 
   async function load(channelId: string): Promise<HourIndex> {
     const mark = { dirty: false };
@@ -33,18 +39,37 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
   }
 
   return {
-    readCheckpoint: (shardKey) => store.readCheckpoint(shardKey),
+    async readCheckpoint(shardKey) {
+      if (checkpoints.has(shardKey)) return checkpoints.get(shardKey);
+      const commitsBefore = commitsOf(shardKey);
+      const read = await store.readCheckpoint(shardKey);
+      if (commitsOf(shardKey) === commitsBefore) checkpoints.set(shardKey, read);
+      return read;
+    },
     storeDays: (channelId, fromDay, toDay) => store.storeDays(channelId, fromDay, toDay),
 
     async commit(shardKey, expected, next, deltas) {
-      const result = await store.commit(shardKey, expected, next, deltas);
-      if (result !== 'committed') return result;
-      for (const delta of deltas) {
-        if (delta.storeId !== undefined) continue;
-        const mark = loading.get(delta.channelId);
+      commits.set(shardKey, commitsOf(shardKey) + 1);
+      const channels = new Set(deltas.filter((d) => d.storeId === undefined).map((d) => d.channelId));
+      for (const channelId of channels) {
+        const mark = loading.get(channelId);
         if (mark) mark.dirty = true;
-        cached.get(delta.channelId)?.add(delta.hour, delta.totals);
       }
+      let result;
+      try {
+        result = await store.commit(shardKey, expected, next, deltas);
+      } catch (error) {
+        // The commit may or may not have landed: what this process knows of the shard and the channels is forgotten.
+        checkpoints.delete(shardKey);
+        for (const channelId of channels) cached.delete(channelId);
+        throw error;
+      }
+      if (result !== 'committed') {
+        checkpoints.delete(shardKey);
+        return result;
+      }
+      checkpoints.set(shardKey, next);
+      for (const delta of deltas) if (delta.storeId === undefined) cached.get(delta.channelId)?.add(delta.hour, delta.totals);
       return result;
     },
 

@@ -10,6 +10,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoAggregateStore } from '../adapters/aggregate-store.ts';
 import { singleWriterCache } from '../adapters/aggregate-cache.ts';
+import { singleWriterAlerts } from '../adapters/alert-cache.ts';
 import { dynamoAlertStore } from '../adapters/alert-store.ts';
 import { dynamoBudgetStore } from '../adapters/budget-store.ts';
 import { dynamoConfigSource } from '../adapters/config-store.ts';
@@ -34,7 +35,7 @@ import { makeSilencing } from '../app/silencing.ts';
 import { makeAlerting } from '../app/alerting.ts';
 import { budgetedConfigSource } from '../app/budgeted-config.ts';
 import { makeBudgeting } from '../app/budgeting.ts';
-import type { AggregateReader, AggregateStore, BudgetStore, EventPublisher, EventStore } from '../app/ports.ts';
+import type { AggregateReader, AggregateStore, AlertStore, BudgetStore, EventPublisher, EventStore } from '../app/ports.ts';
 import { budgetsHashOf } from '../domain/budgets/book.ts';
 import type { SentinelConfig } from '../domain/config.ts';
 
@@ -48,9 +49,10 @@ export interface Wiring {
   /** Cache age of the configuration and of the budget book behind the budgeted configuration (default a minute). */
   readonly cacheMs?: number;
   /**
-   * This process is the only writer of its aggregates (the embedded runtime): a channel's hours are read once and
-   * kept current by its own commits (`shared/adapters/aggregate-cache.ts`). Never on AWS, where shards write
-   * concurrently from several processes.
+   * This process is the only writer of its aggregates and alert states (the embedded runtime): a channel's hours and
+   * alert states are read once and kept current by its own writes (`shared/adapters/aggregate-cache.ts`,
+   * `alert-cache.ts`), and an outbox found empty is not read again until something is saved into it. Never on AWS,
+   * where shards, the sweep and the API write concurrently from several processes.
    */
   readonly singleWriter?: boolean;
   /** Wraps the storage adapters (fault injection in tests; absent in production). */
@@ -92,7 +94,11 @@ export const aggregatesOf = (w: Wiring): AggregateStore & AggregateReader =>
     return w.wrap?.aggregates?.(store) ?? store;
   });
 
-export const alertsOf = (w: Wiring) => once(w, 'alerts', () => dynamoAlertStore(dynamo(w), stateTable(w)));
+export const alertsOf = (w: Wiring): AlertStore =>
+  once(w, 'alerts', () => {
+    const table = dynamoAlertStore(dynamo(w), stateTable(w));
+    return w.singleWriter ? singleWriterAlerts(table) : table;
+  });
 
 export const eventsOf = (w: Wiring): EventStore =>
   once(w, 'events', () => {

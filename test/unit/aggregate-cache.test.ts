@@ -74,3 +74,34 @@ describe('singleWriterCache', () => {
     expect((await later).get(HOURS[1] as string)?.gmv).toBe(7n);
   });
 });
+
+describe('singleWriterCache: stream checkpoints and lost answers', () => {
+  it('reads a checkpoint once and keeps it moving with its own commits', async () => {
+    const store = memoryAggregateStore();
+    let reads = 0;
+    const cache = singleWriterCache({ ...store, readCheckpoint: (shard) => (reads++, store.readCheckpoint(shard)) });
+    expect(await cache.readCheckpoint('s')).toBeUndefined();
+    await cache.commit('s', undefined, '5', [delta('a', HOURS[0] as string, 1)]);
+    expect(await cache.readCheckpoint('s')).toBe('5');
+    expect(await cache.commit('s', '4', '9', [])).toBe('checkpoint_moved');
+    expect(await cache.readCheckpoint('s')).toBe('5');
+    expect(reads).toBe(2); // once, and once again after the refused commit
+  });
+
+  it('forgets the channel and the checkpoint of a commit that landed but whose answer was lost', async () => {
+    const store = memoryAggregateStore();
+    const lost = {
+      ...store,
+      commit: async (...args: Parameters<typeof store.commit>) => {
+        await store.commit(...args);
+        throw new Error('socket hang up');
+      },
+    };
+    const cache = singleWriterCache(lost);
+    await cache.hours('a');
+    await cache.readCheckpoint('s');
+    await expect(cache.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 42)])).rejects.toThrow('socket hang up');
+    expect(await cache.readCheckpoint('s')).toBe('1');
+    expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(42n);
+  });
+});
