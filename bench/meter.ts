@@ -11,6 +11,8 @@ export class WriteMeter {
   writeRequests = 0;
   writeUnits = 0;
   readRequests = 0;
+  /** Read capacity units of GetItem, Query and Scan, as DynamoDB (Local) reports them consumed. */
+  readUnits = 0;
   /** Writes per item key (`pk|sk`), to find the hottest aggregate item. */
   readonly writesPerItem = new Map<string, number>();
   /** Write units of rule evaluation's own bookkeeping (alert states, outbox, channel status, rules checkpoints). */
@@ -23,11 +25,23 @@ export class WriteMeter {
   attach(client: DynamoDBClient): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        this.observe(context.commandName ?? '', args.input as Record<string, unknown>);
-        return next(args);
+        const command = context.commandName ?? '';
+        const input = args.input as Record<string, unknown>;
+        this.observe(command, input);
+        if (!READS.has(command)) return next(args);
+        // Reads are billed as DynamoDB reports them (4 KB units, halved when eventually consistent): DynamoDB Local
+        // computes read capacity like DynamoDB does; only its transaction figures are wrong.
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        this.readUnits += (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        return result;
       },
       { step: 'initialize', name: 'writeMeter' },
     );
+  }
+
+  detach(client: DynamoDBClient): void {
+    client.middlewareStack.remove('writeMeter');
   }
 
   private touch(key: Record<string, AttributeValue> | undefined) {
@@ -87,6 +101,8 @@ export class WriteMeter {
     return Math.max(0, ...[...this.writesPerItem.entries()].filter(([k]) => k.startsWith('AGG#')).map(([, n]) => n));
   }
 }
+
+const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand']);
 
 /** Items of rule evaluation (not of storing and aggregating events): billed in their own column. */
 function isAlerting(pk: string | undefined): boolean {

@@ -24,6 +24,7 @@ import { eventKey } from '../shared/adapters/event-store.ts';
 import { itemSize } from '../shared/adapters/item-size.ts';
 import { EVENT_ITEM, MAX_TRANSACTION_ITEMS } from '../shared/adapters/tables.ts';
 import { WriteMeter } from './meter.ts';
+import { ASSUMED, costTable, measureCostRun, price, PRICES, type CostLine } from './cost-model.ts';
 
 routeLogsToStderr('CRITICAL');
 
@@ -356,6 +357,18 @@ async function main() {
     results.push(await fresh((db) => runNaive(db, stream, true)));
     process.stderr.write(`  measured: ${stream.name}\n`);
   }
+  const costs: CostLine[] = [];
+  for (const [rate, count] of [
+    [1, 300],
+    [10, 1000],
+    [100, 2000],
+    [1000, 5000],
+  ] as const) {
+    const stream = hotStream(count);
+    costs.push(price(await fresh((db) => measureCostRun(db, freshTables(), stream.config, stream.lines, rate))));
+  }
+  process.stderr.write('  measured: deployed cost\n');
+  const costAt = (perInvocation: number) => costs.find((c) => c.run.perInvocation === perInvocation) as CostLine;
   const cpu = cpuThroughput(mixed);
   const bt = await backtestThroughput(14);
   const rp = await replayThroughput();
@@ -432,6 +445,33 @@ ${verdict.join('\n')}
 - **Ceiling**: an item accepts 1,000 WCU/s; aggregate writes are transactional (2 WCU), so the hottest item admits 500 writes/s.
   Events per second on one channel are bounded by 500 × (events per write of its hottest item).
 - **local events/s** is wall time on DynamoDB Local (a Java process on the same two cores): for comparing rows of one run only.
+
+## Deployed cost (issue 12)
+
+What a million events cost end to end on AWS, by how many events share an aggregate invocation — which the rate per
+channel decides (the stream mapping waits up to ${ASSUMED.streamWindowSeconds} s for at most ${ASSUMED.streamBatch} records; the ingest queue's mapping
+batches up to ${ASSUMED.ingestBatch} messages). Counted: the hot stream's sales (one channel with 11 days of hour history, so the rules'
+8-day windows and the sweep's month to date read what they would in production) through the deployed handlers on
+DynamoDB Local **reading the tables as the functions do** (no single-writer caches), every request metered — write
+units by DynamoDB's rules as above, read units as DynamoDB reports them consumed — times list prices (us-east-1,
+on-demand, arm64: write unit $${(PRICES.dynamoWriteUnit * 1e6).toFixed(3)}/M, read unit $${(PRICES.dynamoReadUnit * 1e6).toFixed(3)}/M, EventBridge event $${(PRICES.eventBridgeEvent * 1e6).toFixed(2)}/M, SQS request
+$${(PRICES.sqsRequest * 1e6).toFixed(2)}/M, Lambda request $${(PRICES.lambdaRequest * 1e6).toFixed(2)}/M; stream reads by Lambda are free). Lambda duration is the one assumption:
+${ASSUMED.ingestMsPerInvocation} ms per ingest invocation at ${ASSUMED.ingestMemoryGb * 1024} MB, ${ASSUMED.aggregateMsPerInvocation} ms + ${ASSUMED.aggregateMsPerRecord} ms per record per aggregate invocation at ${ASSUMED.aggregateMemoryGb * 1024} MB.
+"Sweeps" is one channel's 96 sweeps a day (their reads, writes and invocations, counted) spread over its events.
+
+${costTable(costs)}
+
+- **Write units per event against the targets**: ${fmt(costAt(10).writeUnitsPerEvent, 3)} at 10 events per invocation (target ≤ 1.5: ${costAt(10).writeUnitsPerEvent <= 1.5 ? 'met' : '**missed**'}),
+  ${fmt(costAt(100).writeUnitsPerEvent, 3)} at 100 (target ≤ 1.1: ${costAt(100).writeUnitsPerEvent <= 1.1 ? 'met' : '**missed**'}). At its filing issue 12 counted 6.69 at 1 event per invocation, 3.10
+  at 8 and 1.42 at 100, and ≈ $2.59 per million events batched, ≥ $7.66 at the demo's rate.
+- **What an invocation writes besides the events**: the commit's transaction — checkpoint, each hour item, each store-day
+  item, each at 2 units (transactional) — then the rules checkpoint (1) and the channel's freshness (1): ${fmt(costAt(1).writeUnitsPerEvent - 1, 1)} units at one
+  event per invocation, shared by the events of a batch. The store-day items the reviews' leaderboard needs (issue 16)
+  are 2 of them; the target at 10 events per invocation needs them and the freshness write out of the per-invocation
+  path (see docs/ARCHITECTURE.md, "Cost per invocation").
+- **The bus is the largest line once batched**: EventBridge's $1.00 per million events plus the SQS send it makes is
+  ${fmt(((costAt(1000).bus + PRICES.sqsRequest * 1e6) / costAt(1000).total) * 100, 0)} % of the total at 1,000 events/s. A signed webhook writing to the ingest queue directly (SendMessageBatch, 10 per
+  request) would cost ~$0.04 per million instead of ~$1.40 — argued in docs/ARCHITECTURE.md.
 
 ## CPU: the pure path
 

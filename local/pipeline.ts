@@ -52,6 +52,11 @@ export interface PipelineOptions extends DynamoLocalOptions {
   readonly stream?: StreamRunnerOptions;
   /** Wraps the adapters, for tests that inject faults at the storage boundary. */
   readonly wrap?: Wiring['wrap'];
+  /**
+   * Read the tables as the deployed functions do, without the single-writer caches (the bench's deployed cost model
+   * counts those reads). Slower; same results.
+   */
+  readonly readsAsDeployed?: boolean;
   /** Receives every outbound event the pipeline publishes (alerts), in the delivered shape. */
   readonly deliver?: (event: DeliveredEvent) => void;
   /** Wraps the publisher, for tests that inject PutEvents failures. */
@@ -99,7 +104,7 @@ export class LocalPipeline {
       publisher: () => options.wrapPublisher?.(publisher) ?? publisher,
       cacheMs: Number.POSITIVE_INFINITY,
       // One process per data directory (the server's lock) and per test table: the aggregates' only writer.
-      singleWriter: true,
+      singleWriter: !options.readsAsDeployed,
       ...(options.wrap ? { wrap: options.wrap } : {}),
     };
     this.wiring = wiring;
