@@ -86,7 +86,7 @@ export async function runDemo(run: DemoRun): Promise<void> {
     onStart: (pipeline) => {
       running = pipeline;
     },
-    actions: onCall(() => running, scenario.incidents),
+    actions: [...onCall(() => running, scenario.incidents), ...earlyApproval(() => running)],
   });
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(run.dir, 'alerts.ndjson'), outbound.map((e) => `${JSON.stringify(e)}\n`).join(''));
@@ -223,7 +223,10 @@ function printReviews(outbound: readonly DeliveredEvent[], incidents: readonly I
   process.stdout.write(`  (the same in Chinese: npx sentinel report --period month --at ${DEMO_START} --locale zh-CN, after a replay with --data)\n`);
 }
 
-/** The finance review of the scenario: every proposal the daily job made, the pending one in full, approved. */
+/**
+ * The finance review of the scenario: every proposal the daily job made, the one approved inside the history with its
+ * check against what happened, the pending one in full, approved.
+ */
 /**
  * The on-call person at work in the demo: late on the day the Douyin live room's ROI collapse is caught, they take
  * on its alert (as from the console's Acknowledge button), so the timeline shows the acknowledgement too.
@@ -249,12 +252,51 @@ function onCall(pipeline: () => LocalPipeline | undefined, incidents: readonly I
   ];
 }
 
+/** When finance approves the first proposal in the demo: the morning after it was made, in the business timezone. */
+const EARLY_APPROVAL_AT = '2025-11-10T10:00:00+08:00';
+
+/**
+ * Finance at work inside the history: the first proposal (made after 9 November closed) is approved the next
+ * morning, so the history shows the budgets in force changing and — after the scenario's `reviewAfterDays` — the
+ * daily job checking that proposal against what happened (`Budget Reallocation Reviewed`).
+ */
+function earlyApproval(pipeline: () => LocalPipeline | undefined): ReplayAction[] {
+  return [
+    {
+      atMs: Date.parse(EARLY_APPROVAL_AT),
+      run: async () => {
+        const p = pipeline();
+        if (!p) return;
+        const caller = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
+        const listed = JSON.parse((await p.finance({ method: 'GET', path: '/proposals', caller })).body ?? '{}') as { proposals?: ProposalView[] };
+        const first = listed.proposals?.find((proposal) => proposal.status === 'pending');
+        if (!first) return;
+        const answer = await p.finance({
+          method: 'POST',
+          path: `/proposals/${first.proposalId}/approve`,
+          caller,
+          body: JSON.stringify({ reason: 'demo: approved the morning after; reviewed once in force' }),
+        });
+        if (answer.statusCode !== 200) process.stderr.write(`demo: the early approval was refused (${answer.statusCode}): ${answer.body ?? ''}\n`);
+      },
+    },
+  ];
+}
+
 async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
   const finance = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
   const call = async (method: string, path: string, body?: string) =>
     JSON.parse((await pipeline.finance({ method, path, caller: finance, ...(body === undefined ? {} : { body }) })).body ?? '{}') as Record<string, unknown>;
   const all = (await call('GET', '/proposals')).proposals as ProposalView[];
   const out: string[] = ['', 'Budget reallocation (the daily job after each business day closed)', describeProposalList(all), ''];
+  // The loop closed: the proposal finance approved inside the history, checked against what happened once in force.
+  for (const reviewed of all.filter((p) => p.outcome))
+    out.push(
+      describeProposal(reviewed),
+      "  (The demo's history was generated before the replay, so its spend and sales do not follow the approved budgets:",
+      '  this check shows the mechanism — prediction, control channels, range, calibration — not whether the move paid.)',
+      '',
+    );
   const pending = all.find((p) => p.status === 'pending');
   if (!pending) return [...out, 'No proposal is pending: nothing to approve.', ''].join('\n');
   out.push(describeProposal(pending), '', describeBudgets((await call('GET', '/budgets')) as unknown as BudgetsView), '');

@@ -551,7 +551,7 @@ export function generateDemo(options: DemoOptions = {}): DemoScenario {
     promotions: [
       { id: 'double-11', channelIds: ['tmall', 'douyin-live'], from: '2025-11-10T20:00:00+08:00', to: '2025-11-12T00:00:00+08:00', maxDiscountPct: 40 },
     ],
-    reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00' },
+    reallocation: { lookbackDays: 14, minDays: 7, maxShiftPct: 20, minDailyBudget: '500.00', reviewAfterDays: 3 },
   };
   return {
     config,
