@@ -3,6 +3,7 @@ import {
   type DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record as StreamRecord,
   type Shard,
@@ -114,6 +115,10 @@ export class StreamRunner {
     if (state.finished || (parent && !parent.finished)) return 0;
 
     let acknowledged = 0;
+    /** The next page, asked for while the handler works on this one (it writes no stream records): one wait less per batch. */
+    let prefetched: { iterator: string; page: Promise<GetRecordsCommandOutput> } | undefined;
+    const read = (iterator: string) =>
+      this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(1000, Math.max(1, this.batchSize())) }));
     for (let attempt = 1; ;) {
       state.iterator ??= await this.iteratorFor(shardId, state);
       if (!state.iterator) {
@@ -122,7 +127,9 @@ export class StreamRunner {
       }
       let page;
       try {
-        page = await this.client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(1000, Math.max(1, this.batchSize())) }));
+        const ahead = prefetched?.iterator === state.iterator ? prefetched.page : undefined;
+        prefetched = undefined;
+        page = await (ahead ?? read(state.iterator));
       } catch (error) {
         if (error instanceof ExpiredIteratorException) {
           state.iterator = undefined;
@@ -135,6 +142,11 @@ export class StreamRunner {
         state.iterator = page.NextShardIterator;
         if (!state.iterator) state.finished = true;
         return acknowledged;
+      }
+      if (page.NextShardIterator) {
+        const next = { iterator: page.NextShardIterator, page: read(page.NextShardIterator) };
+        next.page.catch(() => undefined); // read again (and its error seen) only if it is used
+        prefetched = next;
       }
       const failedAt = await this.deliver(shardId, records);
       if (failedAt === undefined) {
