@@ -6,12 +6,14 @@
  * and an outbox partition found empty is not read again until a save puts an entry in it. Deployed, the aggregate
  * handler, the sweep and the console API change states from different processes, so they read the table.
  *
- * Invariant: a cached channel equals the table's items for it — filled from one Query, then changed by exactly the
- * writes that succeeded here. A write that fails, conflicts or lands while the channel is loading drops the channel
- * (it is read again next time); a partition counted empty had no entry at its last read and no save into it since.
+ * Invariant: a cached channel equals the table's items for it — filled from one Query during which no write to it was
+ * under way, then changed by exactly the writes that succeeded here. A write that fails or conflicts drops the channel
+ * (it is read again next time); a partition counted empty had no entry at a read that no save into it overlapped, and
+ * no save into it since.
  */
 import type { AlertState } from '../domain/alerts/alert.ts';
 import type { AlertStore } from '../app/ports.ts';
+import { InFlight } from './in-flight.ts';
 
 type Listed = Awaited<ReturnType<AlertStore['list']>>;
 interface Channel {
@@ -23,38 +25,37 @@ interface Channel {
 /** `singleWriterCache`: see shared/adapters/aggregate-cache.ts. */
 export function singleWriterAlerts(store: AlertStore): AlertStore {
   const cached = new Map<string, Channel>();
-  /** Loads in flight, per channel, with whether a write touched the channel meanwhile. */
-  const loading = new Map<string, { dirty: boolean }>();
   /** Outbox partitions with no entry at their last read and no save into them since. */
   const emptyOutboxes = new Set<string>();
-  /** Saves that put entries into each partition: a read that overlapped one cannot prove the partition empty. */
-  const outboxWrites = new Map<string, number>();
-
-  const touched = (channelId: string) => {
-    const mark = loading.get(channelId);
-    if (mark) mark.dirty = true;
-  };
-  const forget = (channelId: string) => {
-    touched(channelId);
-    cached.delete(channelId);
-  };
+  /** Writes under way, by channel (`c:`) and by outbox partition (`o:`): a read that overlapped one is not kept. */
+  const writes = new InFlight();
 
   async function load(channelId: string): Promise<Channel> {
-    const mark = { dirty: false };
-    loading.set(channelId, mark);
-    try {
-      const listed = await store.list(channelId);
-      const channel: Channel = {
-        alerts: new Map(listed.alerts.map((entry) => [entry.state.fingerprint, entry])),
-        lastEventAtMs: listed.lastEventAtMs,
-      };
-      if (!mark.dirty) cached.set(channelId, channel);
-      return channel;
-    } finally {
-      if (loading.get(channelId) === mark) loading.delete(channelId);
-    }
+    const mark = writes.mark(`c:${channelId}`);
+    const listed = await store.list(channelId);
+    const channel: Channel = {
+      alerts: new Map(listed.alerts.map((entry) => [entry.state.fingerprint, entry])),
+      lastEventAtMs: listed.lastEventAtMs,
+    };
+    if (writes.quietSince(`c:${channelId}`, mark)) cached.set(channelId, channel);
+    return channel;
   }
   const channelOf = async (channelId: string) => cached.get(channelId) ?? (await load(channelId));
+
+  /** Runs a write to the channel (and outbox partitions), forgetting the channel when its outcome is unknown. */
+  async function writing<T>(channelId: string, partitions: readonly string[], write: () => Promise<T>): Promise<T> {
+    const keys = [`c:${channelId}`, ...new Set(partitions.map((p) => `o:${p}`))];
+    for (const key of keys) writes.begin(key);
+    for (const partition of partitions) emptyOutboxes.delete(partition);
+    try {
+      return await write();
+    } catch (error) {
+      cached.delete(channelId);
+      throw error;
+    } finally {
+      for (const key of keys) writes.end(key);
+    }
+  }
 
   return {
     async get(channelId, fingerprint) {
@@ -67,47 +68,36 @@ export function singleWriterAlerts(store: AlertStore): AlertStore {
     },
 
     async save(channelId, states, expectedVersion, outbox) {
-      touched(channelId);
-      for (const entry of outbox) {
-        emptyOutboxes.delete(entry.channelId);
-        outboxWrites.set(entry.channelId, (outboxWrites.get(entry.channelId) ?? 0) + 1);
-      }
-      let result;
-      try {
-        result = await store.save(channelId, states, expectedVersion, outbox);
-      } catch (error) {
-        forget(channelId);
-        throw error;
-      }
-      const last = states.at(-1);
-      const channel = cached.get(channelId);
-      if (result !== 'saved') forget(channelId);
-      // Stored as the table stores it (JSON), so a cached state reads exactly as a re-read one would.
-      else if (last && channel) {
-        const isNew = !channel.alerts.has(last.fingerprint);
-        channel.alerts.set(last.fingerprint, { state: JSON.parse(JSON.stringify(last)) as AlertState, version: expectedVersion + 1 });
-        if (isNew) channel.alerts = new Map([...channel.alerts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      }
-      return result;
+      return writing(
+        channelId,
+        outbox.map((entry) => entry.channelId),
+        async () => {
+          const result = await store.save(channelId, states, expectedVersion, outbox);
+          const last = states.at(-1);
+          const channel = cached.get(channelId);
+          if (result !== 'saved') cached.delete(channelId);
+          else if (last && channel && (channel.alerts.get(last.fingerprint)?.version ?? 0) < expectedVersion + 1) {
+            // Stored as the table stores it (JSON), so a cached state reads exactly as a re-read one would.
+            const isNew = !channel.alerts.has(last.fingerprint);
+            channel.alerts.set(last.fingerprint, { state: JSON.parse(JSON.stringify(last)) as AlertState, version: expectedVersion + 1 });
+            if (isNew) channel.alerts = new Map([...channel.alerts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+          }
+          return result;
+        },
+      );
     },
 
     async touchChannel(channelId, lastEventAtMs) {
-      touched(channelId);
-      try {
-        await store.touchChannel(channelId, lastEventAtMs);
-      } catch (error) {
-        forget(channelId);
-        throw error;
-      }
+      await writing(channelId, [], () => store.touchChannel(channelId, lastEventAtMs));
       const channel = cached.get(channelId);
       if (channel && (channel.lastEventAtMs === undefined || lastEventAtMs > channel.lastEventAtMs)) channel.lastEventAtMs = lastEventAtMs;
     },
 
     async pending(partition) {
       if (emptyOutboxes.has(partition)) return [];
-      const writes = outboxWrites.get(partition) ?? 0;
+      const mark = writes.mark(`o:${partition}`);
       const entries = await store.pending(partition);
-      if (entries.length === 0 && (outboxWrites.get(partition) ?? 0) === writes) emptyOutboxes.add(partition);
+      if (entries.length === 0 && writes.quietSince(`o:${partition}`, mark)) emptyOutboxes.add(partition);
       return entries;
     },
 

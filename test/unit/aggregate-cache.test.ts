@@ -105,3 +105,26 @@ describe('singleWriterCache: stream checkpoints and lost answers', () => {
     expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(42n);
   });
 });
+
+describe('singleWriterCache: a commit under way while a channel loads', () => {
+  it('is not counted twice when it landed before the load read and answered after', async () => {
+    const store = memoryAggregateStore();
+    let answer: () => void = () => undefined;
+    const slow = {
+      ...store,
+      commit: async (...args: Parameters<typeof store.commit>) => {
+        const result = await store.commit(...args); // landed…
+        await new Promise<void>((r) => (answer = r)); // …but its answer is late
+        return result;
+      },
+    };
+    const cache = singleWriterCache(slow);
+    const committing = cache.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 100)]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(100n); // the load sees it
+    answer();
+    await committing;
+    expect([...(await cache.hours('a')).entries()]).toEqual([...(await store.hours('a')).entries()]);
+    expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(100n);
+  });
+});

@@ -136,6 +136,25 @@ describe('singleWriterAlerts', () => {
     expect((await again).map((e) => e.id)).toEqual(['e1']);
   });
 
+  it('does not count an outbox empty when a save into it was under way during the read, not yet landed', async () => {
+    const memory = memoryAlertStore();
+    let land: () => void = () => undefined;
+    const slow: AlertStore = {
+      ...memory,
+      save: async (...args) => {
+        await new Promise<void>((r) => (land = r)); // the save is on its way…
+        return memory.save(...args);
+      },
+    };
+    const cache = singleWriterAlerts(slow);
+    const saving = cache.save('a', [state('f1', 1)], 0, [entry('a', 1)]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.pending('a')).toEqual([]); // …the read cannot see it yet
+    land();
+    await saving;
+    expect((await cache.pending('a')).map((e) => e.id)).toEqual(['e1']);
+  });
+
   it('forgets a channel whose save failed with its outcome unknown', async () => {
     const memory = memoryAlertStore();
     const lost: AlertStore = {
