@@ -70,6 +70,7 @@ export async function measureCostRun(
   config: unknown,
   lines: readonly string[],
   ratePerChannel: number,
+  updatedItemBytes: number,
 ): Promise<CostRun> {
   const perInvocation = eventsPerInvocation(ratePerChannel);
   let aggregateInvocations = 0;
@@ -83,8 +84,12 @@ export async function measureCostRun(
     deliver: () => (outbound += 1),
     wrapAggregate: (invoke) => (event) => ((aggregateInvocations += 1), invoke(event)),
   });
-  await seedHistory(p, config);
-  const meter = new WriteMeter(283);
+  // The stream's own span: history is seeded up to its first hour, and the clock stands at the end of its last hour.
+  const times = lines.map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+  const firstHourMs = Math.floor(Math.min(...times) / HOUR) * HOUR;
+  p.nowMs = Math.ceil(Math.max(...times) / HOUR) * HOUR;
+  await seedHistory(p, firstHourMs);
+  const meter = new WriteMeter(updatedItemBytes);
   meter.attach(db.dynamo);
   try {
     return await counted(p, meter, lines, ratePerChannel, perInvocation, () => ({ aggregateInvocations, outbound }));
@@ -103,7 +108,6 @@ async function counted(
 ): Promise<CostRun> {
   // One message at a time: the events reach the stream in their order, as a steady trickle would, so the count of
   // freshness writes (skipped when an event is not newer than the last) is the same on every run.
-  p.nowMs = Date.parse('2025-11-11T22:00:00+08:00');
   for (const [i, body] of lines.entries()) await p.ingest([{ messageId: `c${i}`, body, sentAtMs: p.nowMs }]);
   await p.aggregate();
   const before = { reads: meter.readUnits, writes: meter.writeUnits + meter.alertingUnits };
@@ -126,21 +130,24 @@ async function counted(
 }
 
 /**
- * The channels' hours from the 1st of the month to the stream's start, as a channel in service has them: the rules'
- * 8-day windows and the sweep's month to date then read what they would read in production. Not counted.
+ * The channels' hours from the 1st of the business month to the stream's first hour, as a channel in service has
+ * them: the rules' 8-day windows and the sweep's month to date then read what they would read in production. Not
+ * counted.
  */
-async function seedHistory(p: LocalPipeline, config: unknown): Promise<void> {
-  const channels = (config as { channels: { id: string }[] }).channels.map((c) => c.id);
+async function seedHistory(p: LocalPipeline, untilMs: number): Promise<void> {
+  const timezone = p.config.timezone;
+  const month = bucketOf(untilMs, timezone).day.slice(0, 7);
   const deltas: BucketDelta[] = [];
-  for (let t = Date.parse('2025-11-01T00:00:00+08:00'); t < STREAM_START_MS; t += 3_600_000) {
-    const hour = bucketOf(t, 'Asia/Shanghai').hour;
-    for (const channelId of channels)
+  for (let t = untilMs - HOUR; bucketOf(t, timezone).day.startsWith(month); t -= HOUR) {
+    const hour = bucketOf(t, timezone).hour;
+    for (const channel of p.config.channels)
       deltas.push({
-        channelId,
+        channelId: channel.id,
         hour,
         totals: addInto(zeroTotals(), { events: 120n, gmv: 1_200_000n, orders: 80n, units: 90n, spend: 300_000n, visits: 3_000n }),
       });
   }
+  deltas.reverse();
   let checkpoint: string | undefined;
   for (let i = 0; i < deltas.length; i += MAX_BUCKETS_PER_COMMIT) {
     const next = String(i + 1);
@@ -149,8 +156,7 @@ async function seedHistory(p: LocalPipeline, config: unknown): Promise<void> {
   }
 }
 
-/** Where the bench's streams start (the hot stream: Double 11, 20:00 in Shanghai). */
-const STREAM_START_MS = Date.parse('2025-11-11T20:00:00+08:00');
+const HOUR = 3_600_000;
 
 export interface CostLine {
   readonly run: CostRun;

@@ -119,7 +119,7 @@ async function runChosen(db: DynamoLocal, stream: Stream, streamBatch: number): 
   }
   await p.aggregate();
   const seconds = (performance.now() - started) / 1000;
-  detach(db.dynamo);
+  meter.detach(db.dynamo);
   await checkItemSizes(db.dynamo, p.tables.state);
   return {
     design: 'C: event put + stream commits (chosen)',
@@ -182,7 +182,7 @@ async function runBaseline(
   const started = performance.now();
   await write(tables, events);
   const seconds = (performance.now() - started) / 1000;
-  detach(db.dynamo);
+  meter.detach(db.dynamo);
   return {
     design,
     stream: stream.name,
@@ -246,10 +246,6 @@ async function sendWithRetry(client: DynamoDBClient, items: TransactWriteItem[])
       await new Promise((r) => setTimeout(r, 5 * (attempt + 1)));
     }
   }
-}
-
-function detach(client: DynamoDBClient) {
-  client.middlewareStack.remove('writeMeter');
 }
 
 /** Every aggregate item must be within the size the meter bills updates at; otherwise the figures would be low. */
@@ -407,7 +403,7 @@ async function main() {
     [1000, 5000],
   ] as const) {
     const stream = hotStream(count);
-    costs.push(price(await fresh((db) => measureCostRun(db, freshTables(), stream.config, stream.lines, rate))));
+    costs.push(price(await fresh((db) => measureCostRun(db, freshTables(), stream.config, stream.lines, rate, UPDATE_BYTES))));
   }
   process.stderr.write('  measured: deployed cost\n');
   const costAt = (perInvocation: number) => costs.find((c) => c.run.perInvocation === perInvocation) as CostLine;

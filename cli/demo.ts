@@ -267,26 +267,32 @@ function earlyApproval(pipeline: () => LocalPipeline | undefined): ReplayAction[
       run: async () => {
         const p = pipeline();
         if (!p) return;
-        const caller = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
-        const listed = JSON.parse((await p.finance({ method: 'GET', path: '/proposals', caller })).body ?? '{}') as { proposals?: ProposalView[] };
-        const first = listed.proposals?.find((proposal) => proposal.status === 'pending');
+        const call = financeDemo(p);
+        const first = ((await call('GET', '/proposals')).body.proposals as ProposalView[]).find((proposal) => proposal.status === 'pending');
         if (!first) return;
-        const answer = await p.finance({
-          method: 'POST',
-          path: `/proposals/${first.proposalId}/approve`,
-          caller,
-          body: JSON.stringify({ reason: 'demo: approved the morning after; reviewed once in force' }),
-        });
-        if (answer.statusCode !== 200) process.stderr.write(`demo: the early approval was refused (${answer.statusCode}): ${answer.body ?? ''}\n`);
+        const answer = await call(
+          'POST',
+          `/proposals/${first.proposalId}/approve`,
+          JSON.stringify({ reason: 'demo: approved the morning after; reviewed once in force' }),
+        );
+        if (answer.statusCode !== 200) process.stderr.write(`demo: the early approval was refused (${answer.statusCode}): ${JSON.stringify(answer.body)}\n`);
       },
     },
   ];
 }
 
+/** The demo's finance reviewer calling the deployed finance handler: the status code and the parsed body. */
+function financeDemo(pipeline: LocalPipeline) {
+  const caller = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
+  return async (method: string, path: string, body?: string) => {
+    const answer = await pipeline.finance({ method, path, caller, ...(body === undefined ? {} : { body }) });
+    return { statusCode: answer.statusCode, body: JSON.parse(answer.body ?? '{}') as Record<string, unknown> };
+  };
+}
+
 async function reviewProposal(pipeline: LocalPipeline): Promise<string> {
-  const finance = { principal: 'finance-demo', roles: [FINANCE_ROLE] };
-  const call = async (method: string, path: string, body?: string) =>
-    JSON.parse((await pipeline.finance({ method, path, caller: finance, ...(body === undefined ? {} : { body }) })).body ?? '{}') as Record<string, unknown>;
+  const finance = financeDemo(pipeline);
+  const call = async (method: string, path: string, body?: string) => (await finance(method, path, body)).body;
   const all = (await call('GET', '/proposals')).proposals as ProposalView[];
   const out: string[] = ['', 'Budget reallocation (the daily job after each business day closed)', describeProposalList(all), ''];
   // The loop closed: the proposal finance approved inside the history, checked against what happened once in force.
