@@ -72,3 +72,24 @@ describe('windowFacts', () => {
     expect(excluded.trailingHours).toBe(24);
   });
 });
+
+describe('windowFacts in a half-hour timezone', () => {
+  it('follows the business hour, not the UTC hour: two instants of one UTC hour read different windows', () => {
+    // Asia/Kolkata is UTC+05:30: 08:10 and 08:40 UTC fall in one UTC hour but in the business hours 13 and 14.
+    const ist = (ms: number) => new Date(ms + 5.5 * H).toISOString().slice(0, 13);
+    const gmvByHour = new Map<string, Totals>();
+    const start = Date.parse('2025-11-01T00:00:00+05:30');
+    for (let t = start, i = 1; t < start + 10 * 24 * H; t += H, i++) gmvByHour.set(ist(t), { ...zeroTotals(), gmv: BigInt(i), events: 1n });
+    for (const iso of ['2025-11-09T08:10:00Z', '2025-11-09T08:40:00Z']) {
+      const now = Date.parse(iso);
+      // The truth, summed here without the function: the 24 business hours ending with the one `now` is in.
+      let trailing = 0n;
+      for (let k = 0; k < 24; k++) trailing += gmvByHour.get(ist(now - k * H))?.gmv ?? 0n;
+      const day = ist(now).slice(0, 10);
+      let today = 0n;
+      for (const [hour, t] of gmvByHour) if (hour.startsWith(day) && hour <= ist(now)) today += t.gmv;
+      const facts = windowFacts(gmvByHour, now, 'Asia/Kolkata');
+      expect([iso, facts.trailing24h.gmv, facts.dayToDate.gmv]).toEqual([iso, trailing, today]);
+    }
+  });
+});
