@@ -7,8 +7,8 @@
  */
 import type { DynamoLocal } from '../local/dynamodb-local.ts';
 import { LocalPipeline } from '../local/pipeline.ts';
+import { seedAggregates } from '../local/seed-aggregates.ts';
 import { WriteMeter } from './meter.ts';
-import { MAX_BUCKETS_PER_COMMIT } from '../shared/adapters/aggregate-store.ts';
 import { addInto, type BucketDelta, zeroTotals } from '../shared/domain/aggregation.ts';
 import { bucketOf } from '../shared/kernel/time.ts';
 
@@ -147,13 +147,7 @@ async function seedHistory(p: LocalPipeline, untilMs: number): Promise<void> {
         totals: addInto(zeroTotals(), { events: 120n, gmv: 1_200_000n, orders: 80n, units: 90n, spend: 300_000n, visits: 3_000n }),
       });
   }
-  deltas.reverse();
-  let checkpoint: string | undefined;
-  for (let i = 0; i < deltas.length; i += MAX_BUCKETS_PER_COMMIT) {
-    const next = String(i + 1);
-    await p.aggregates.commit('seed', checkpoint, next, deltas.slice(i, i + MAX_BUCKETS_PER_COMMIT));
-    checkpoint = next;
-  }
+  await seedAggregates(p.aggregates, deltas.reverse());
 }
 
 const HOUR = 3_600_000;

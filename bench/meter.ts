@@ -17,8 +17,6 @@ export class WriteMeter {
   readonly writesPerItem = new Map<string, number>();
   /** Write units of rule evaluation's own bookkeeping (alert states, outbox, channel status, rules checkpoints). */
   alertingUnits = 0;
-  /** Of `writeUnits`, those of store-day aggregate items (`S#day#store`, the reviews' leaderboard). */
-  storeUnits = 0;
 
   constructor(private readonly updatedItemBytes: number) {}
 
@@ -77,9 +75,7 @@ export class WriteMeter {
         for (const entry of items) {
           if (entry.Put) this.writeUnits += writeUnits(itemSize(entry.Put.Item ?? {}), true);
           if (entry.Update) {
-            const units = writeUnits(this.updatedItemBytes, true);
-            this.writeUnits += units;
-            if (entry.Update.Key?.sk?.S?.startsWith('S#')) this.storeUnits += units;
+            this.writeUnits += writeUnits(this.updatedItemBytes, true);
             this.touch(entry.Update.Key);
           }
           if (entry.ConditionCheck || entry.Delete) this.writeUnits += writeUnits(1, true);

@@ -8,11 +8,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { makeShardApplier, makeShardEvaluator } from '../shared/app/aggregating.ts';
+import { makeShardProcessor } from '../shared/app/aggregating.ts';
 import { type IngestOutcome, makeIngesting } from '../shared/app/ingesting.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../shared/domain/config.ts';
-import { MAX_BUCKETS_PER_COMMIT } from '../shared/adapters/aggregate-store.ts';
 import { memoryServices } from '../shared/runtime/compose.ts';
 import { memoryShardRecord } from '../shared/adapters/memory.ts';
 import { routesToIngest } from './event-pattern.ts';
@@ -31,8 +30,7 @@ class MemoryPipeline implements ReplayTarget {
   nowMs = 0;
   private readonly services;
   private readonly ingestOne;
-  private readonly apply;
-  private readonly evaluate;
+  private readonly process;
 
   constructor(
     readonly config: SentinelConfig,
@@ -50,8 +48,7 @@ class MemoryPipeline implements ReplayTarget {
       logger: silent,
       metrics: silent,
     };
-    this.apply = makeShardApplier(deps, MAX_BUCKETS_PER_COMMIT);
-    this.evaluate = makeShardEvaluator(deps);
+    this.process = makeShardProcessor(deps);
   }
 
   get intake() {
@@ -75,10 +72,8 @@ class MemoryPipeline implements ReplayTarget {
     // Decoded from the stored body, as the stream handler decodes the stream's image.
     const records = this.services.events.drain().map(memoryShardRecord);
     if (records.length === 0) return 0;
-    const failedAt = await this.apply(SHARD, records);
-    const failedEvaluation = await this.evaluate(SHARD, records, failedAt);
-    if (failedAt !== undefined || failedEvaluation !== undefined)
-      throw new Error(`backtest: the stream batch failed at record ${failedAt ?? failedEvaluation}`);
+    const failedAt = await this.process(SHARD, records);
+    if (failedAt !== undefined) throw new Error(`backtest: the stream batch failed at record ${failedAt}`);
     return records.length;
   }
 

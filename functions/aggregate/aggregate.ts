@@ -2,9 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
-import { MAX_BUCKETS_PER_COMMIT } from '../../shared/adapters/aggregate-store.ts';
 import { toShardRecord } from '../../shared/adapters/stream-records.ts';
-import { type AggregatingDeps, makeShardApplier, makeShardEvaluator } from '../../shared/app/aggregating.ts';
+import { type AggregatingDeps, makeShardProcessor } from '../../shared/app/aggregating.ts';
 
 /**
  * A DynamoDB stream invocation with a tumbling window configured on the event source mapping. The window is
@@ -40,15 +39,11 @@ function shardKeyOf(event: ShardBatchEvent): string {
  * the first record either could not handle so Lambda retries from there.
  */
 export function makeHandler(deps: AggregatingDeps) {
-  const apply = makeShardApplier(deps, MAX_BUCKETS_PER_COMMIT);
-  const evaluate = makeShardEvaluator(deps);
+  const process = makeShardProcessor(deps);
   return middy(async (event: ShardBatchEvent, _context: Context): Promise<ShardBatchResponse> => {
     if (event.Records.length === 0) return { state: {}, batchItemFailures: [] };
     const shardKey = shardKeyOf(event);
-    const records = event.Records.map(toShardRecord);
-    const failedAt = await apply(shardKey, records);
-    const failedEvaluation = await evaluate(shardKey, records, failedAt);
-    const firstFailure = [failedAt, failedEvaluation].filter((s): s is string => s !== undefined).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
+    const firstFailure = await process(shardKey, event.Records.map(toShardRecord));
     return { state: {}, batchItemFailures: firstFailure === undefined ? [] : [{ itemIdentifier: firstFailure }] };
   })
     .use(injectLambdaContext(deps.logger))

@@ -2,16 +2,16 @@
  * A write-through cache of a channel's hour totals, for a process that is the only writer of its aggregates — the
  * embedded runtime (`sentinel replay`, the local server: one process per data directory, enforced by its lock; each
  * test pipeline has its own tables). Every rule evaluation and sweep reads eight days of hours per channel; here the
- * first read loads the channel once and every committed delta is added to it, so the windows are read from memory
+ * first read loads the channel once and every delta this process adds is added to it, so the windows are read from memory
  * and DynamoDB Local sees the writes only. Deployed, several stream shards and the sweep write and read one channel
  * from different processes, so the functions read the table (see docs/ARCHITECTURE.md, "Rule windows").
  *
  * Invariant: a cached channel equals the table's items for it — it is filled from one consistent Query during which no
- * commit touching the channel was under way (one that was may or may not be in the answer: such a load is answered,
- * not kept, and read again next time), then changed by exactly the commits that succeeded in this process. A commit
- * whose outcome is unknown (it threw) drops its channels and its shard's checkpoint. The stream checkpoints (the
- * aggregates' and the rules') are kept the same way: read once, then moved by this process's commits; a stale one
- * costs a refused conditional write and a fresh read, never a second application.
+ * write touching the channel was under way (one that was may or may not be in the answer: such a load is answered,
+ * not kept, and read again next time), then changed by exactly the additions that succeeded in this process. An
+ * addition whose outcome is unknown (it threw) or that an item refused drops its channel. The rules' stream checkpoints
+ * are kept the same way: read once, then moved by this process's writes; a stale one costs a refused conditional
+ * write and a fresh read, never a second evaluation.
  */
 import type { AggregateReader, AggregateStore } from '../app/ports.ts';
 import { HourIndex } from './hour-index.ts';
@@ -42,29 +42,47 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
     },
     storeDays: (channelId, fromDay, toDay) => store.storeDays(channelId, fromDay, toDay),
 
-    async commit(shardKey, expected, next, deltas) {
-      const keys = [`s:${shardKey}`, ...new Set(deltas.filter((d) => d.storeId === undefined).map((d) => `c:${d.channelId}`))];
-      for (const key of keys) writes.begin(key);
+    async addOnce(shardKey, addition) {
+      const key = `c:${addition.channelId}`;
+      writes.begin(key);
       try {
         let result;
         try {
-          result = await store.commit(shardKey, expected, next, deltas);
+          result = await store.addOnce(shardKey, addition);
         } catch (error) {
-          // The commit may or may not have landed: what this process knows of the shard and the channels is forgotten.
-          checkpoints.delete(shardKey);
-          for (const delta of deltas) cached.delete(delta.channelId);
+          // The write may or may not have landed: what this process knows of the channel is forgotten.
+          cached.delete(addition.channelId);
           throw error;
         }
-        if (result !== 'committed') {
-          // Another consumer moved it (the conditional write is the arbiter; the cache only saves a read).
-          checkpoints.delete(shardKey);
-          return result;
+        if (result.added) {
+          for (const delta of addition.deltas) if (delta.storeId === undefined) cached.get(delta.channelId)?.add(delta.hour, delta.totals);
+        } else {
+          // Another consumer added first (the item's mark is the arbiter): read the channel again rather than trust it.
+          cached.delete(addition.channelId);
         }
-        checkpoints.set(shardKey, next);
-        for (const delta of deltas) if (delta.storeId === undefined) cached.get(delta.channelId)?.add(delta.hour, delta.totals);
         return result;
       } finally {
-        for (const key of keys) writes.end(key);
+        writes.end(key);
+      }
+    },
+
+    async moveCheckpoint(shardKey, expected, next) {
+      const key = `s:${shardKey}`;
+      writes.begin(key);
+      try {
+        let result;
+        try {
+          result = await store.moveCheckpoint(shardKey, expected, next);
+        } catch (error) {
+          checkpoints.delete(shardKey);
+          throw error;
+        }
+        if (result === 'committed') checkpoints.set(shardKey, next);
+        // Another consumer moved it (the conditional write is the arbiter; the cache only saves a read).
+        else checkpoints.delete(shardKey);
+        return result;
+      } finally {
+        writes.end(key);
       }
     },
 

@@ -1,18 +1,15 @@
+import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type TransactWriteItem,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type BucketDelta, type Totals, TOTAL_FIELDS, zeroTotals } from '../domain/aggregation.ts';
-import type { AggregateReader, AggregateStore } from '../app/ports.ts';
-import { DEFAULT_RETRY, type Item, queryAll, type RetryPolicy, transact } from './dynamo.ts';
-import { MAX_TRANSACTION_ITEMS } from './tables.ts';
-
-/** Aggregate items per transaction: DynamoDB's limit less one item for the checkpoint. */
-export const MAX_BUCKETS_PER_COMMIT = MAX_TRANSACTION_ITEMS - 1;
+import { addInto, TOTAL_FIELDS, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import type { AddResult, AggregateReader, AggregateStore, ItemAddition } from '../app/ports.ts';
+import { type Item, queryAll } from './dynamo.ts';
 
 export const aggregateKey = (channelId: string) => `AGG#${channelId}`;
 /**
@@ -23,112 +20,174 @@ export const aggregateKey = (channelId: string) => `AGG#${channelId}`;
 export const hourKey = (hour: string) => `H#${hour}`;
 const HOUR_PREFIX_LENGTH = hourKey('').length;
 /**
- * Sort key of a store's business-day item: `S#2025-01-15#store-1` — day first, so one Query reads every store of a
- * channel over a range of days. Kept beside the channel's hours in its partition, apart by prefix.
+ * A store's share of an hour lives in the hour item, one attribute per total: `gmv@flagship`. Field names hold no `@`,
+ * so the first `@` ends the field whatever the store id.
+ */
+export const storeAttribute = (field: string, storeId: string) => `${field}@${storeId}`;
+/**
+ * Sort key of a store's business-day item (`S#2025-01-15#store-1`), which commits wrote before stores' shares moved
+ * into the hour items. Still read, never written: a table written by the earlier version keeps its leaderboard.
  */
 export const storeDayKey = (day: string, storeId: string) => `S#${day}#${storeId}`;
 const STORE_ID_OFFSET = storeDayKey('YYYY-MM-DD', '').length;
 const checkpointKey = (shardKey: string) => ({ pk: { S: `CKPT#${shardKey}` }, sk: { S: '-' } });
 
 /**
- * DynamoDB aggregate store: one TransactWriteItems per commit — a conditional write of the checkpoint plus one
- * `ADD` update per touched hour. Transaction conflicts (another consumer updating the same hour at the same
- * moment) are retried by {@link transact}; they never change the outcome because ADD commutes.
+ * A shard's mark attribute in an item: `@` and 12 hex digits of the SHA-256 of the shard key (a key is ~80 characters,
+ * and names count toward an item's size; 48 bits keep the few shards that write one hour apart). No total is named
+ * with a leading `@`.
  */
-export function dynamoAggregateStore(client: DynamoDBClient, tableName: string, retry: RetryPolicy = DEFAULT_RETRY): AggregateStore & AggregateReader {
-  const checkpointPut = (shardKey: string, expected: string | undefined, next: string) => ({
-    TableName: tableName,
-    Item: { ...checkpointKey(shardKey), seq: { S: next } },
-    ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'seq = :expected',
-    ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':expected': { S: expected } } }),
-  });
+export const markAttribute = (shardKey: string) => `@${createHash('sha256').update(shardKey).digest('hex').slice(0, 12)}`;
+/** Stream sequence numbers have 21 to 40 digits; padded to 40, text order is number order in a condition. */
+const SEQUENCE_DIGITS = 40;
+function padded(sequenceNumber: string): string {
+  if (!/^\d{1,40}$/.test(sequenceNumber)) throw new Error(`not a stream sequence number: ${sequenceNumber}`);
+  return sequenceNumber.padStart(SEQUENCE_DIGITS, '0');
+}
+const unpadded = (text: string) => BigInt(text).toString();
+
+/**
+ * DynamoDB aggregate store. An item's records from a shard are added by one conditional `UpdateItem` that `ADD`s their
+ * totals and moves the item's mark for the shard ({@link markAttribute}) — one write unit for an item under 1 KB,
+ * where a transaction with a checkpoint cost four. Concurrent writes to one item from different shards touch different
+ * marks and `ADD` commutes, so they never conflict.
+ */
+export function dynamoAggregateStore(client: DynamoDBClient, tableName: string): AggregateStore & AggregateReader {
   return {
+    async addOnce(shardKey, addition): Promise<AddResult> {
+      const mark = markAttribute(shardKey);
+      const key = { pk: { S: aggregateKey(addition.channelId) }, sk: { S: hourKey(addition.hour) } };
+      try {
+        await client.send(
+          new UpdateItemCommand({ TableName: tableName, Key: key, ...additionUpdate(mark, addition), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        );
+        return { added: true };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const old = error.Item ?? (await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+        const held = old?.[mark]?.S;
+        return { added: false, mark: held === undefined ? undefined : unpadded(held) };
+      }
+    },
+
     async readCheckpoint(shardKey) {
       const result = await client.send(new GetItemCommand({ TableName: tableName, Key: checkpointKey(shardKey), ConsistentRead: true }));
       return result.Item?.seq?.S;
     },
 
-    async commit(shardKey, expected, next, deltas) {
-      if (deltas.length > MAX_BUCKETS_PER_COMMIT) throw new Error(`a commit may touch at most ${MAX_BUCKETS_PER_COMMIT} buckets, got ${deltas.length}`);
-      if (deltas.length === 0) {
-        // Nothing to add (records that change no aggregate, or the rules checkpoint): a conditional put moves the
-        // checkpoint for one write unit instead of a transaction's two.
-        try {
-          await client.send(new PutItemCommand(checkpointPut(shardKey, expected, next)));
-          return 'committed';
-        } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) return 'checkpoint_moved';
-          throw error;
-        }
+    async moveCheckpoint(shardKey, expected, next) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { ...checkpointKey(shardKey), seq: { S: next } },
+            ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'seq = :expected',
+            ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':expected': { S: expected } } }),
+          }),
+        );
+        return 'committed';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'checkpoint_moved';
+        throw error;
       }
-      // Only the checkpoint carries a condition: a failed condition means another consumer moved it first.
-      const outcome = await transact(client, [{ Put: checkpointPut(shardKey, expected, next) }, ...deltas.map((delta) => updateFor(tableName, delta))], retry);
-      return outcome.ok ? 'committed' : 'checkpoint_moved';
     },
 
     async hours(channelId, range) {
       const out = new Map<string, Totals>();
-      const items = await queryAll(client, {
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: aggregateKey(channelId) },
-          ':from': { S: hourKey(range?.fromHour ?? '') },
-          ':to': { S: hourKey(range?.toHour ?? '\uffff') },
-        },
-        ConsistentRead: true,
-      });
-      for (const item of items) out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
+      for (const item of await hourItems(channelId, hourKey(range?.fromHour ?? ''), hourKey(range?.toHour ?? '\uffff')))
+        out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
       return out;
     },
 
     async storeDays(channelId, fromDay, toDay) {
       const out = new Map<string, Map<string, Totals>>();
-      const items = await queryAll(client, {
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: aggregateKey(channelId) },
-          ':from': { S: storeDayKey(fromDay, '') },
-          ':to': { S: storeDayKey(toDay, '\uffff') },
-        },
-        ConsistentRead: true,
-      });
-      for (const item of items) {
+      const add = (day: string, storeId: string, totals: Partial<Totals>) => {
+        const stores = out.get(day) ?? out.set(day, new Map()).get(day)!;
+        addInto(stores.get(storeId) ?? stores.set(storeId, zeroTotals()).get(storeId)!, totals);
+      };
+      const [hours, legacy] = await Promise.all([
+        hourItems(channelId, hourKey(fromDay), hourKey(`${toDay}\uffff`)),
+        queryAll(client, {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': { S: aggregateKey(channelId) },
+            ':from': { S: storeDayKey(fromDay, '') },
+            ':to': { S: storeDayKey(toDay, '\uffff') },
+          },
+          ConsistentRead: true,
+        }),
+      ]);
+      for (const item of hours) {
+        const day = (item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH, HOUR_PREFIX_LENGTH + 10);
+        for (const [storeId, totals] of storeSharesOf(item)) add(day, storeId, totals);
+      }
+      for (const item of legacy) {
         const sk = item.sk?.S ?? '';
-        const day = sk.slice(2, 12);
-        if (!out.has(day)) out.set(day, new Map());
-        out.get(day)?.set(sk.slice(STORE_ID_OFFSET), totalsFromItem(item));
+        add(sk.slice(2, 12), sk.slice(STORE_ID_OFFSET), totalsFromItem(item));
       }
       return out;
     },
   };
+
+  function hourItems(channelId: string, from: string, to: string): Promise<Item[]> {
+    return queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': { S: aggregateKey(channelId) }, ':from': { S: from }, ':to': { S: to } },
+      ConsistentRead: true,
+    });
+  }
 }
 
-function updateFor(tableName: string, delta: BucketDelta): TransactWriteItem {
-  const fields = TOTAL_FIELDS.filter((f) => delta.totals[f] !== 0n);
-  const names: Record<string, string> = {};
-  const values: Record<string, AttributeValue> = {};
-  fields.forEach((field, i) => {
-    names[`#f${i}`] = field;
-    values[`:v${i}`] = { N: delta.totals[field].toString() };
-  });
-  // Touch `events` even for an all-zero delta so the bucket exists; ADD of 0 is harmless.
-  if (fields.length === 0) {
+/** The update expression of an addition: `ADD` of every non-zero total (the hour's and its stores'), `SET` of the mark. */
+function additionUpdate(mark: string, addition: ItemAddition) {
+  const names: Record<string, string> = { '#m': mark };
+  const values: Record<string, AttributeValue> = { ':last': { S: padded(addition.last) } };
+  const adds: string[] = [];
+  for (const delta of addition.deltas) {
+    if (delta.channelId !== addition.channelId || delta.hour !== addition.hour)
+      throw new Error(`a delta of ${delta.channelId} ${delta.hour} in an addition to ${addition.channelId} ${addition.hour}`);
+    for (const field of TOTAL_FIELDS) {
+      const value = delta.totals[field];
+      if (value === 0n) continue;
+      const i = adds.length;
+      names[`#f${i}`] = delta.storeId === undefined ? field : storeAttribute(field, delta.storeId);
+      values[`:v${i}`] = { N: value.toString() };
+      adds.push(`#f${i} :v${i}`);
+    }
+  }
+  // Touch `events` even for all-zero deltas (a restated report with the same figures) so the hour exists; ADD 0 is harmless.
+  if (adds.length === 0) {
     names['#f0'] = 'events';
     values[':v0'] = { N: '0' };
+    adds.push('#f0 :v0');
   }
-  const adds = Object.keys(names).map((n, i) => `${n} :v${i}`);
+  if (addition.after === undefined) values[':first'] = { S: padded(addition.first) };
+  else values[':after'] = { S: padded(addition.after) };
   return {
-    Update: {
-      TableName: tableName,
-      Key: { pk: { S: aggregateKey(delta.channelId) }, sk: { S: delta.storeId === undefined ? hourKey(delta.hour) : storeDayKey(delta.hour, delta.storeId) } },
-      UpdateExpression: `ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
+    UpdateExpression: `ADD ${adds.join(', ')} SET #m = :last`,
+    ConditionExpression: addition.after === undefined ? 'attribute_not_exists(#m) OR #m < :first' : '#m = :after',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
 }
+
+/** Each store's share of an hour item (`field@storeId` attributes). */
+function storeSharesOf(item: Item): Map<string, Partial<Totals>> {
+  const out = new Map<string, Partial<Totals>>();
+  for (const [name, value] of Object.entries(item)) {
+    const at = name.indexOf('@');
+    if (at <= 0 || value.N === undefined) continue;
+    const field = name.slice(0, at);
+    if (!TOTAL_FIELD_SET.has(field)) continue;
+    const storeId = name.slice(at + 1);
+    const share = out.get(storeId) ?? out.set(storeId, {}).get(storeId)!;
+    share[field as keyof Totals] = BigInt(value.N);
+  }
+  return out;
+}
+const TOTAL_FIELD_SET: ReadonlySet<string> = new Set(TOTAL_FIELDS);
 
 /** Reads totals from an item, exactly: numbers are parsed from DynamoDB's decimal text straight into bigint. */
 function totalsFromItem(item: Item): Totals {

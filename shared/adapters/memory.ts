@@ -9,7 +9,7 @@ import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import { compareText } from '../kernel/compare.ts';
 import { HourIndex } from './hour-index.ts';
-import { insertedRecord, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
+import { insertedRecord, isAfter, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type {
   AggregateReader,
@@ -124,16 +124,21 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
 export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const checkpoints = new Map<string, string>();
   const channels = new Map<string, HourIndex>();
-  /** Store-day items by `channel \0 day \0 store`. */
+  /** Each hour item's marks, by `channel \0 hour`, then shard. */
+  const marks = new Map<string, Map<string, string>>();
+  /** Stores' shares by `channel \0 day \0 store` (summed by day: nothing reads a store's hour). */
   const storeDays = new Map<string, Totals>();
   return {
-    readCheckpoint: async (shardKey) => checkpoints.get(shardKey),
-    async commit(shardKey, expected, next, deltas) {
-      if (checkpoints.get(shardKey) !== expected) return 'checkpoint_moved';
-      checkpoints.set(shardKey, next);
-      for (const delta of deltas) {
+    async addOnce(shardKey, addition) {
+      const itemMarks = marks.get(`${addition.channelId}\u0000${addition.hour}`) ?? new Map<string, string>();
+      const held = itemMarks.get(shardKey);
+      const allowed = addition.after === undefined ? isAfter(addition.first, held) : held === addition.after;
+      if (!allowed) return { added: false, mark: held };
+      itemMarks.set(shardKey, addition.last);
+      marks.set(`${addition.channelId}\u0000${addition.hour}`, itemMarks);
+      for (const delta of addition.deltas) {
         if (delta.storeId !== undefined) {
-          const key = `${delta.channelId}\u0000${delta.hour}\u0000${delta.storeId}`;
+          const key = `${delta.channelId}\u0000${delta.hour.slice(0, 10)}\u0000${delta.storeId}`;
           addInto(storeDays.get(key) ?? storeDays.set(key, zeroTotals()).get(key)!, delta.totals);
           continue;
         }
@@ -141,6 +146,12 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
         if (!channel) channels.set(delta.channelId, (channel = new HourIndex()));
         channel.add(delta.hour, delta.totals);
       }
+      return { added: true };
+    },
+    readCheckpoint: async (shardKey) => checkpoints.get(shardKey),
+    async moveCheckpoint(shardKey, expected, next) {
+      if (checkpoints.get(shardKey) !== expected) return 'checkpoint_moved';
+      checkpoints.set(shardKey, next);
       return 'committed';
     },
     async storeDays(channelId, fromDay, toDay) {

@@ -20,7 +20,7 @@ export function toShardRecord(record: DynamoDBRecord): ShardRecord {
     return reportRecord(sequenceNumber, { encoded: body, replaced, hour, arrivedAtMs });
   }
   // Events are immutable: only the INSERT of an event changes aggregates. REMOVE (TTL) records, including DynamoDB
-  // Local's unnamed TTL deletions, are passed over while still advancing the checkpoint.
+  // Local's unnamed TTL deletions, are passed over (they still move the rules checkpoint).
   if (record.eventName !== 'INSERT' || body === undefined || hour === undefined) return { sequenceNumber, item: undefined };
   return insertedRecord(sequenceNumber, { encoded: body, hour, arrivedAtMs });
 }

@@ -6,8 +6,9 @@
  *   the dedupe marker, the evidence and the replay source at once; its stream (NEW_IMAGE) feeds aggregation. Restated
  *   reports add one item per campaign-day (`channelId#campaignId#date`) holding the report in force and the one it
  *   replaced, so each of its stream records says exactly what to add.
- * - `state`: everything derived or configured, keyed `pk`/`sk` — hour aggregates (`AGG#channel` / `H#2025-01-15T18`),
- *   stream checkpoints, configuration, quarantine and duplicate logs. No stream, so aggregate writes never loop.
+ * - `state`: everything derived or configured, keyed `pk`/`sk` — hour aggregates (`AGG#channel` / `H#2025-01-15T18`,
+ *   with the stores' shares and each shard's mark), the rules' stream checkpoints, configuration, quarantine and
+ *   duplicate logs. No stream, so aggregate writes never loop.
  *
  * Retention is DynamoDB TTL, in epoch seconds: events after `retention.eventsDays`, the intake logs after
  * `retention.logsDays` (configuration). Deployed only: the embedded runtime keeps everything (see local/create-tables.ts).

@@ -1,11 +1,12 @@
 /**
- * Aggregating, the use case: applies a stream shard's records to the aggregates exactly once, then evaluates the
- * rules on them exactly once, each behind its own per-shard checkpoint (see `shared/domain/stream-apply.ts` and
- * docs/ARCHITECTURE.md, "Exactly once").
+ * Aggregating, the use case: adds a stream shard's records to the aggregates exactly once (each item guards itself per
+ * shard), then evaluates the rules on them exactly once behind a per-shard checkpoint (see
+ * `shared/domain/stream-apply.ts` and docs/ARCHITECTURE.md, "Exactly once").
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { pendingAfter, planCommits, type ShardRecord } from '../domain/stream-apply.ts';
+import { preAggregate } from '../domain/aggregation.ts';
+import { type AddingRecord, type ItemRecords, pendingAfter, planItems, type ShardRecord } from '../domain/stream-apply.ts';
 import type { Alerting } from './alerting.ts';
 import type { AggregateStore, ConfigSource } from './ports.ts';
 
@@ -17,85 +18,120 @@ export interface AggregatingDeps {
   readonly metrics: Metrics;
 }
 
-/** How many times a batch re-reads the checkpoint after losing a race before it gives up and reports a failure. */
+/** How many times an item's addition is refused by another consumer's before the batch gives up and reports a failure. */
 const MAX_ROUNDS = 10;
 
+/** The key of a shard's rules checkpoint: the last record whose rules were evaluated. */
+const rulesKeyOf = (shardKey: string) => `rules:${shardKey}`;
+
 /**
- * Applies one shard batch exactly once (see `shared/domain/stream-apply.ts`), in commits of at most
- * `maxBucketsPerCommit` aggregate items. Returns the first sequence number that could not be committed, so Lambda
- * retries from there and keeps everything before it.
+ * Processes one shard batch: adds its records to the aggregates exactly once, then evaluates the rules on them exactly
+ * once. Returns the first record either could not handle, so Lambda retries from there and keeps everything before it.
+ *
+ * The records the rules checkpoint covers are passed over without a request: the rules evaluate only records whose
+ * addition landed, so everything up to that checkpoint is in the aggregates (a restart re-reading a stream from its
+ * start costs nothing per item it already has).
  */
-export function makeShardApplier(deps: AggregatingDeps, maxBucketsPerCommit: number) {
+export function makeShardProcessor(deps: AggregatingDeps) {
+  const addItem = makeItemAdder(deps);
   return async (shardKey: string, records: readonly ShardRecord[]): Promise<string | undefined> => {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      let checkpoint = await deps.aggregates.readCheckpoint(shardKey);
-      const commits = planCommits(pendingAfter(records, checkpoint), maxBucketsPerCommit);
-      let raced = false;
-      for (const commit of commits) {
-        let result;
-        try {
-          result = await deps.aggregates.commit(shardKey, checkpoint, commit.lastSequenceNumber, commit.deltas);
-        } catch (error) {
-          deps.logger.error('aggregate commit failed; the shard will be retried from this record', {
-            shardKey,
-            from: commit.firstSequenceNumber,
-            error: error as Error,
-          });
-          return commit.firstSequenceNumber;
+    const evaluated = await deps.aggregates.readCheckpoint(rulesKeyOf(shardKey));
+    const pending = pendingAfter(records, evaluated);
+    const failures = await Promise.all(planItems(pending).map((item) => addItem(shardKey, item)));
+    const failedAt = earliest(failures);
+    const failedEvaluation = await evaluate(deps, shardKey, evaluated, pending, failedAt);
+    return earliest([failedAt, failedEvaluation]);
+  };
+}
+
+const earliest = (sequenceNumbers: readonly (string | undefined)[]): string | undefined =>
+  sequenceNumbers.reduce<string | undefined>((min, s) => (s !== undefined && (min === undefined || BigInt(s) < BigInt(min)) ? s : min), undefined);
+
+/**
+ * Adds one item's records: first on the condition that the item's mark for the shard is before them all (the common
+ * case, one request); when refused, only the records after the mark the item holds, on the condition that it still
+ * holds it. Returns the item's first record if it could not be added (a failure: the shard resumes there).
+ */
+function makeItemAdder(deps: AggregatingDeps) {
+  return async (shardKey: string, item: ItemRecords): Promise<string | undefined> => {
+    let records = item.records;
+    let after: string | undefined;
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const first = records[0];
+        const last = records[records.length - 1];
+        if (!first || !last) return undefined;
+        const result = await deps.aggregates.addOnce(shardKey, {
+          channelId: item.channelId,
+          hour: item.hour,
+          after,
+          first: first.sequenceNumber,
+          last: last.sequenceNumber,
+          deltas: preAggregate(records.map((r) => r.item)),
+        });
+        if (result.added) {
+          deps.metrics.addMetric('RecordsAggregated', MetricUnit.Count, records.length);
+          deps.metrics.addMetric('AggregateWrites', MetricUnit.Count, 1);
+          return undefined;
         }
-        if (result === 'checkpoint_moved') {
-          raced = true;
-          deps.metrics.addMetric('CheckpointRaces', MetricUnit.Count, 1);
-          break;
-        }
-        checkpoint = commit.lastSequenceNumber;
-        deps.metrics.addMetric('RecordsAggregated', MetricUnit.Count, commit.records);
-        deps.metrics.addMetric('AggregateCommits', MetricUnit.Count, 1);
+        deps.metrics.addMetric('AggregateRaces', MetricUnit.Count, 1);
+        after = result.mark;
+        records = pendingAfter(records, after) as AddingRecord[];
       }
-      if (!raced) return undefined;
+      throw new Error(`another consumer kept adding to ${item.channelId} ${item.hour} first (${MAX_ROUNDS} rounds)`);
+    } catch (error) {
+      deps.logger.error('aggregate write failed; the shard will be retried from this record', {
+        shardKey,
+        channelId: item.channelId,
+        hour: item.hour,
+        from: item.records[0]?.sequenceNumber,
+        error: error as Error,
+      });
+      return item.records[0]?.sequenceNumber;
     }
-    return pendingAfter(records, await deps.aggregates.readCheckpoint(shardKey))[0]?.sequenceNumber;
   };
 }
 
 /**
  * Evaluates the rules on the records after the shard's rules checkpoint (and before `until`), then moves that
- * checkpoint. Kept apart from the aggregate checkpoint so that a crash after aggregating still evaluates every
- * record on the retry, while aggregation skips it. Returns the first record it could not evaluate.
+ * checkpoint. Kept apart from the aggregates' marks so that a crash after aggregating still evaluates every record on
+ * the retry, while aggregation skips it. Returns the first record it could not evaluate.
  */
-export function makeShardEvaluator(deps: AggregatingDeps) {
-  return async (shardKey: string, records: readonly ShardRecord[], until: string | undefined): Promise<string | undefined> => {
-    const alerting = deps.alerting;
-    if (!alerting) return undefined;
-    const rulesKey = `rules:${shardKey}`;
-    const checkpoint = await deps.aggregates.readCheckpoint(rulesKey);
-    const pending = pendingAfter(records, checkpoint).filter((r) => until === undefined || BigInt(r.sequenceNumber) < BigInt(until));
-    const last = pending[pending.length - 1];
-    if (!last) return undefined;
-    const config = await alerting.config.current();
-    try {
-      const changed = await alerting.service.evaluateEvents(
-        config,
-        pending.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])),
-        alerting.clock(),
-      );
-      await deps.aggregates.commit(rulesKey, checkpoint, last.sequenceNumber, []);
-      // Only channels whose alerts changed have new outbox entries: reading the others' would find nothing.
-      const report = await alerting.service.publish(config, changed);
-      if (report.published > 0) deps.metrics.addMetric('AlertEventsPublished', MetricUnit.Count, report.published);
-      if (report.left > 0) deps.logger.warn('outbox entries left for the sweep to publish', { left: report.left });
-      if (report.invalid.length > 0) {
-        deps.metrics.addMetric('AlertEventsInvalid', MetricUnit.Count, report.invalid.length);
-        deps.logger.error('outbox entries violate their schema and were not published', { invalid: report.invalid });
-      }
-    } catch (error) {
-      deps.logger.error('rule evaluation failed; the shard will be retried from this record', {
-        shardKey,
-        from: pending[0]?.sequenceNumber,
-        error: error as Error,
-      });
-      return pending[0]?.sequenceNumber;
+async function evaluate(
+  deps: AggregatingDeps,
+  shardKey: string,
+  checkpoint: string | undefined,
+  pending: readonly ShardRecord[],
+  until: string | undefined,
+): Promise<string | undefined> {
+  const alerting = deps.alerting;
+  if (!alerting) return undefined;
+  const evaluable = pending.filter((r) => until === undefined || BigInt(r.sequenceNumber) < BigInt(until));
+  const last = evaluable[evaluable.length - 1];
+  if (!last) return undefined;
+  const config = await alerting.config.current();
+  try {
+    const changed = await alerting.service.evaluateEvents(
+      config,
+      evaluable.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])),
+      alerting.clock(),
+    );
+    await deps.aggregates.moveCheckpoint(rulesKeyOf(shardKey), checkpoint, last.sequenceNumber);
+    // Only channels whose alerts changed have new outbox entries: reading the others' would find nothing.
+    const report = await alerting.service.publish(config, changed);
+    if (report.published > 0) deps.metrics.addMetric('AlertEventsPublished', MetricUnit.Count, report.published);
+    if (report.left > 0) deps.logger.warn('outbox entries left for the sweep to publish', { left: report.left });
+    if (report.invalid.length > 0) {
+      deps.metrics.addMetric('AlertEventsInvalid', MetricUnit.Count, report.invalid.length);
+      deps.logger.error('outbox entries violate their schema and were not published', { invalid: report.invalid });
     }
-    return undefined;
-  };
+  } catch (error) {
+    deps.logger.error('rule evaluation failed; the shard will be retried from this record', {
+      shardKey,
+      from: evaluable[0]?.sequenceNumber,
+      error: error as Error,
+    });
+    return evaluable[0]?.sequenceNumber;
+  }
+  return undefined;
 }

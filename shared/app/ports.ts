@@ -105,14 +105,31 @@ export interface IntakeReader {
 
 export type CommitResult = 'committed' | 'checkpoint_moved';
 
-/** Port: aggregates and the stream checkpoints that guard them. */
+/**
+ * What one conditional write adds to a channel's hour item for a shard: the item's mark for the shard must still be
+ * before `first` (or, once read, exactly `after`); the write adds `deltas` (the hour's and its stores' shares) and moves
+ * the mark to `last`.
+ */
+export interface ItemAddition {
+  readonly channelId: string;
+  readonly hour: string;
+  /** The mark the item must hold for the shard; absent: any mark before `first` (or none). */
+  readonly after?: string | undefined;
+  readonly first: string;
+  readonly last: string;
+  readonly deltas: readonly BucketDelta[];
+}
+
+/** `added`, or the item's mark for the shard when it refused the write (another consumer added some records first). */
+export type AddResult = { readonly added: true } | { readonly added: false; readonly mark: string | undefined };
+
+/** Port: aggregates, each item guarding itself per shard, and the rules' per-shard checkpoints. */
 export interface AggregateStore {
+  /** Adds to one hour item if its mark for `shardKey` allows it (see {@link ItemAddition}); changes nothing otherwise. */
+  addOnce(shardKey: string, addition: ItemAddition): Promise<AddResult>;
   readCheckpoint(shardKey: string): Promise<string | undefined>;
-  /**
-   * Atomically adds `deltas` and moves the shard's checkpoint from `expected` to `next`. Returns
-   * `checkpoint_moved` (and changes nothing) if another consumer moved the checkpoint first.
-   */
-  commit(shardKey: string, expected: string | undefined, next: string, deltas: readonly BucketDelta[]): Promise<CommitResult>;
+  /** Moves a checkpoint from `expected` to `next`; `checkpoint_moved` (and nothing changes) if another consumer moved it first. */
+  moveCheckpoint(shardKey: string, expected: string | undefined, next: string): Promise<CommitResult>;
 }
 
 export interface AggregateReader {

@@ -102,8 +102,9 @@ export function replacementDeltaOf(event: InboundEvent, previous: InboundEvent |
 }
 
 /**
- * What a batch adds to one aggregate item: a channel's business hour (`hour` = `YYYY-MM-DDTHH`), or — with `storeId` —
- * one store's business day (`hour` = `YYYY-MM-DD`), which the reviews' store leaderboard reads.
+ * What a batch adds to a channel's business hour (`hour` = `YYYY-MM-DDTHH`) — or, with `storeId`, to one store's share
+ * of that hour, which the reviews' store leaderboard sums by day. A store's share is kept in its channel's hour item
+ * (see docs/ARCHITECTURE.md, "Why hours only"), so the deltas of one (channel, hour) are one write.
  */
 export interface BucketDelta {
   readonly channelId: string;
@@ -116,36 +117,30 @@ export interface BucketDelta {
 const storeOf = (event: InboundEvent): string | undefined =>
   event.type === SALE || event.type === REFUND || event.type === TRAFFIC ? event.storeId : undefined;
 
-/** The aggregate items one event adds to: its channel's hour, and its store's day when it names a store. */
-export function bucketKeysOf(event: InboundEvent, bucket: Bucket): string[] {
-  const store = storeOf(event);
-  const hour = `${event.channelId}\u0000${bucket.hour}`;
-  return store === undefined ? [hour] : [hour, `${event.channelId}\u0000${bucket.day}\u0000${store}`];
-}
+/** The aggregate item an event adds to: its channel's business hour (its store's share, if any, lives in it). */
+export const itemKeyOf = (event: InboundEvent, bucket: Bucket): string => `${event.channelId}\u0000${bucket.hour}`;
 
 /**
- * Pre-sums a batch into one delta per aggregate item: (channel, hour) and (channel, store, day). Invariant: for every
- * field, the sum of the returned deltas over an item equals the sum of `deltaOf` over the batch's events in it; output
- * order is deterministic (sorted), so retries of the same batch issue the same writes.
+ * Pre-sums a batch into one delta per (channel, hour) and per (channel, hour, store). Invariant: for every field, the
+ * sum of the returned deltas over a key equals the sum of `deltaOf` over the batch's events in it; output order is
+ * deterministic (sorted, a store's share right after its hour), so retries of the same batch issue the same writes.
  */
 export function preAggregate(
   items: Iterable<{ readonly event: InboundEvent; readonly bucket: Bucket; readonly replaces?: InboundEvent | undefined }>,
 ): BucketDelta[] {
   const sums = new Map<string, BucketDelta>();
+  const addTo = (id: string, make: () => BucketDelta, delta: Partial<Totals>) => {
+    let entry = sums.get(id);
+    if (!entry) sums.set(id, (entry = make()));
+    addInto(entry.totals, delta);
+  };
   for (const { event, bucket, replaces } of items) {
     const delta = replaces === undefined ? deltaOf(event) : replacementDeltaOf(event, replaces);
+    const item = itemKeyOf(event, bucket);
+    addTo(item, () => ({ channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() }), delta);
     const store = storeOf(event);
-    for (const id of bucketKeysOf(event, bucket)) {
-      let entry = sums.get(id);
-      if (!entry) {
-        entry =
-          id.split('\u0000').length === 3
-            ? { channelId: event.channelId, hour: bucket.day, storeId: store as string, totals: zeroTotals() }
-            : { channelId: event.channelId, hour: bucket.hour, totals: zeroTotals() };
-        sums.set(id, entry);
-      }
-      addInto(entry.totals, delta);
-    }
+    if (store !== undefined)
+      addTo(`${item}\u0000${store}`, () => ({ channelId: event.channelId, hour: bucket.hour, storeId: store, totals: zeroTotals() }), delta);
   }
   return [...sums.entries()].sort(([a], [b]) => compareText(a, b)).map(([, v]) => v);
 }

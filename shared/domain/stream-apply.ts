@@ -2,12 +2,15 @@
  * Exactly-once application of a stream shard to the aggregates.
  *
  * A shard delivers records in sequence-number order, at least once, with retried batches that may be split
- * differently (bisect on error) or overlap. Each shard has a checkpoint: the sequence number of the last record
- * whose deltas are in the aggregates. The deltas of the records after it and the checkpoint's move to the last of
- * them are committed in one transaction, conditional on the checkpoint being what was read. Hence every record is
- * applied once: before the commit nothing of it is applied; after it, the checkpoint excludes it forever.
+ * differently (bisect on error) or overlap. Every aggregate item (a channel's business hour, with its stores' shares)
+ * keeps, per shard that wrote it, a mark: the sequence number of the last record of that shard it holds. A batch's
+ * records are grouped by item, and each group is added in one conditional write that moves the item's mark for the
+ * shard to the group's last record, on condition that the mark is still before the group's first. Hence every record
+ * is added to its item once: before the write nothing of it is in the item; after it, the mark excludes it forever.
+ * No transaction and no shard checkpoint: one write unit per touched item instead of two for the item and two for
+ * the checkpoint (see docs/ARCHITECTURE.md, "Exactly once").
  */
-import { type BucketDelta, bucketKeysOf, preAggregate } from './aggregation.ts';
+import { itemKeyOf } from './aggregation.ts';
 import { AD_SPEND_REPORTED, type InboundEvent } from '../../events/normalised.ts';
 import { decodeEvent } from './inbound-event.ts';
 import type { Bucket } from '../kernel/time.ts';
@@ -24,13 +27,14 @@ export interface ShardRecord {
     { readonly event: InboundEvent; readonly bucket: Bucket; readonly arrivedAtMs: number; readonly replaces?: InboundEvent | undefined } | undefined;
 }
 
-export interface PlannedCommit {
-  /** The checkpoint the commit moves to: the last record it covers. */
-  readonly lastSequenceNumber: string;
-  /** The first record it covers, reported as the failed item if the commit cannot be made. */
-  readonly firstSequenceNumber: string;
-  readonly records: number;
-  readonly deltas: BucketDelta[];
+/** A record that adds to an aggregate item. */
+export type AddingRecord = ShardRecord & { readonly item: NonNullable<ShardRecord['item']> };
+
+/** One aggregate item's records of a batch, in shard order: what one conditional write adds. */
+export interface ItemRecords {
+  readonly channelId: string;
+  readonly hour: string;
+  readonly records: readonly AddingRecord[];
 }
 
 /**
@@ -74,37 +78,18 @@ export function pendingAfter(records: readonly ShardRecord[], checkpoint: string
 }
 
 /**
- * Splits pending records into consecutive commits, each touching at most `maxBuckets` aggregate items (a
- * transaction holds the checkpoint plus the items). Invariant: commits cover the records in order without gaps,
- * so applying them in order advances the checkpoint monotonically and each commit's deltas sum exactly its records.
+ * Groups a batch's records by the aggregate item they add to. Invariant: every record with an item is in exactly one
+ * group, each group's records are in shard order, and groups come in the order of their first record — so a retry of
+ * the same batch issues the same writes, and the first record of a group that fails is where the shard must resume.
  */
-export function planCommits(pending: readonly ShardRecord[], maxBuckets: number): PlannedCommit[] {
-  const commits: PlannedCommit[] = [];
-  let group: ShardRecord[] = [];
-  let keys = new Set<string>();
-  const flush = () => {
-    const first = group[0];
-    const last = group[group.length - 1];
-    if (!first || !last) return;
-    commits.push({
-      firstSequenceNumber: first.sequenceNumber,
-      lastSequenceNumber: last.sequenceNumber,
-      records: group.length,
-      deltas: preAggregate(group.flatMap((r) => (r.item ? [r.item] : []))),
-    });
-    group = [];
-    keys = new Set();
-  };
-  for (const record of pending) {
-    if (record.item) {
-      const { event, bucket } = record.item;
-      const all = bucketKeysOf(event, bucket);
-      const added = all.filter((key) => !keys.has(key)).length;
-      if (added > 0 && keys.size + added > maxBuckets) flush();
-      for (const key of all) keys.add(key);
-    }
-    group.push(record);
+export function planItems(records: readonly ShardRecord[]): ItemRecords[] {
+  const groups = new Map<string, { channelId: string; hour: string; records: AddingRecord[] }>();
+  for (const record of pendingAfter(records, undefined)) {
+    if (!record.item) continue;
+    const key = itemKeyOf(record.item.event, record.item.bucket);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { channelId: record.item.event.channelId, hour: record.item.bucket.hour, records: [] }));
+    group.records.push(record as AddingRecord);
   }
-  flush();
-  return commits;
+  return [...groups.values()];
 }

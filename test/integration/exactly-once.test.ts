@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardBatchEvent, ShardBatchResponse } from '../../functions/aggregate/aggregate.ts';
 import type { SqsBatchInvoker } from '../../local/local-queue.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
-import { rollUpDays } from '../../shared/domain/aggregation.ts';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { seedAggregates } from '../../local/seed-aggregates.ts';
+import { aggregateKey, storeDayKey } from '../../shared/adapters/aggregate-store.ts';
+import { rollUpDays, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { dynamoLocalPerFile, TWO_CHANNELS } from './harness.ts';
 
 const { pipeline } = dynamoLocalPerFile({ beforeAll, afterAll });
@@ -168,7 +171,7 @@ async function storedDays(p: LocalPipeline) {
 }
 
 describe('exactly-once aggregation on DynamoDB Local', () => {
-  it('equals the reference sum for any duplicates, order, batch split and crash between commit and acknowledgement', async () => {
+  it('equals the reference sum for any duplicates, order, batch split and crash between a write and its acknowledgement', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         // Additive events sum; of a campaign-day's reports only the latest asOf counts. `events` counts the reports
@@ -229,12 +232,12 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
                 return outcome;
               },
             }),
-            // A transaction lands but its answer is lost: the handler reports the batch from that commit as failed.
+            // An item's write lands but its answer is lost: the handler reports the batch from that item's first record.
             aggregates: (store) => ({
               ...store,
-              commit: async (shard, expected, next, deltas) => {
-                const result = await store.commit(shard, expected, next, deltas);
-                if (crashCommit(next)) throw new Error('injected: commit answer lost');
+              addOnce: async (shard, addition) => {
+                const result = await store.addOnce(shard, addition);
+                if (crashCommit(`${addition.channelId}/${addition.hour}/${addition.last}`)) throw new Error('injected: write answer lost');
                 return result;
               },
             }),
@@ -326,9 +329,53 @@ describe('exactly-once aggregation on DynamoDB Local', () => {
         const [x, y, z] = [p.streamConsumer({ batchSize: 7 }), p.streamConsumer({ batchSize: 13 }), p.streamConsumer({ batchSize: 50 })];
         await Promise.all([x.drain(), y.drain(), z.drain()]);
         expect(await gmvByDay(p)).toEqual(expected());
+        // The store's shares, kept in the same items under the same marks, are exact too (every sale names store `s`).
+        const storeGmv = new Map<string, bigint>();
+        for (const channelId of ['a', 'b'])
+          for (const [day, stores] of await p.aggregates.storeDays(channelId, '2000-01-01', '2100-01-01'))
+            storeGmv.set(`${channelId} ${day}`, stores.get('s')?.gmv ?? 0n);
+        expect(storeGmv).toEqual(expected());
       } finally {
         await p.stop();
       }
     });
+  });
+});
+
+describe("stores' shares on DynamoDB Local", () => {
+  it('sums by business day the shares of the hours and the store-day items an earlier version wrote', async () => {
+    const p = await pipeline({ config: TWO_CHANNELS });
+    try {
+      const sale = (hour: string, storeId: string | undefined, gmv: bigint) => ({
+        channelId: 'a',
+        hour,
+        ...(storeId === undefined ? {} : { storeId }),
+        totals: { ...zeroTotals(), events: 1n, gmv, orders: 1n },
+      });
+      await seedAggregates(p.aggregates, [
+        sale('2025-03-10T09', undefined, 300n),
+        sale('2025-03-10T09', 's1', 100n),
+        sale('2025-03-10T09', 'weird@id#1', 200n),
+        sale('2025-03-10T23', undefined, 50n),
+        sale('2025-03-10T23', 's1', 50n),
+        sale('2025-03-11T00', undefined, 7n),
+        sale('2025-03-11T00', 's1', 7n),
+      ]);
+      // A store day as commits wrote it before the shares moved into the hours.
+      await p.db.dynamo.send(
+        new PutItemCommand({
+          TableName: p.tables.state,
+          Item: { pk: { S: aggregateKey('a') }, sk: { S: storeDayKey('2025-03-10', 's1') }, events: { N: '2' }, gmv: { N: '1000' }, orders: { N: '2' } },
+        }),
+      );
+      const days = await p.aggregates.storeDays('a', '2025-03-10', '2025-03-10');
+      expect([...days.keys()]).toEqual(['2025-03-10']);
+      expect(days.get('2025-03-10')?.get('s1')).toMatchObject({ events: 4n, gmv: 1150n, orders: 4n });
+      expect(days.get('2025-03-10')?.get('weird@id#1')).toMatchObject({ events: 1n, gmv: 200n });
+      // The shares and the marks are not totals of the hour.
+      expect((await p.aggregates.hours('a')).get('2025-03-10T09')).toEqual({ ...zeroTotals(), events: 1n, gmv: 300n, orders: 1n });
+    } finally {
+      await p.stop();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { minorDigits } from '../../shared/kernel/money.ts';
 import { addInto, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { parseConfig } from '../../shared/domain/config.ts';
 import { memoryServices } from '../../shared/runtime/compose.ts';
+import { seedAggregates } from '../../local/seed-aggregates.ts';
 
 const minor = (amount: string | number, currency: string) => Math.round(Number(amount) * 10 ** minorDigits(currency));
 
@@ -90,7 +91,7 @@ describe('the review job on its own', () => {
   it('reviews each period once, revises what late data changed, and completes a review to date when its period closes', async () => {
     const sent: string[] = [];
     const services = memoryServices(config, { putEvents: async (entries) => (sent.push(...entries.map((e) => JSON.stringify(e.detail))), []) });
-    await services.aggregates.commit('s', undefined, '1', [sale('2025-11-03', 10_000n), sale('2025-11-04', 20_000n)]);
+    await seedAggregates(services.aggregates, [sale('2025-11-03', 10_000n), sale('2025-11-04', 20_000n)]);
     // Tuesday and Wednesday midnight: the days so far, then the open week and month to date (the end of a replay).
     expect((await services.reviewing.closeDay(config, midnight('2025-11-04'))).published.map((r) => r.reviewId)).toEqual(['rev-day-2025-11-03']);
     expect((await services.reviewing.closeDay(config, midnight('2025-11-05'))).published.map((r) => r.reviewId)).toEqual(['rev-day-2025-11-04']);
@@ -101,7 +102,7 @@ describe('the review job on its own', () => {
       ['rev-month-2025-11-01', '2025-11-04', false],
     ]);
     // A late sale of Monday and the rest of the week: on Monday 10 November the week closes, complete, as a revision.
-    await services.aggregates.commit('s', '1', '2', [sale('2025-11-03', 5_000n), sale('2025-11-08', 1_000n)]);
+    await seedAggregates(services.aggregates, [sale('2025-11-03', 5_000n), sale('2025-11-08', 1_000n)]);
     const closed = await services.reviewing.closeDay(config, midnight('2025-11-10'));
     const week = closed.published.find((r) => r.reviewId === 'rev-week-2025-11-03');
     expect(week).toMatchObject({ to: '2025-11-09', complete: true, revision: 1, days: 7 });

@@ -1,11 +1,12 @@
 /**
  * The embedded runtime's write-through cache of hour totals: always equal to the store it fronts — after any
- * sequence of commits, and when a commit lands while a channel is being loaded.
+ * sequence of additions (refused ones included), and when an addition lands while a channel is being loaded.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { singleWriterCache } from '../../shared/adapters/aggregate-cache.ts';
 import { memoryAggregateStore } from '../../shared/adapters/memory.ts';
+import type { AggregateStore } from '../../shared/app/ports.ts';
 import { addInto, type BucketDelta, zeroTotals } from '../../shared/domain/aggregation.ts';
 
 const delta = (channelId: string, hour: string, gmv: number): BucketDelta => ({
@@ -14,15 +15,18 @@ const delta = (channelId: string, hour: string, gmv: number): BucketDelta => ({
   totals: addInto(zeroTotals(), { events: 1n, gmv: BigInt(gmv) }),
 });
 const HOURS = ['2025-11-01T00', '2025-11-01T05', '2025-11-02T10', '2025-11-03T23'];
+/** Shard `s`'s record `seq` adding `gmv` to one hour. */
+const add = (store: AggregateStore, channelId: string, hour: string, gmv: number, seq: number) =>
+  store.addOnce('s', { channelId, hour, first: String(seq), last: String(seq), deltas: [delta(channelId, hour, gmv)] });
 
 describe('singleWriterCache', () => {
-  it('answers every read as the store would, whatever the commits and reads in between', async () => {
+  it('answers every read as the store would, whatever the additions, refusals and reads in between', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.oneof(
             fc.record({ read: fc.constantFrom('a', 'b') }),
-            fc.record({ channel: fc.constantFrom('a', 'b'), hour: fc.constantFrom(...HOURS), gmv: fc.integer({ min: -50, max: 500 }) }),
+            fc.record({ channel: fc.constantFrom('a', 'b'), hour: fc.constantFrom(...HOURS), gmv: fc.integer({ min: -50, max: 500 }), again: fc.boolean() }),
           ),
           {
             maxLength: 40,
@@ -39,8 +43,9 @@ describe('singleWriterCache', () => {
                 await store.hours(step.read, { fromHour: '2025-11-01T05', toHour: '2025-11-02T10' }),
               );
             } else {
-              await cache.commit('s', seq === 0 ? undefined : String(seq), String(seq + 1), [delta(step.channel, step.hour, step.gmv)]);
-              seq += 1;
+              // `again`: a record the item already holds comes again (a retried batch) and is refused.
+              const result = await add(cache, step.channel, step.hour, step.gmv, step.again && seq > 0 ? seq : seq + 1);
+              if (result.added) seq += 1;
             }
           }
           for (const channel of ['a', 'b']) expect([...(await cache.hours(channel)).entries()]).toEqual([...(await store.hours(channel)).entries()]);
@@ -49,9 +54,9 @@ describe('singleWriterCache', () => {
     );
   });
 
-  it('does not keep a load that a commit overtook', async () => {
+  it('does not keep a load that an addition overtook', async () => {
     const store = memoryAggregateStore();
-    await store.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 100)]);
+    await add(store, 'a', HOURS[0] as string, 100, 1);
     let release: () => void = () => undefined;
     const slow = {
       ...store,
@@ -64,10 +69,10 @@ describe('singleWriterCache', () => {
     const cache = singleWriterCache(slow);
     const reading = cache.hours('a');
     await new Promise((r) => setTimeout(r, 0));
-    await cache.commit('s', '1', '2', [delta('a', HOURS[1] as string, 7)]);
+    await add(cache, 'a', HOURS[1] as string, 7, 2);
     release();
-    expect((await reading).size).toBe(1); // the load read before the commit
-    // Not cached: the next read loads again and sees the commit.
+    expect((await reading).size).toBe(1); // the load read before the addition
+    // Not cached: the next read loads again and sees the addition.
     const later = cache.hours('a');
     await new Promise((r) => setTimeout(r, 0));
     release();
@@ -76,50 +81,55 @@ describe('singleWriterCache', () => {
 });
 
 describe('singleWriterCache: stream checkpoints and lost answers', () => {
-  it('reads a checkpoint once and keeps it moving with its own commits', async () => {
+  it('reads a checkpoint once and keeps it moving with its own writes', async () => {
     const store = memoryAggregateStore();
     let reads = 0;
     const cache = singleWriterCache({ ...store, readCheckpoint: (shard) => (reads++, store.readCheckpoint(shard)) });
     expect(await cache.readCheckpoint('s')).toBeUndefined();
-    await cache.commit('s', undefined, '5', [delta('a', HOURS[0] as string, 1)]);
+    await cache.moveCheckpoint('s', undefined, '5');
     expect(await cache.readCheckpoint('s')).toBe('5');
-    expect(await cache.commit('s', '4', '9', [])).toBe('checkpoint_moved');
+    expect(await cache.moveCheckpoint('s', '4', '9')).toBe('checkpoint_moved');
     expect(await cache.readCheckpoint('s')).toBe('5');
-    expect(reads).toBe(2); // once, and once again after the refused commit
+    expect(reads).toBe(2); // once, and once again after the refused write
   });
 
-  it('forgets the channel and the checkpoint of a commit that landed but whose answer was lost', async () => {
+  it('forgets the channel and the checkpoint of a write that landed but whose answer was lost', async () => {
     const store = memoryAggregateStore();
     const lost = {
       ...store,
-      commit: async (...args: Parameters<typeof store.commit>) => {
-        await store.commit(...args);
+      addOnce: async (...args: Parameters<typeof store.addOnce>) => {
+        await store.addOnce(...args);
+        throw new Error('socket hang up');
+      },
+      moveCheckpoint: async (...args: Parameters<typeof store.moveCheckpoint>) => {
+        await store.moveCheckpoint(...args);
         throw new Error('socket hang up');
       },
     };
     const cache = singleWriterCache(lost);
     await cache.hours('a');
     await cache.readCheckpoint('s');
-    await expect(cache.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 42)])).rejects.toThrow('socket hang up');
+    await expect(add(cache, 'a', HOURS[0] as string, 42, 1)).rejects.toThrow('socket hang up');
+    await expect(cache.moveCheckpoint('s', undefined, '1')).rejects.toThrow('socket hang up');
     expect(await cache.readCheckpoint('s')).toBe('1');
     expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(42n);
   });
 });
 
-describe('singleWriterCache: a commit under way while a channel loads', () => {
+describe('singleWriterCache: an addition under way while a channel loads', () => {
   it('is not counted twice when it landed before the load read and answered after', async () => {
     const store = memoryAggregateStore();
     let answer: () => void = () => undefined;
     const slow = {
       ...store,
-      commit: async (...args: Parameters<typeof store.commit>) => {
-        const result = await store.commit(...args); // landed…
+      addOnce: async (...args: Parameters<typeof store.addOnce>) => {
+        const result = await store.addOnce(...args); // landed…
         await new Promise<void>((r) => (answer = r)); // …but its answer is late
         return result;
       },
     };
     const cache = singleWriterCache(slow);
-    const committing = cache.commit('s', undefined, '1', [delta('a', HOURS[0] as string, 100)]);
+    const committing = add(cache, 'a', HOURS[0] as string, 100, 1);
     await new Promise((r) => setTimeout(r, 0));
     expect((await cache.hours('a')).get(HOURS[0] as string)?.gmv).toBe(100n); // the load sees it
     answer();

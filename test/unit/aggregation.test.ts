@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addInto, deltaOf, kpisOf, preAggregate, rollUpDays, type Totals, TOTAL_FIELDS, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
 import { decodeEvent, encodeEvent } from '../../shared/domain/inbound-event.ts';
-import { isAfter, pendingAfter, planCommits, type ShardRecord } from '../../shared/domain/stream-apply.ts';
+import { isAfter, pendingAfter, planItems, type ShardRecord } from '../../shared/domain/stream-apply.ts';
 
 const HOUR = 3_600_000;
 const base = Date.parse('2025-01-15T00:00:00Z');
@@ -115,13 +115,13 @@ describe('preAggregate', () => {
       fc.property(fc.array(eventArb(), { maxLength: 60 }), fc.nat(), (events, seed) => {
         const shuffled = [...events].sort((x, y) => (x.eventId.charCodeAt(seed % 8) ?? 0) - (y.eventId.charCodeAt(seed % 8) ?? 0));
         const deltas = preAggregate(shuffled.map((event) => ({ event, bucket: bucket(event) })));
-        // Every event counts in its channel's hour; a sale, a refund or store traffic also in its store's day.
+        // Every event counts in its channel's hour; a sale, a refund or store traffic also in its store's share of it.
         const reference = new Map<string, Totals>();
         const add = (key: string, e: InboundEvent) => reference.set(key, addInto(reference.get(key) ?? zeroTotals(), deltaOf(e)));
         for (const e of events) {
           add(`${e.channelId}|${bucket(e).hour}`, e);
           const store = 'storeId' in e ? e.storeId : undefined;
-          if (store !== undefined && e.type !== AD_SPEND) add(`${e.channelId}|${bucket(e).day}|${store}`, e);
+          if (store !== undefined && e.type !== AD_SPEND) add(`${e.channelId}|${bucket(e).hour}|${store}`, e);
         }
         const keyOf = (d: { channelId: string; hour: string; storeId?: string }) => `${d.channelId}|${d.hour}${d.storeId === undefined ? '' : `|${d.storeId}`}`;
         expect(new Map(deltas.map((d) => [keyOf(d), d.totals]))).toEqual(reference);
@@ -131,28 +131,33 @@ describe('preAggregate', () => {
   });
 });
 
-describe('planCommits', () => {
+describe('planItems', () => {
   const records = (events: InboundEvent[]): ShardRecord[] =>
     events.map((event, i) => ({
       sequenceNumber: String(100 + i * 7),
       item: i % 5 === 4 ? undefined : { event, bucket: bucket(event), arrivedAtMs: event.occurredAtMs },
     }));
 
-  it('covers every record once, in order, within the bucket limit, with exact sums', () => {
+  it('puts every record that adds in exactly one item, in shard order, with the items in order of their first record', () => {
     fc.assert(
-      fc.property(fc.array(eventArb(), { maxLength: 80 }), fc.integer({ min: 2, max: 20 }), (events, maxBuckets) => {
+      fc.property(fc.array(eventArb(), { maxLength: 80 }), fc.nat(), (events, seed) => {
         const recs = records(events);
-        const commits = planCommits(recs, maxBuckets);
-        expect(commits.reduce((n, c) => n + c.records, 0)).toBe(recs.length);
-        let next = 0;
-        for (const commit of commits) {
-          expect(commit.firstSequenceNumber).toBe(recs[next]?.sequenceNumber);
-          next += commit.records;
-          expect(commit.lastSequenceNumber).toBe(recs[next - 1]?.sequenceNumber);
-          expect(commit.deltas.length).toBeLessThanOrEqual(maxBuckets);
+        // Delivered in any order: a batch's records are put in shard order first.
+        const shuffled = [...recs].sort((x, y) => ((Number(x.sequenceNumber) * (seed + 1)) % 97) - ((Number(y.sequenceNumber) * (seed + 1)) % 97));
+        const items = planItems(shuffled);
+        const placed = items.flatMap((item) => item.records.map((r) => r.sequenceNumber));
+        expect([...placed].sort((x, y) => Number(x) - Number(y))).toEqual(recs.filter((r) => r.item).map((r) => r.sequenceNumber));
+        for (const item of items) {
+          const seqs = item.records.map((r) => Number(r.sequenceNumber));
+          expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+          for (const r of item.records) expect([r.item.event.channelId, r.item.bucket.hour]).toEqual([item.channelId, item.hour]);
         }
+        const firsts = items.map((item) => Number(item.records[0]?.sequenceNumber));
+        expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
+        expect(new Set(items.map((item) => `${item.channelId} ${item.hour}`)).size).toBe(items.length);
+        // The items' deltas sum exactly the batch.
         const summed = (deltas: { totals: Totals }[]) => deltas.reduce((t, d) => addInto(t, d.totals), zeroTotals());
-        const all = summed(commits.flatMap((c) => c.deltas));
+        const all = summed(items.flatMap((item) => preAggregate(item.records.map((r) => r.item))));
         const reference = summed(preAggregate(recs.flatMap((r) => (r.item ? [r.item] : []))));
         for (const f of TOTAL_FIELDS) expect(all[f]).toBe(reference[f]);
       }),

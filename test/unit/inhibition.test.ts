@@ -11,6 +11,7 @@ import { addInto, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { bucketOf } from '../../shared/kernel/time.ts';
 import { SALE } from '../../events/normalised.ts';
 import { config } from '../fixtures.ts';
+import { seedAggregates } from '../../local/seed-aggregates.ts';
 
 const cfg = config(); // tmall: roiFloor 2, minSpend 1,000.00, staleAfterMinutes 120
 const H = 3_600_000;
@@ -26,7 +27,7 @@ async function world(untilMs: number, gmvPerHour = 15_000n) {
       hour: bucketOf(t, cfg.timezone).hour,
       totals: addInto(zeroTotals(), { events: 2n, spend: 10_000n, gmv: gmvPerHour, orders: 1n }),
     });
-  await aggregates.commit('seed', undefined, '1', deltas);
+  await seedAggregates(aggregates, deltas);
   const alerts = memoryAlertStore();
   const published: OutboundEntry[] = [];
   const alerting = makeAlerting({
@@ -89,7 +90,7 @@ describe('inhibition: feed_stale mutes the KPI rules, it does not drop them', ()
     const hours = [];
     for (let t = lastEvent - 24 * H; t < lastEvent; t += H)
       hours.push({ channelId: 'tmall', hour: bucketOf(t, cfg.timezone).hour, totals: addInto(zeroTotals(), { gmv: 25_000n }) });
-    await w.aggregates.commit('late', undefined, '1', hours);
+    await seedAggregates(w.aggregates, hours, 'late');
     await w.alerting.sweep(cfg, lastEvent + 3 * H + 15 * 60_000);
     await w.alerting.evaluateEvents(cfg, [sale(lastEvent + 4 * H)], lastEvent + 4 * H);
     await w.alerting.sweep(cfg, lastEvent + 4 * H + 15 * 60_000);
