@@ -21,7 +21,17 @@ export interface AggregatingDeps {
 /** How many times an item's addition is refused by another consumer's before the batch gives up and reports a failure. */
 const MAX_ROUNDS = 10;
 
-/** The key of a shard's rules checkpoint: the last record whose rules were evaluated. */
+/**
+ * How far (by the evaluation clock) the rules checkpoint may stay behind while evaluating changes nothing. Evaluating
+ * a batch that saved no transition again later is the same as evaluating it late — what a crash before evaluating
+ * already does — so the checkpoint only has to move when a transition was saved (a retry would then observe the
+ * same breach twice). Deployed, Lambda never delivers an acknowledged batch again, so a lagging checkpoint costs
+ * nothing there and saves a write per invocation; the bound is for the embedded runtime, whose restart reads the
+ * stream from its start: it re-evaluates at most this much of the records that changed nothing.
+ */
+export const RULES_CHECKPOINT_LAG_MS = 15 * 60_000;
+
+/** The key of a shard's rules checkpoint: every record up to it was evaluated (later ones may have been too). */
 const rulesKeyOf = (shardKey: string) => `rules:${shardKey}`;
 
 /**
@@ -34,12 +44,14 @@ const rulesKeyOf = (shardKey: string) => `rules:${shardKey}`;
  */
 export function makeShardProcessor(deps: AggregatingDeps) {
   const addItem = makeItemAdder(deps);
+  /** When this process last moved each shard's rules checkpoint, by the evaluation clock. */
+  const movedAt = new Map<string, number>();
   return async (shardKey: string, records: readonly ShardRecord[]): Promise<string | undefined> => {
     const evaluated = await deps.aggregates.readCheckpoint(rulesKeyOf(shardKey));
     const pending = pendingAfter(records, evaluated);
     const failures = await Promise.all(planItems(pending).map((item) => addItem(shardKey, item)));
     const failedAt = earliest(failures);
-    const failedEvaluation = await evaluate(deps, shardKey, evaluated, pending, failedAt);
+    const failedEvaluation = await evaluate(deps, movedAt, shardKey, evaluated, pending, failedAt);
     return earliest([failedAt, failedEvaluation]);
   };
 }
@@ -94,11 +106,13 @@ function makeItemAdder(deps: AggregatingDeps) {
 
 /**
  * Evaluates the rules on the records after the shard's rules checkpoint (and before `until`), then moves that
- * checkpoint. Kept apart from the aggregates' marks so that a crash after aggregating still evaluates every record on
- * the retry, while aggregation skips it. Returns the first record it could not evaluate.
+ * checkpoint if a transition was saved or it lags {@link RULES_CHECKPOINT_LAG_MS}. Kept apart from the aggregates' marks
+ * so that a crash after aggregating still evaluates every record on the retry, while aggregation skips it. Returns the
+ * first record it could not evaluate.
  */
 async function evaluate(
   deps: AggregatingDeps,
+  movedAt: Map<string, number>,
   shardKey: string,
   checkpoint: string | undefined,
   pending: readonly ShardRecord[],
@@ -111,12 +125,17 @@ async function evaluate(
   if (!last) return undefined;
   const config = await alerting.config.current();
   try {
+    const atMs = alerting.clock();
     const changed = await alerting.service.evaluateEvents(
       config,
       evaluable.flatMap((r) => (r.item ? [{ event: r.item.event, arrivedAtMs: r.item.arrivedAtMs }] : [])),
-      alerting.clock(),
+      atMs,
     );
-    await deps.aggregates.moveCheckpoint(rulesKeyOf(shardKey), checkpoint, last.sequenceNumber);
+    const lastMoved = movedAt.get(shardKey);
+    if (changed.length > 0 || lastMoved === undefined || atMs < lastMoved || atMs - lastMoved >= RULES_CHECKPOINT_LAG_MS) {
+      await deps.aggregates.moveCheckpoint(rulesKeyOf(shardKey), checkpoint, last.sequenceNumber);
+      movedAt.set(shardKey, atMs);
+    }
     // Only channels whose alerts changed have new outbox entries: reading the others' would find nothing.
     const report = await alerting.service.publish(config, changed);
     if (report.published > 0) deps.metrics.addMetric('AlertEventsPublished', MetricUnit.Count, report.published);

@@ -1,0 +1,53 @@
+/**
+ * The rules checkpoint moves when evaluating saved a transition, and otherwise at most every
+ * RULES_CHECKPOINT_LAG_MS of the evaluation clock: a batch that changed nothing can be evaluated again without effect.
+ */
+import { describe, expect, it } from 'vitest';
+import { SaleRecordedEvent } from '../../events/inbound.ts';
+import { makeShardProcessor, RULES_CHECKPOINT_LAG_MS } from '../../shared/app/aggregating.ts';
+import { admit } from '../../shared/domain/admission.ts';
+import type { ShardRecord } from '../../shared/domain/stream-apply.ts';
+import { memoryServices } from '../../shared/runtime/compose.ts';
+import { quietObservability } from '../functions/setup.ts';
+import { body, config, validDetail } from '../fixtures.ts';
+
+const ARRIVAL = Date.parse('2025-01-15T10:05:00Z');
+let seq = 100;
+/** A tmall sale of SKU-1 at `unitPrice` (the floor is 159.20), as the stream would hand it over. */
+function sale(unitPrice: string): ShardRecord {
+  const id = `e${++seq}`;
+  const accepted = admit(body(SaleRecordedEvent, { ...validDetail(SaleRecordedEvent, id), lines: [{ sku: 'SKU-1', quantity: 1, unitPrice }] }), config());
+  if (!accepted.ok) throw new Error(accepted.message);
+  return { sequenceNumber: String(seq), item: { event: accepted.event, bucket: accepted.bucket, arrivedAtMs: ARRIVAL } };
+}
+
+describe('the rules checkpoint', () => {
+  it('moves when a transition was saved or it lags the bound, not after every batch that changed nothing', async () => {
+    const s = memoryServices(config(), { putEvents: async () => [] });
+    const moves: string[] = [];
+    let nowMs = ARRIVAL;
+    const process = makeShardProcessor({
+      aggregates: { ...s.aggregates, moveCheckpoint: (shard, expected, next) => (moves.push(next), s.aggregates.moveCheckpoint(shard, expected, next)) },
+      alerting: { service: s.alerting, config: s.budgetedConfig, clock: () => nowMs },
+      ...quietObservability(),
+    });
+    const run = async (record: ShardRecord) => expect(await process('shard-1', [record])).toBeUndefined();
+
+    await run(sale('199.00')); // the process's first batch: moved
+    await run(sale('199.00')); // nothing changed: not moved
+    await run(sale('120.00')); // price_violation raised: moved
+    nowMs += 60_000;
+    await run(sale('100.00')); // still firing, its count moves: a saved transition, moved
+    nowMs += RULES_CHECKPOINT_LAG_MS - 1;
+    await run(sale('199.00')); // a compliant sale resolves it: moved
+    await run(sale('199.00')); // nothing changed, within the bound: not moved
+    nowMs += RULES_CHECKPOINT_LAG_MS;
+    const late = sale('199.00');
+    await run(late); // nothing changed, but the bound passed: moved
+    expect(moves).toEqual(['101', '103', '104', '105', '107']);
+    expect(await s.aggregates.readCheckpoint('rules:shard-1')).toBe(late.sequenceNumber);
+    // Every sale is in the aggregates whether or not the checkpoint moved after it.
+    const hours = await s.aggregates.hours('tmall');
+    expect([...hours.values()].reduce((n, t) => n + t.events, 0n)).toBe(7n);
+  });
+});
