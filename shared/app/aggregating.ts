@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { preAggregate } from '../domain/aggregation.ts';
-import { type AddingRecord, type ItemRecords, pendingAfter, planItems, type ShardRecord } from '../domain/stream-apply.ts';
+import { type AddingRecord, isAfter, type ItemRecords, pendingAfter, planItems, type ShardRecord } from '../domain/stream-apply.ts';
 import type { Alerting } from './alerting.ts';
 import type { AggregateStore, ConfigSource } from './ports.ts';
 
@@ -40,16 +40,29 @@ const rulesKeyOf = (shardKey: string) => `rules:${shardKey}`;
  *
  * The records the rules checkpoint covers are passed over without a request: the rules evaluate only records whose
  * addition landed, so everything up to that checkpoint is in the aggregates (a restart re-reading a stream from its
- * start costs nothing per item it already has).
+ * start costs nothing per item it already has). So are those a shard checkpoint of the version before the items'
+ * marks covers (`CKPT#<shard>`, read once per shard and process): its transactions added them to items that hold no
+ * mark, which would take them again.
  */
 export function makeShardProcessor(deps: AggregatingDeps) {
   const addItem = makeItemAdder(deps);
   /** When this process last moved each shard's rules checkpoint, by the evaluation clock. */
   const movedAt = new Map<string, number>();
+  /** Each shard's checkpoint from before the marks, if it has one (it never moves again). */
+  const committedBefore = new Map<string, Promise<string | undefined>>();
   return async (shardKey: string, records: readonly ShardRecord[]): Promise<string | undefined> => {
-    const evaluated = await deps.aggregates.readCheckpoint(rulesKeyOf(shardKey));
+    let legacy = committedBefore.get(shardKey);
+    if (!legacy) {
+      legacy = deps.aggregates.readCheckpoint(shardKey).catch((error: unknown) => {
+        committedBefore.delete(shardKey); // read again next time
+        throw error;
+      });
+      committedBefore.set(shardKey, legacy);
+    }
+    const [evaluated, added] = await Promise.all([deps.aggregates.readCheckpoint(rulesKeyOf(shardKey)), legacy]);
     const pending = pendingAfter(records, evaluated);
-    const failures = await Promise.all(planItems(pending).map((item) => addItem(shardKey, item)));
+    const toAdd = added === undefined || (evaluated !== undefined && !isAfter(added, evaluated)) ? pending : pendingAfter(pending, added);
+    const failures = await Promise.all(planItems(toAdd).map((item) => addItem(shardKey, item)));
     const failedAt = earliest(failures);
     const failedEvaluation = await evaluate(deps, movedAt, shardKey, evaluated, pending, failedAt);
     return earliest([failedAt, failedEvaluation]);

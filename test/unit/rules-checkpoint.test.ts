@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SaleRecordedEvent } from '../../events/inbound.ts';
+import { seedAggregates } from '../../local/seed-aggregates.ts';
 import { makeShardProcessor, RULES_CHECKPOINT_LAG_MS } from '../../shared/app/aggregating.ts';
 import { admit } from '../../shared/domain/admission.ts';
+import { preAggregate } from '../../shared/domain/aggregation.ts';
 import type { ShardRecord } from '../../shared/domain/stream-apply.ts';
 import { memoryServices } from '../../shared/runtime/compose.ts';
 import { quietObservability } from '../functions/setup.ts';
@@ -49,5 +51,26 @@ describe('the rules checkpoint', () => {
     // Every sale is in the aggregates whether or not the checkpoint moved after it.
     const hours = await s.aggregates.hours('tmall');
     expect([...hours.values()].reduce((n, t) => n + t.events, 0n)).toBe(7n);
+  });
+});
+
+describe('a shard checkpoint from before the marks', () => {
+  it('keeps the records it covers from being added again, and they are still evaluated when the rules have not seen them', async () => {
+    const s = memoryServices(config(), { putEvents: async () => [] });
+    const records = [sale('199.00'), sale('199.00'), sale('120.00'), sale('199.00')];
+    // The earlier version added the first three (their transaction moved `CKPT#shard-1`) and crashed before the rules.
+    await seedAggregates(s.aggregates, preAggregate(records.slice(0, 3).map((r) => r.item as NonNullable<ShardRecord['item']>)));
+    await s.aggregates.moveCheckpoint('shard-1', undefined, records[2]?.sequenceNumber as string);
+    const process = makeShardProcessor({
+      aggregates: s.aggregates,
+      alerting: { service: s.alerting, config: s.budgetedConfig, clock: () => ARRIVAL },
+      ...quietObservability(),
+    });
+    expect(await process('shard-1', records)).toBeUndefined();
+    const hours = await s.aggregates.hours('tmall');
+    expect([...hours.values()].reduce((n, t) => n + t.events, 0n)).toBe(4n);
+    // The dumped sale among the three was evaluated now: its alert was raised and resolved by the last sale.
+    const states = (await s.alerts.list('tmall')).alerts.map((a) => [a.state.rule, a.state.status]);
+    expect(states).toEqual([['price_violation', 'resolved']]);
   });
 });
