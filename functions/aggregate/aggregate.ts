@@ -24,12 +24,12 @@ export interface ShardBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** The checkpoint's key: stream label plus shard id, unique across table re-creations. */
+/** The shard's key (its marks in the items, its rules checkpoint): stream label plus shard id, unique across table re-creations. */
 function shardKeyOf(event: ShardBatchEvent): string {
   const arn = event.eventSourceARN ?? event.Records[0]?.eventSourceARN ?? '';
   const label = arn.split('/stream/')[1] ?? arn;
   if (!event.shardId) {
-    throw new Error('invocation carries no shardId: the event source mapping needs a tumbling window (see infra) for exactly-once checkpoints');
+    throw new Error('invocation carries no shardId: the event source mapping needs a tumbling window (see infra): the exactly-once marks are kept per shard');
   }
   return `${label}/${event.shardId}`;
 }

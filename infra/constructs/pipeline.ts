@@ -43,7 +43,7 @@ export class Ingest extends Construct {
 
 /**
  * Aggregation: the events table's stream, read with a tumbling window (only windowed invocations carry the shard id
- * the exactly-once checkpoints need) and parallelization 1 (one batch per shard at a time), bisecting failing
+ * the exactly-once marks are kept by) and parallelization 1 (one batch per shard at a time), bisecting failing
  * batches, with an on-failure destination so a poisoned record is recorded, never silently skipped.
  */
 export class Aggregation extends Construct {
