@@ -13,7 +13,7 @@ export async function seedAggregates(store: AggregateStore, deltas: readonly Buc
   const items = new Map<string, BucketDelta[]>();
   for (const delta of deltas) {
     const key = `${delta.channelId}\u0000${delta.hour}`;
-    items.set(key, [...(items.get(key) ?? []), delta]);
+    (items.get(key) ?? items.set(key, []).get(key)!).push(delta);
   }
   for (const item of items.values()) {
     const first = item[0] as BucketDelta;

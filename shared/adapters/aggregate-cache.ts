@@ -42,10 +42,8 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
     },
     storeDays: (channelId, fromDay, toDay) => store.storeDays(channelId, fromDay, toDay),
 
-    async addOnce(shardKey, addition) {
-      const key = `c:${addition.channelId}`;
-      writes.begin(key);
-      try {
+    addOnce: (shardKey, addition) =>
+      writes.during([`c:${addition.channelId}`], async () => {
         let result;
         try {
           result = await store.addOnce(shardKey, addition);
@@ -61,15 +59,10 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
           cached.delete(addition.channelId);
         }
         return result;
-      } finally {
-        writes.end(key);
-      }
-    },
+      }),
 
-    async moveCheckpoint(shardKey, expected, next) {
-      const key = `s:${shardKey}`;
-      writes.begin(key);
-      try {
+    moveCheckpoint: (shardKey, expected, next) =>
+      writes.during([`s:${shardKey}`], async () => {
         let result;
         try {
           result = await store.moveCheckpoint(shardKey, expected, next);
@@ -81,10 +74,7 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
         // Another consumer moved it (the conditional write is the arbiter; the cache only saves a read).
         else checkpoints.delete(shardKey);
         return result;
-      } finally {
-        writes.end(key);
-      }
-    },
+      }),
 
     async hours(channelId, range) {
       return (cached.get(channelId) ?? (await load(channelId))).range(range);

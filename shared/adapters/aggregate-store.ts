@@ -94,7 +94,7 @@ export function dynamoAggregateStore(client: DynamoDBClient, tableName: string):
 
     async hours(channelId, range) {
       const out = new Map<string, Totals>();
-      for (const item of await hourItems(channelId, hourKey(range?.fromHour ?? ''), hourKey(range?.toHour ?? '\uffff')))
+      for (const item of await itemsBetween(channelId, hourKey(range?.fromHour ?? ''), hourKey(range?.toHour ?? '\uffff')))
         out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
       return out;
     },
@@ -106,17 +106,8 @@ export function dynamoAggregateStore(client: DynamoDBClient, tableName: string):
         addInto(stores.get(storeId) ?? stores.set(storeId, zeroTotals()).get(storeId)!, totals);
       };
       const [hours, legacy] = await Promise.all([
-        hourItems(channelId, hourKey(fromDay), hourKey(`${toDay}\uffff`)),
-        queryAll(client, {
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': { S: aggregateKey(channelId) },
-            ':from': { S: storeDayKey(fromDay, '') },
-            ':to': { S: storeDayKey(toDay, '\uffff') },
-          },
-          ConsistentRead: true,
-        }),
+        itemsBetween(channelId, hourKey(fromDay), hourKey(`${toDay}\uffff`)),
+        itemsBetween(channelId, storeDayKey(fromDay, ''), storeDayKey(toDay, '\uffff')),
       ]);
       for (const item of hours) {
         const day = (item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH, HOUR_PREFIX_LENGTH + 10);
@@ -130,7 +121,8 @@ export function dynamoAggregateStore(client: DynamoDBClient, tableName: string):
     },
   };
 
-  function hourItems(channelId: string, from: string, to: string): Promise<Item[]> {
+  /** A channel's aggregate items with sort keys from `from` to `to` inclusive (hours, or the store days of old). */
+  function itemsBetween(channelId: string, from: string, to: string): Promise<Item[]> {
     return queryAll(client, {
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

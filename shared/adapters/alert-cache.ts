@@ -44,17 +44,15 @@ export function singleWriterAlerts(store: AlertStore): AlertStore {
 
   /** Runs a write to the channel (and outbox partitions), forgetting the channel when its outcome is unknown. */
   async function writing<T>(channelId: string, partitions: readonly string[], write: () => Promise<T>): Promise<T> {
-    const keys = [`c:${channelId}`, ...new Set(partitions.map((p) => `o:${p}`))];
-    for (const key of keys) writes.begin(key);
-    for (const partition of partitions) emptyOutboxes.delete(partition);
-    try {
-      return await write();
-    } catch (error) {
-      cached.delete(channelId);
-      throw error;
-    } finally {
-      for (const key of keys) writes.end(key);
-    }
+    return writes.during([`c:${channelId}`, ...new Set(partitions.map((p) => `o:${p}`))], async () => {
+      for (const partition of partitions) emptyOutboxes.delete(partition);
+      try {
+        return await write();
+      } catch (error) {
+        cached.delete(channelId);
+        throw error;
+      }
+    });
   }
 
   return {

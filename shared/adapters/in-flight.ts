@@ -18,6 +18,16 @@ export class InFlight {
     this.finished.set(key, (this.finished.get(key) ?? 0) + 1);
   }
 
+  /** Runs `write` with each of `keys` marked as written to until it settles, whatever its outcome. */
+  async during<T>(keys: readonly string[], write: () => Promise<T>): Promise<T> {
+    for (const key of keys) this.begin(key);
+    try {
+      return await write();
+    } finally {
+      for (const key of keys) this.end(key);
+    }
+  }
+
   /** What a read of `key` starting now must compare with when it ends. */
   mark(key: string): { readonly active: number; readonly finished: number } {
     return { active: this.active.get(key) ?? 0, finished: this.finished.get(key) ?? 0 };

@@ -130,12 +130,12 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const storeDays = new Map<string, Totals>();
   return {
     async addOnce(shardKey, addition) {
-      const itemMarks = marks.get(`${addition.channelId}\u0000${addition.hour}`) ?? new Map<string, string>();
+      const item = `${addition.channelId}\u0000${addition.hour}`;
+      const itemMarks = marks.get(item) ?? marks.set(item, new Map()).get(item)!;
       const held = itemMarks.get(shardKey);
       const allowed = addition.after === undefined ? isAfter(addition.first, held) : held === addition.after;
       if (!allowed) return { added: false, mark: held };
       itemMarks.set(shardKey, addition.last);
-      marks.set(`${addition.channelId}\u0000${addition.hour}`, itemMarks);
       for (const delta of addition.deltas) {
         if (delta.storeId !== undefined) {
           const key = `${delta.channelId}\u0000${delta.hour.slice(0, 10)}\u0000${delta.storeId}`;
