@@ -252,33 +252,36 @@ function onCall(pipeline: () => LocalPipeline | undefined, incidents: readonly I
   ];
 }
 
-/** When finance approves the first proposal in the demo: the morning after it was made, in the business timezone. */
-const EARLY_APPROVAL_AT = '2025-11-10T10:00:00+08:00';
+/**
+ * The mornings finance looks at the pending proposal in the demo (10:00 in the business timezone): the first proposal
+ * still pending on one of them is approved, whichever closed day the planner first found something worth moving on.
+ */
+const APPROVAL_MORNINGS = ['2025-11-08', '2025-11-09', '2025-11-10', '2025-11-11'].map((day) => `${day}T10:00:00+08:00`);
 
 /**
- * Finance at work inside the history: the first proposal (made after 9 November closed) is approved the next
- * morning, so the history shows the budgets in force changing and — after the scenario's `reviewAfterDays` — the
- * daily job checking that proposal against what happened (`Budget Reallocation Reviewed`).
+ * Finance at work inside the history: the first proposal is approved the morning after it was made, so the history
+ * shows the budgets in force changing and — after the scenario's `reviewAfterDays` — the daily job checking that
+ * proposal against what happened (`Budget Reallocation Reviewed`).
  */
 function earlyApproval(pipeline: () => LocalPipeline | undefined): ReplayAction[] {
-  return [
-    {
-      atMs: Date.parse(EARLY_APPROVAL_AT),
-      run: async () => {
-        const p = pipeline();
-        if (!p) return;
-        const call = financeDemo(p);
-        const first = ((await call('GET', '/proposals')).body.proposals as ProposalView[]).find((proposal) => proposal.status === 'pending');
-        if (!first) return;
-        const answer = await call(
-          'POST',
-          `/proposals/${first.proposalId}/approve`,
-          JSON.stringify({ reason: 'demo: approved the morning after; reviewed once in force' }),
-        );
-        if (answer.statusCode !== 200) process.stderr.write(`demo: the early approval was refused (${answer.statusCode}): ${JSON.stringify(answer.body)}\n`);
-      },
+  let approved = false;
+  return APPROVAL_MORNINGS.map((at) => ({
+    atMs: Date.parse(at),
+    run: async () => {
+      const p = pipeline();
+      if (!p || approved) return;
+      const call = financeDemo(p);
+      const first = ((await call('GET', '/proposals')).body.proposals as ProposalView[]).find((proposal) => proposal.status === 'pending');
+      if (!first) return;
+      const answer = await call(
+        'POST',
+        `/proposals/${first.proposalId}/approve`,
+        JSON.stringify({ reason: 'demo: approved the morning after; reviewed once in force' }),
+      );
+      if (answer.statusCode === 200) approved = true;
+      else process.stderr.write(`demo: the early approval was refused (${answer.statusCode}): ${JSON.stringify(answer.body)}\n`);
     },
-  ];
+  }));
 }
 
 /** The demo's finance reviewer calling the deployed finance handler: the status code and the parsed body. */

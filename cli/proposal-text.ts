@@ -84,7 +84,7 @@ export function describeProposal(p: ProposalView): string {
   out.push('');
   out.push("  Marginal ROI is the GMV one more unit of daily budget brings at today's budget (spend follows the budget at the");
   out.push("  channel's usual share of it), from the curve that predicted left-out days best: power GMV = a·spend^e or");
-  out.push("  saturating GMV = β·tanh(λ·spend/2). 'sure': the share of plans re-made on resampled days moving it the same way.");
+  out.push("  saturating GMV = β·tanh(λ·spend/2). 'sure': the share of plans re-made under the curves its days allow moving it the same way.");
   if (p.decision) {
     const d = p.decision;
     out.push('');

@@ -123,7 +123,7 @@ const channelReasoning = z.strictObject({
   averageRoi: z.number().nullable(),
   marginalRoi: z.number().nullable(),
   marginalRoiAfter: z.number().nullable(),
-  /** Share of the plans re-made on resampled days that move the channel the same way (moved channels only). */
+  /** Share of the plans re-made under the curves the days allow that move the channel the same way (moved channels only). */
   directionConfidence: z.number().min(0).max(1).optional(),
   /** The daily spend its days cover: it never moves beyond. */
   spendRange: z.strictObject({ min: amount, max: amount }).optional(),

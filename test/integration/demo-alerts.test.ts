@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDemo, matchIncidents } from '../../local/demo-scenario.ts';
 import { backtest } from '../../local/backtest.ts';
 import { outboundEvents } from '../../events/outbound.ts';
+import { MIN_DIRECTION_CONFIDENCE } from '../../shared/domain/budgets/reallocation.ts';
 import './harness.ts';
 
 // The whole 14-day demo runs through `sentinel backtest`: the same domain code as replay on in-memory ports, in seconds
@@ -38,7 +39,7 @@ describe('the demo scenario', () => {
     for (const p of proposed) {
       const moved = new Set((p.detail.budgets as { channelId: string }[]).map((b) => b.channelId));
       for (const c of p.detail.channels as { channelId: string; directionConfidence?: number }[])
-        if (moved.has(c.channelId)) expect(c.directionConfidence).toBeGreaterThanOrEqual(0.95);
+        if (moved.has(c.channelId)) expect(c.directionConfidence).toBeGreaterThanOrEqual(MIN_DIRECTION_CONFIDENCE);
       expect((p.detail.spendTests as { channelId: string }[]).map((t) => t.channelId)).toContain('popup-sh');
     }
     expect(expired.map((e) => e.detail.proposalId)).toEqual(proposed.slice(0, -1).map((e) => e.detail.proposalId));

@@ -35,13 +35,26 @@ describe('the reallocation benchmark', () => {
 describe('the planner on worlds it did not write', () => {
   it('captures most of the achievable gain at 5 % noise: it moves as far as the median re-made plan, not the most timid', () => {
     // 40 bound-hitting worlds of each family (Robyn's Hill, PyMC-Marketing's logistic, the power law). Moving only as
-    // far as 95 % of the re-made plans reach captured a median of 64–75 % here; the bagged plan captures 86–91 %.
+    // far as 95 % of the re-made plans reach captured a median of 64–75 % here; the bagged plan captures ~90 %.
     const outcomes = (['hill', 'logistic', 'power'] as const).flatMap((family) =>
       Array.from({ length: 40 }, (_, i) => judge(world(family, 'bound', 0.05, i + 1))).filter((o) => o.proposed && o.achievable > 0),
     );
     const captured = outcomes.map((o) => o.trueGain / o.achievable).sort((a, b) => a - b);
-    expect(outcomes.length).toBeGreaterThan(60);
-    expect(captured[Math.floor(captured.length / 2)]).toBeGreaterThan(0.8);
-    expect(outcomes.filter((o) => o.trueGain < 0).length).toBeLessThanOrEqual(2);
+    expect(outcomes.length).toBeGreaterThan(80);
+    expect(captured[Math.floor(captured.length / 2)]).toBeGreaterThan(0.85);
+    // A few small misses where a power law is fitted to a Hill curve and overshoots its bend (3 of 98 here).
+    expect(outcomes.filter((o) => o.trueGain < 0).length / outcomes.length).toBeLessThanOrEqual(0.035);
+  });
+
+  it('at 15 % noise, rarely proposes a move that loses: the elasticity prior keeps a noisy slope from passing for a sure one', () => {
+    // Every family and optimum, 40 worlds each. Slopes by least squares alone, refitted on resampled days, made 55
+    // proposals here of which 7 lost GMV in truth; the prior and the posterior draws make 58, 4 losing.
+    const outcomes = (['hill', 'logistic', 'power'] as const)
+      .flatMap((family) =>
+        (['interior', 'bound'] as const).flatMap((regime) => Array.from({ length: 40 }, (_, i) => judge(world(family, regime, 0.15, i + 1)))),
+      )
+      .filter((o) => o.proposed);
+    expect(outcomes.length).toBeGreaterThan(45);
+    expect(outcomes.filter((o) => o.trueGain < 0).length).toBeLessThanOrEqual(4);
   });
 });

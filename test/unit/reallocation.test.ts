@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChannelInput,
   type DayPoint,
+  drawPower,
+  ELASTICITY_PRIOR_SD,
   elasticityAt,
+  FALLBACK_ELASTICITY,
   fitResponse,
   marginalAt,
   MIN_DIRECTION_CONFIDENCE,
@@ -11,6 +14,7 @@ import {
   type ReallocationSettings,
   responseAt,
 } from '../../shared/domain/budgets/reallocation.ts';
+import { proposalFromPlan } from '../../shared/domain/budgets/proposal.ts';
 
 const SETTINGS: ReallocationSettings = { minDays: 7, maxShiftPct: 20, minDailyBudget: 50_000n, minGainPct: 0.5, quantum: 100n };
 
@@ -57,6 +61,85 @@ describe('response curve', () => {
     expect(fitResponse(convex)).toMatchObject({ kind: 'log-log', b: 1 });
     const flat = Array.from({ length: 10 }, (_, i) => ({ day: `d${i}`, spend: BigInt(1000 * (i + 1)), gmv: BigInt(5_000_000 - i) }));
     expect(fitResponse(flat)?.b).toBeGreaterThan(0);
+  });
+
+  it('weighs the slope against the elasticity prior by what the days can tell: clean days keep theirs, noisy days are pulled in', () => {
+    const clean = fitResponse(daysFrom(50, 0.9, 1_000_000, 7, { noisePct: 1 }));
+    expect(clean?.kind === 'log-log' && Math.abs(clean.b - 0.9)).toBeLessThan(0.03);
+    let pulled = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const noisy = fitResponse(daysFrom(50, 0.9, 1_000_000, seed, { noisePct: 60, spread: 0.3 }));
+      if (noisy?.kind !== 'log-log') continue;
+      // Between the least-squares slope and the prior, strictly nearer the prior than the data alone would be.
+      expect(Math.abs(noisy.b - FALLBACK_ELASTICITY)).toBeLessThanOrEqual(Math.abs(Math.min(1, Math.max(0.05, noisy.fittedB)) - FALLBACK_ELASTICITY));
+      if (Math.abs(noisy.b - noisy.fittedB) > 0.1) pulled += 1;
+    }
+    expect(pulled).toBeGreaterThan(10);
+  });
+
+  it('says, in the proposal, how much of a pulled-in elasticity is belief rather than data', () => {
+    const noisy = fitResponse(daysFrom(50, 0.9, 1_000_000, 3, { noisePct: 60, spread: 0.3 }));
+    const clean = fitResponse(daysFrom(50, 0.6, 1_000_000, 7, { noisePct: 1 }));
+    const channel = (channelId: string, model: typeof noisy, after: bigint) => ({
+      channelId,
+      decision: after > 1_000_000n ? ('receives' as const) : ('gives' as const),
+      days: 14,
+      model,
+      meanSpend: 1_000_000n,
+      meanGmv: 3_000_000n,
+      averageRoi: 3,
+      marginalRoi: 1.5,
+      marginalRoiAfter: 1.5,
+      directionConfidence: 0.95,
+      before: 1_000_000n,
+      after,
+      lowerBound: 800_000n,
+      upperBound: 1_200_000n,
+    });
+    const plan = {
+      channels: [channel('noisy', noisy, 900_000n), channel('clean', clean, 1_100_000n)],
+      moves: [{ fromChannelId: 'noisy', toChannelId: 'clean', amount: 100_000n }],
+      gain: { expected: 10_000n, low: 1_000n, high: 20_000n },
+      modelledGmv: 6_000_000n,
+      spendTests: [],
+    };
+    const ctx = {
+      closedDay: '2025-11-14',
+      basisFrom: '2025-11-01',
+      basisDays: 14,
+      timezone: 'Asia/Shanghai',
+      currency: 'CNY',
+      atMs: 0,
+      expiresAfterHours: 24,
+      budgetsVersion: 'v1',
+      counter: 0,
+      basis: 'b',
+    };
+    const notes = (proposalFromPlan(plan, ctx).detail.channels as { channelId: string; modelNote?: string }[]).map((c) => c.modelNote ?? '');
+    expect(noisy?.kind === 'log-log' && Math.abs(noisy.b - noisy.fittedB)).toBeGreaterThan(0.05);
+    expect(notes[0]).toContain(`the days alone say ${noisy?.kind === 'log-log' ? noisy.fittedB.toFixed(2) : ''}`);
+    expect(notes[1]).not.toContain('the days alone say');
+  });
+
+  it('draws curves whose 90 % interval of the elasticity covers the true one about 90 % of the time', () => {
+    // Truth not written by the code: elasticities spread like the prior, Gaussian noise on log GMV (Box–Muller here),
+    // 14 days with spend log-uniform ±25 %, as the daily job sees them.
+    const r = noise(11);
+    const gauss = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r());
+    let covered = 0;
+    const worlds = 300;
+    for (let w = 0; w < worlds; w++) {
+      const b = Math.min(0.95, Math.max(0.1, FALLBACK_ELASTICITY + ELASTICITY_PRIOR_SD * gauss()));
+      const sigma = 0.05 + 0.15 * r();
+      const days = Array.from({ length: 14 }, (_, i) => {
+        const spend = Math.round(1_000_000 * Math.exp((2 * r() - 1) * 0.25));
+        return { day: `d${i}`, spend: BigInt(spend), gmv: BigInt(Math.round(40 * spend ** b * Math.exp(sigma * gauss()))) };
+      });
+      const draws = Array.from({ length: 200 }, () => drawPower(days, r).b).sort((x, y) => x - y);
+      if ((draws[10] as number) <= b && b <= (draws[189] as number)) covered += 1;
+    }
+    expect(covered / worlds).toBeGreaterThan(0.84);
+    expect(covered / worlds).toBeLessThan(0.96);
   });
 });
 
@@ -122,7 +205,7 @@ describe('honesty about the data', () => {
     expect(plan.spendTests).toEqual([{ channelId: 'flat', low: 850_000n, high: 1_150_000n, days: 7 }]);
   });
 
-  it(`moves a channel only when ${MIN_DIRECTION_CONFIDENCE * 100} % of the plans re-made on resampled days agree, and says how sure`, () => {
+  it(`moves a channel only when ${MIN_DIRECTION_CONFIDENCE * 100} % of the plans re-made under the curves the days allow agree, and says how sure`, () => {
     const p = planReallocation(
       Object.entries({ strong: [60, 0.7, 1_000_000], weak: [30, 0.5, 2_500_000] } as const).map(([id, [a, b, budget]], i) => ({
         channelId: id,

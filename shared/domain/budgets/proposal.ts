@@ -4,7 +4,7 @@
  */
 import type { BudgetReallocationProposedDetail, BudgetReallocationReviewedDetail } from '../../../events/outbound.ts';
 import { formatMoney } from '../../kernel/money.ts';
-import type { ChannelAssessment, Plan } from './reallocation.ts';
+import { type ChannelAssessment, FALLBACK_ELASTICITY, type Plan } from './reallocation.ts';
 
 export const PROPOSAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
@@ -130,11 +130,18 @@ function reasoningOf(c: ChannelAssessment, money: (minor: bigint) => string): Bu
   };
 }
 
-/** Why this curve, in words: the family the leave-one-day-out error chose. */
+/**
+ * Why this curve, in words: the family the leave-one-day-out error chose, and — where the elasticity prior moved the
+ * slope noticeably — what the days alone said, so a reader sees how much of the figure is belief rather than data.
+ */
 function modelNoteOf(m: Exclude<ChannelAssessment['model'], undefined>): string {
-  return m.kind === 'saturating'
-    ? `a saturating curve (returns fall off as spend grows) predicted left-out days clearly better than a constant-elasticity one (elasticity ${ratio(m.b)} at its usual spend)`
-    : `a constant-elasticity curve (a saturating one did not predict left-out days clearly better; elasticity ${ratio(m.b)})`;
+  if (m.kind === 'saturating')
+    return `a saturating curve (returns fall off as spend grows) predicted left-out days clearly better than a constant-elasticity one (elasticity ${ratio(m.b)} at its usual spend)`;
+  const prior =
+    m.kind === 'log-log' && Math.abs(m.b - m.fittedB) >= 0.05
+      ? ` — the days alone say ${ratio(m.fittedB)}, weighed against the usual ${ratio(FALLBACK_ELASTICITY)} by how sure each is`
+      : '';
+  return `a constant-elasticity curve (a saturating one did not predict left-out days clearly better; elasticity ${ratio(m.b)}${prior})`;
 }
 
 export type ReviewAction = 'approve' | 'reject';
