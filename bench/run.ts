@@ -547,11 +547,12 @@ batch, a sweep every simulated 15 minutes over 7 channels, the daily job), no da
 **median ${Math.round(bt.median).toLocaleString('en')} lines/s** (runs: ${bt.all.map((x) => Math.round(x).toLocaleString('en')).join(', ')}): ~${Math.round(bt.median / rp.perSecond)}× \`sentinel replay\` of the same file through
 DynamoDB Local (below). Issue 12 asks for 30,000 lines/s: not reached (~4,800 before the changes of the second
 session of 2026-12-04: windows read without copying hours, window keys worked out once per quarter-hour, \`addInto\`
-without a keyed loop; ~7,500 before the planner drew its curves from posteriors instead of refitting 200
-resamples). Profiled now: the rules' windows ~29 % (\`windowFacts\`: 8 days of hour totals per channel at every
-batch and at every sweep — 96 sweeps a day × 7 channels), admission's zod parsing ~21 %, the daily planner ~6 %
-(14 % with the refits); the rest the runner and aggregation. 30,000 lines/s needs windows kept as running sums (a
-sweep would then cost per changed hour, not per hour of the window) and admission without zod's generic walk.
+without a keyed loop; ~7,500 before the planner's direction check drew its curves from posteriors instead of
+refitting 200 resamples). Profiled now: the rules' windows ~29 % (\`windowFacts\`: 8 days of hour totals per channel at
+every batch and at every sweep — 96 sweeps a day × 7 channels; its bigint additions, not its lookups: a single pass
+with one lookup per present hour measured the same), admission's zod parsing ~21 %, the daily planner ~10 % (the
+range's 200 shape refits per channel). 30,000 lines/s needs windows kept as running sums (a sweep would then cost per
+changed hour, not per hour of the window) and admission without zod's generic walk.
 
 ## Replay: the same lines through DynamoDB Local
 
@@ -598,7 +599,7 @@ several points between seeds):
 
 ${pooledLosses(quality)}
 
-The same planner before its last change (9e67c11: slopes by least squares alone, every channel's curves refitted on
+The same planner before the changes of 2026-12-04 (9e67c11: slopes by least squares alone, every channel's curves refitted on
 resampled days, the saturating curve chosen at 0.9 of the power law's error):
 
 ${PRIOR_LESS_QUALITY}
@@ -623,12 +624,11 @@ Against the targets (the planner now):
 - proposals made at 5 % noise: ${range(atNoise(0.05).map((r) => r.proposedShare))} % (target ≥ 70 %); ${range(atNoise(0.05).map((r) => r.proposedWhereWorthShare))} % of the
   worlds whose achievable gain reaches the job's 1 % minimum (in the others abstaining is the answer).
 
-Where the losses left come from: at 5 % noise, mostly a power law fitted to a Hill curve whose bend lies inside
-the ±20 % the plan moves (direction right, the move past the bend), and logistic curves read as power laws; at 15 %,
-slopes a fortnight of noisy days cannot pin down. The prior halves the 15 % losses and states gains closer to the
-truth; a power-law channel's draws come from the power law alone, so the range does not include the chance that a
-saturating curve is the right one (drawing from both families, weighted by their evidence, was tried: more losses at
-15 % noise and gains stated further from the truth).
+Where the losses left come from: at 5 % noise, a power law fitted to a Hill curve whose bend lies inside the ±20 %
+the plan moves (direction right, the move past the bend) — the range now pools refits where both families compete, so
+most such moves no longer pass (15 losing of 859 with the posterior draws alone, 6 of 771 pooled); at 15 %, slopes a
+fortnight of noisy days cannot pin down. Drawing the direction check's curves from both families, weighted by their
+evidence, was tried: more losses at 15 % noise and gains stated further from the truth.
 
 ## Function bundles
 
