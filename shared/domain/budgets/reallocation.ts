@@ -433,14 +433,13 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   // Plan, then check each moved channel's direction on plans re-made under the curves the days allow; channels the data cannot
   // agree on are left alone and the rest planned again, until every moved channel is confident.
   const random = mulberry32(seedOf(eligible));
-  // Resample by resample, channel by channel (the order the seeded draws are made in): each channel's days drawn with
-  // replacement and refitted. The family is chosen again on each resample: which family the days favour is part of
-  // what they cannot tell.
+  // Sample by sample, channel by channel (the order the seeded draws are made in). A saturating channel's days are
+  // drawn with replacement and refitted, the family chosen again on each resample (which family the days favour is
+  // part of what they cannot tell); a power-law channel's curve is drawn from its posterior.
   const resampledModels = new Map<string, ResponseModel[]>(eligible.map((e) => [e.input.channelId, []]));
   for (let sample = 0; sample < BOOTSTRAP_SAMPLES; sample++)
     for (const e of eligible) {
       const usable = usableDays(e.input.days);
-      // A power-law channel's curve is drawn from its posterior; a saturating one's refitted on resampled days.
       const m =
         e.model.kind === 'log-log'
           ? drawPower(usable, random)
