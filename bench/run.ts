@@ -9,7 +9,7 @@ import { backtest } from '../local/backtest.ts';
 import { replay } from '../local/replay.ts';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { measureBundles } from './bundles.ts';
-import { measureReallocationQuality, pooledLosses, qualityTable } from './reallocation-quality.ts';
+import { measureReallocationQuality, pooledLosses, qualityTable, SETTINGS } from './reallocation-quality.ts';
 import { type DynamoDBClient, ScanCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { routeLogsToStderr } from '../local/quiet-logging.ts';
 import { startDynamoLocal, type DynamoLocal } from '../local/dynamodb-local.ts';
@@ -431,7 +431,10 @@ async function main() {
   const totalRequests = [...rp.requests.values()].reduce((a, b) => a + b, 0);
   const bundles = measureBundles();
   const quality = measureReallocationQuality(200);
-  const atNoise = (noise: number) => quality.filter((r) => r.noise === noise);
+  // The same worlds with finance accepting less risk (reallocation.lossRiskPct): the frontier between gain and losses.
+  const stricter = [2, 1].map((lossRiskPct) => ({ lossRiskPct, rows: measureReallocationQuality(200, { ...SETTINGS, lossRiskPct }) }));
+  const atNoiseOf = (rows: typeof quality, noise: number) => rows.filter((r) => r.noise === noise);
+  const atNoise = (noise: number) => atNoiseOf(quality, noise);
   const range = (xs: (number | null)[], digits = 1, scale = 100) => {
     const v = xs.filter((x): x is number => x !== null);
     return v.length ? `${(Math.min(...v) * scale).toFixed(digits)}–${(Math.max(...v) * scale).toFixed(digits)}` : '—';
@@ -598,6 +601,18 @@ Losing proposals over all families and optima (the 15 % rows each rest on 10–9
 several points between seeds):
 
 ${pooledLosses(quality)}
+
+Finance can accept less risk: \`reallocation.lossRiskPct\` (default 5, the 90 % range's low end) is the largest chance of
+a loss a proposal may carry — no proposal unless that percentile of the gain is above zero. The same worlds, pooled:
+
+${stricter
+  .map(
+    ({ lossRiskPct, rows }) =>
+      `At ${lossRiskPct} % (proposals at 5 % noise: ${range(atNoiseOf(rows, 0.05).map((r) => r.proposedShare))} %; median gain captured: ${range(
+        atNoiseOf(rows, 0.05).map((r) => r.captureMedian),
+      )} %):\n\n${pooledLosses(rows)}`,
+  )
+  .join('\n\n')}
 
 The same planner before the changes of 2026-12-04 (9e67c11: slopes by least squares alone, every channel's curves refitted on
 resampled days, the saturating curve chosen at 0.9 of the power law's error):

@@ -260,6 +260,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
             maxShiftPct: config.reallocation.maxShiftPct,
             minDailyBudget: minDailyBudgetIn(config, currency),
             minGainPct: config.reallocation.minGainPct,
+            lossRiskPct: config.reallocation.lossRiskPct,
             quantum: 10n ** BigInt(minorDigits(currency)),
           },
         );

@@ -116,6 +116,7 @@ const documentSchema = z.strictObject({
       maxShiftPct: z.number().gt(0).max(100).optional(),
       minDailyBudget: decimal.optional(),
       minGainPct: z.number().min(0).max(100).optional(),
+      lossRiskPct: z.number().gt(0).max(5).optional(),
       expiresAfterHours: z
         .number()
         .gt(0)
@@ -227,6 +228,11 @@ export interface SentinelConfig {
     readonly minDailyBudget: string | number;
     /** Extension: no proposal when the expected gain is below this % of the modelled daily GMV (default 1). */
     readonly minGainPct: number;
+    /**
+     * Extension: the largest chance (%) of losing GMV finance accepts in a proposal (default 5, at most 5): no proposal
+     * when this percentile of the gain, over the curves the days allow, is not above zero. 5 is the 90 % range's low end.
+     */
+    readonly lossRiskPct: number;
     /** Extension: how long finance has to decide (default 24 h: the next day's proposal takes over). */
     readonly expiresAfterHours: number;
     /** Extension: whole business days an approved proposal is in force before its outcome is reviewed (default 7). */
@@ -423,6 +429,7 @@ function checkDocument(doc: z.infer<typeof documentSchema>, document: unknown): 
     maxShiftPct: doc.reallocation?.maxShiftPct ?? 20,
     minDailyBudget: doc.reallocation?.minDailyBudget ?? '500.00',
     minGainPct: doc.reallocation?.minGainPct ?? 1,
+    lossRiskPct: doc.reallocation?.lossRiskPct ?? 5,
     expiresAfterHours: doc.reallocation?.expiresAfterHours ?? 24,
     reviewAfterDays: doc.reallocation?.reviewAfterDays ?? 7,
   };

@@ -37,6 +37,17 @@ describe('parseConfig', () => {
     expect(short.ok && short.config.reportRestatementDays).toBe(28);
   });
 
+  it('accepts a stricter chance of loss for proposals (reallocation.lossRiskPct, default 5), never a looser one', () => {
+    const defaults = parseConfig(CONFIG_DOCUMENT);
+    expect(defaults.ok && defaults.config.reallocation.lossRiskPct).toBe(5);
+    const strict = parseConfig({ ...clone(), reallocation: { lossRiskPct: 1 } });
+    expect(strict.ok && strict.config.reallocation.lossRiskPct).toBe(1);
+    for (const lossRiskPct of [0, 10]) {
+      const refused = parseConfig({ ...clone(), reallocation: { lossRiskPct } });
+      expect(refused.ok ? [] : refused.problems.map((p) => p.path)).toEqual(['reallocation.lossRiskPct']);
+    }
+  });
+
   it('validates the connectors’ sources: known channels, real timezones, each shop or account mapped once', () => {
     const parsed = parseConfig({
       ...clone(),

@@ -69,4 +69,18 @@ describe('the planner on worlds it did not write', () => {
     expect(made.filter((o) => o.trueGain < 0).length / made.length).toBeLessThanOrEqual(0.1);
     expect(realised).toBeGreaterThan(0.2);
   });
+
+  it('a stricter reallocation.lossRiskPct only ever withholds proposals, and withholds the riskier ones', () => {
+    // The same 15 %-noise worlds planned at the default 5 % and at 1 %: the same draws, a lower percentile above zero.
+    const worlds = (['hill', 'logistic', 'power'] as const).flatMap((family) =>
+      (['interior', 'bound'] as const).flatMap((regime) => Array.from({ length: 20 }, (_, i) => world(family, regime, 0.15, i + 1))),
+    );
+    const loose = worlds.map((w) => judge(w, SETTINGS));
+    const strict = worlds.map((w) => judge(w, { ...SETTINGS, lossRiskPct: 1 }));
+    for (const [i, o] of strict.entries()) if (o.proposed) expect(loose[i]).toMatchObject({ proposed: true, trueGain: o.trueGain });
+    const withheld = loose.filter((o, i) => o.proposed && !(strict[i] as typeof o).proposed);
+    expect(withheld.length).toBeGreaterThan(0);
+    const losing = (xs: typeof loose) => xs.filter((o) => o.proposed && o.trueGain < 0).length;
+    expect(losing(strict)).toBeLessThanOrEqual(losing(loose));
+  });
 });

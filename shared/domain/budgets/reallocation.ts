@@ -89,6 +89,11 @@ export interface ReallocationSettings {
   readonly minGainPct: number;
   /** Budgets move in whole multiples of this (minor units): one major unit, so finance reads round figures. */
   readonly quantum: bigint;
+  /**
+   * The largest chance (%) of losing GMV a proposal may carry (default and most: 5, the 90 % range's low end): no
+   * proposal when this percentile of the gain, over the curves the days allow, is not above zero.
+   */
+  readonly lossRiskPct?: number;
 }
 
 /**
@@ -567,10 +572,15 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   // The shape refits only widen the range: stated from them too, the gain reads higher at 15 % noise (their spread
   // on 14 days is too narrow and centred on the flattering fit).
   const point = BigInt(Math.round(posteriorMedian));
-  // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13).
-  if (low <= 0n) {
+  // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13). A
+  // stricter finance asks for a lower percentile above zero (its accepted chance of a loss).
+  const risk = Math.min(RANGE_PERCENTILES[0], (settings.lossRiskPct ?? RANGE_PERCENTILES[0] * 100) / 100);
+  const riskLow = BigInt(Math.round(median - (median - at(risk)) * widen));
+  if (low <= 0n || riskLow <= 0n) {
     return nothing(
-      `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`,
+      low <= 0n
+        ? `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`
+        : `the chance it loses GMV is above the ${+(risk * 100).toFixed(2)} % accepted (reallocation.lossRiskPct): that percentile of the gain is ${riskLow} minor units a day (expected ${point})`,
       channels.map((c) => (c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi })),
     );
   }
