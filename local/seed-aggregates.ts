@@ -3,7 +3,7 @@
  * for benchmarks and tests that need a channel with a past (the rules' 8-day windows, a month to date, a review).
  */
 import type { AggregateStore } from '../shared/app/ports.ts';
-import type { BucketDelta } from '../shared/domain/aggregation.ts';
+import { type BucketDelta, itemKey } from '../shared/domain/aggregation.ts';
 
 /** Sequence numbers of the pseudo-shard: rising across calls, so seeding one item twice adds twice. */
 let seeded = 0;
@@ -12,7 +12,7 @@ let seeded = 0;
 export async function seedAggregates(store: AggregateStore, deltas: readonly BucketDelta[], shardKey = 'seed'): Promise<void> {
   const items = new Map<string, BucketDelta[]>();
   for (const delta of deltas) {
-    const key = `${delta.channelId}\u0000${delta.hour}`;
+    const key = itemKey(delta.channelId, delta.hour);
     (items.get(key) ?? items.set(key, []).get(key)!).push(delta);
   }
   for (const item of items.values()) {

@@ -3,7 +3,7 @@
  * refuse, reads in sort-key order, the outbox by (time, seq), the intake log keyed by (arrival day, message id) — so
  * the use cases run unchanged with no database (`sentinel backtest`, tests). Single process, single writer.
  */
-import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import { addInto, itemKey, type Totals, zeroTotals } from '../domain/aggregation.ts';
 import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
@@ -130,7 +130,7 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const storeDays = new Map<string, Totals>();
   return {
     async addOnce(shardKey, addition) {
-      const item = `${addition.channelId}\u0000${addition.hour}`;
+      const item = itemKey(addition.channelId, addition.hour);
       const itemMarks = marks.get(item) ?? marks.set(item, new Map()).get(item)!;
       const held = itemMarks.get(shardKey);
       const allowed = addition.after === undefined ? isAfter(addition.first, held) : held === addition.after;

@@ -70,7 +70,7 @@ export function makeShardProcessor(deps: AggregatingDeps) {
 }
 
 const earliest = (sequenceNumbers: readonly (string | undefined)[]): string | undefined =>
-  sequenceNumbers.reduce<string | undefined>((min, s) => (s !== undefined && (min === undefined || BigInt(s) < BigInt(min)) ? s : min), undefined);
+  sequenceNumbers.reduce<string | undefined>((min, s) => (s !== undefined && (min === undefined || isAfter(min, s)) ? s : min), undefined);
 
 /**
  * Adds one item's records: first on the condition that the item's mark for the shard is before them all (the common
@@ -133,7 +133,7 @@ async function evaluate(
 ): Promise<string | undefined> {
   const alerting = deps.alerting;
   if (!alerting) return undefined;
-  const evaluable = pending.filter((r) => until === undefined || BigInt(r.sequenceNumber) < BigInt(until));
+  const evaluable = pending.filter((r) => until === undefined || isAfter(until, r.sequenceNumber));
   const last = evaluable[evaluable.length - 1];
   if (!last) return undefined;
   const config = await alerting.config.current();

@@ -117,8 +117,10 @@ export interface BucketDelta {
 const storeOf = (event: InboundEvent): string | undefined =>
   event.type === SALE || event.type === REFUND || event.type === TRAFFIC ? event.storeId : undefined;
 
-/** The aggregate item an event adds to: its channel's business hour (its store's share, if any, lives in it). */
-export const itemKeyOf = (event: InboundEvent, bucket: Bucket): string => `${event.channelId}\u0000${bucket.hour}`;
+/** The key of a channel's business-hour aggregate item (its stores' shares live in it). */
+export const itemKey = (channelId: string, hour: string): string => `${channelId}\u0000${hour}`;
+/** The aggregate item an event adds to: its channel's business hour. */
+export const itemKeyOf = (event: InboundEvent, bucket: Bucket): string => itemKey(event.channelId, bucket.hour);
 
 /**
  * Pre-sums a batch into one delta per (channel, hour) and per (channel, hour, store). Invariant: for every field, the
