@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChannelInput,
   type DayPoint,
-  drawPower,
   ELASTICITY_PRIOR_SD,
   elasticityAt,
   FALLBACK_ELASTICITY,
@@ -11,6 +10,7 @@ import {
   marginalAt,
   MIN_DIRECTION_CONFIDENCE,
   planReallocation,
+  powerPosterior,
   type ReallocationSettings,
   responseAt,
 } from '../../shared/domain/budgets/reallocation.ts';
@@ -135,7 +135,8 @@ describe('response curve', () => {
         const spend = Math.round(1_000_000 * Math.exp((2 * r() - 1) * 0.25));
         return { day: `d${i}`, spend: BigInt(spend), gmv: BigInt(Math.round(40 * spend ** b * Math.exp(sigma * gauss()))) };
       });
-      const draws = Array.from({ length: 200 }, () => drawPower(days, r).b).sort((x, y) => x - y);
+      const draw = powerPosterior(days);
+      const draws = Array.from({ length: 200 }, () => draw(r).b).sort((x, y) => x - y);
       if ((draws[10] as number) <= b && b <= (draws[189] as number)) covered += 1;
     }
     expect(covered / worlds).toBeGreaterThan(0.84);

@@ -290,27 +290,32 @@ export function fitResponse(points: readonly DayPoint[], family?: 'log-log' | 's
 }
 
 /**
- * One draw of a power-law channel's curve from its posterior (flat on the level, the elasticity prior on the slope,
- * the noise's variance from its scaled inverse χ² on n − 2 degrees of freedom): what the curve may be given these
- * days. Used instead of refitting resampled days, whose spread understates a slope's uncertainty on 14 points and
- * piles up at the clamps. Invariant: the slope stays in [MIN_ELASTICITY, 1].
+ * A power-law channel's posterior (flat on the level, the elasticity prior on the slope, the noise's variance from its
+ * scaled inverse χ² on n − 2 degrees of freedom), read from its days once: each call of the returned function draws one
+ * curve the days allow. Used instead of refitting resampled days, whose spread understates a slope's uncertainty on 14
+ * points and piles up at the clamps. Invariant: the slope stays in [MIN_ELASTICITY, 1].
  */
-export function drawPower(points: readonly DayPoint[], random: () => number): ResponseModel {
+export function powerPosterior(points: readonly DayPoint[]): (random: () => number) => ResponseModel {
   const usable = usableDays(points);
   const { n, mu, mv, sxx, slope, residualVariance } = powerEvidence(
     usable.map((p) => Math.log(Number(p.spend))),
     usable.map((p) => Math.log(Number(p.gmv))),
   );
-  const normal = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
-  let chiSquare = 0;
-  for (let k = 0; k < n - 2; k++) chiSquare += normal() ** 2;
-  const variance = (residualVariance * (n - 2)) / Math.max(1e-9, chiSquare);
-  const dataPrecision = sxx / variance;
-  const precision = dataPrecision + 1 / ELASTICITY_PRIOR_SD ** 2;
-  const b = Math.min(1, Math.max(MIN_ELASTICITY, posteriorSlope(slope, dataPrecision) + normal() / Math.sqrt(precision)));
-  const level = mv + normal() * Math.sqrt(variance / n);
-  return { kind: 'log-log', a: Math.exp(level - b * mu), b, fittedB: slope, r2: 0 };
+  return (random) => {
+    const normal = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
+    let chiSquare = 0;
+    for (let k = 0; k < n - 2; k++) chiSquare += normal() ** 2;
+    const variance = (residualVariance * (n - 2)) / Math.max(1e-9, chiSquare);
+    const dataPrecision = sxx / variance;
+    const precision = dataPrecision + 1 / ELASTICITY_PRIOR_SD ** 2;
+    const b = Math.min(1, Math.max(MIN_ELASTICITY, posteriorSlope(slope, dataPrecision) + normal() / Math.sqrt(precision)));
+    const level = mv + normal() * Math.sqrt(variance / n);
+    return { kind: 'log-log', a: Math.exp(level - b * mu), b, fittedB: slope, r2: 0 };
+  };
 }
+
+/** The days drawn with replacement, as many as there are: one bootstrap resample. */
+const resample = (days: readonly DayPoint[], random: () => number): DayPoint[] => days.map(() => days[Math.floor(random() * days.length)] as DayPoint);
 
 /** Modelled daily GMV at a daily spend (both minor units, as numbers). */
 export const responseAt = (m: ResponseModel, spend: number): number =>
@@ -359,6 +364,8 @@ interface Eligible {
   readonly model: ResponseModel;
   /** Mean spend ÷ budget over its days. */
   readonly utilisation: number;
+  /** Its days with both spend and GMV. */
+  readonly usable: readonly DayPoint[];
   readonly lo: bigint;
   readonly hi: bigint;
 }
@@ -431,7 +438,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
       const seenHi = spendRange && toBudget(spendRange.max) > input.budget ? toBudget(spendRange.max) : input.budget;
       const lo = floor < input.budget ? (floor > seenLo ? floor : seenLo) : input.budget;
       const hi = input.budget + shift < seenHi ? input.budget + shift : seenHi;
-      eligible.push({ input, base, model: inBudgetTerms(model, utilisation), utilisation, lo: lo < input.budget ? lo : input.budget, hi });
+      eligible.push({ input, base, model: inBudgetTerms(model, utilisation), utilisation, usable, lo: lo < input.budget ? lo : input.budget, hi });
     }
   }
 
@@ -442,16 +449,11 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   // drawn with replacement and refitted, the family chosen again on each resample (which family the days favour is
   // part of what they cannot tell); a power-law channel's curve is drawn from its posterior.
   const resampledModels = new Map<string, ResponseModel[]>(eligible.map((e) => [e.input.channelId, []]));
+  const posteriors = eligible.map((e) => (e.model.kind === 'log-log' ? powerPosterior(e.usable) : undefined));
   for (let sample = 0; sample < BOOTSTRAP_SAMPLES; sample++)
-    for (const e of eligible) {
-      const usable = usableDays(e.input.days);
-      const m =
-        e.model.kind === 'log-log'
-          ? drawPower(usable, random)
-          : fitResponse(
-              usable.map(() => usable[Math.floor(random() * usable.length)] as DayPoint),
-              'either',
-            );
+    for (const [i, e] of eligible.entries()) {
+      const draw = posteriors[i];
+      const m = draw ? draw(random) : fitResponse(resample(e.usable, random), 'either');
       (resampledModels.get(e.input.channelId) as ResponseModel[]).push(m ? inBudgetTerms(m, e.utilisation) : e.model);
     }
   let deltas: bigint[] = [];
@@ -535,12 +537,15 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   });
   if (noProposal) return nothing(noProposal);
 
+  /** The proposed budgets' daily gain with each channel judged under the curve `modelOf` gives it. */
+  const gainUnder = (modelOf: (e: Eligible) => ResponseModel) =>
+    eligible.reduce((sum, e) => {
+      const m = modelOf(e);
+      return sum + responseAt(m, Number(after.get(e.input.channelId))) - responseAt(m, Number(e.input.budget));
+    }, 0);
   // The gain's range: the proposed budgets judged under every curve the plans were re-made under…
   const gains = Array.from({ length: BOOTSTRAP_SAMPLES }, (_, s) =>
-    eligible.reduce((sum, e) => {
-      const m = (resampledModels.get(e.input.channelId) as ResponseModel[])[s] as ResponseModel;
-      return sum + responseAt(m, Number(after.get(e.input.channelId))) - responseAt(m, Number(e.input.budget));
-    }, 0),
+    gainUnder((e) => (resampledModels.get(e.input.channelId) as ResponseModel[])[s] as ResponseModel),
   );
   const posteriorMedian = [...gains].sort((x, y) => x - y)[Math.floor(gains.length / 2)] as number;
   // And under as many curves refitted on resampled days, both families competing in each: the posterior draws know
@@ -548,21 +553,16 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   const shapes = mulberry32(seedOf(eligible) ^ 0x5bd1e995);
   for (let k = 0; k < BOOTSTRAP_SAMPLES; k++)
     gains.push(
-      eligible.reduce((sum, e) => {
-        const usable = usableDays(e.input.days);
-        const refit = fitResponse(
-          usable.map(() => usable[Math.floor(shapes() * usable.length)] as DayPoint),
-          'either',
-        );
-        const m = refit ? inBudgetTerms(refit, e.utilisation) : e.model;
-        return sum + responseAt(m, Number(after.get(e.input.channelId))) - responseAt(m, Number(e.input.budget));
-      }, 0),
+      gainUnder((e) => {
+        const refit = fitResponse(resample(e.usable, shapes), 'either');
+        return refit ? inBudgetTerms(refit, e.utilisation) : e.model;
+      }),
     );
   gains.sort((x, y) => x - y);
   const at = (p: number) => gains[Math.min(gains.length - 1, Math.floor(p * gains.length))] as number;
   // Percentiles of a bootstrap over n days understate the spread of a two-parameter fit: widened around the median by
   // √(n / (n − 2)), the degrees-of-freedom correction (n the fewest days any moved channel rests on).
-  const n = Math.min(...eligible.map((e) => usableDays(e.input.days).length));
+  const n = Math.min(...eligible.map((e) => e.usable.length));
   const widen = n > 2 ? Math.sqrt(n / (n - 2)) : 1;
   const median = at(0.5);
   const low = BigInt(Math.round(median - (median - at(RANGE_PERCENTILES[0])) * widen));
