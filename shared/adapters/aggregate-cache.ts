@@ -79,5 +79,8 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
     async hours(channelId, range) {
       return (cached.get(channelId) ?? (await load(channelId))).range(range);
     },
+    async hourSums(channelId, range) {
+      return (cached.get(channelId) ?? (await load(channelId))).sums(range);
+    },
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { addInto, TOTAL_FIELDS, type Totals, zeroTotals } from '../domain/aggregation.ts';
 import type { AddResult, AggregateReader, AggregateStore, ItemAddition } from '../app/ports.ts';
+import { prefixSumsOf } from '../domain/hour-sums.ts';
 import { type Item, queryAll } from './dynamo.ts';
 
 export const aggregateKey = (channelId: string) => `AGG#${channelId}`;
@@ -53,6 +54,12 @@ const unpadded = (text: string) => BigInt(text).toString();
  * marks and `ADD` commutes, so they never conflict.
  */
 export function dynamoAggregateStore(client: DynamoDBClient, tableName: string): AggregateStore & AggregateReader {
+  const hours: AggregateReader['hours'] = async (channelId, range) => {
+    const out = new Map<string, Totals>();
+    for (const item of await itemsBetween(channelId, hourKey(range?.fromHour ?? ''), hourKey(range?.toHour ?? '\uffff')))
+      out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
+    return out;
+  };
   return {
     async addOnce(shardKey, addition): Promise<AddResult> {
       const mark = markAttribute(shardKey);
@@ -92,12 +99,8 @@ export function dynamoAggregateStore(client: DynamoDBClient, tableName: string):
       }
     },
 
-    async hours(channelId, range) {
-      const out = new Map<string, Totals>();
-      for (const item of await itemsBetween(channelId, hourKey(range?.fromHour ?? ''), hourKey(range?.toHour ?? '\uffff')))
-        out.set((item.sk?.S ?? '').slice(HOUR_PREFIX_LENGTH), totalsFromItem(item));
-      return out;
-    },
+    hours,
+    hourSums: async (channelId, range) => prefixSumsOf(await hours(channelId, range)),
 
     async storeDays(channelId, fromDay, toDay) {
       const out = new Map<string, Map<string, Totals>>();

@@ -1,21 +1,31 @@
 /**
  * A channel's hour totals held in memory with their keys kept sorted: the in-memory aggregate store and the
  * single-writer cache both answer "hours from A to B" with a binary search and hand out the live totals (the port
- * returns them read-only), so a rule window costs lookups, not copies of every hour it reads.
+ * returns them read-only), and keep the same hours as running sums ({@link RunningSums}), so a rule window costs a few
+ * lookups, not an addition for every hour it reads.
  */
 import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
+import { type PrefixSums, RunningSums } from '../domain/hour-sums.ts';
 
 export class HourIndex {
   private readonly totals = new Map<string, Totals>();
   private readonly sorted: string[] = [];
+  /** The same hours as running sums, for the rule windows. */
+  private readonly running = new RunningSums();
 
   constructor(from?: ReadonlyMap<string, Readonly<Totals>>) {
-    if (from) for (const [hour, t] of from) addInto(this.hourTotals(hour), t);
+    if (from) for (const [hour, t] of from) this.add(hour, t);
   }
 
   /** Adds `delta` into `hour` (created at zero where it is new). */
   add(hour: string, delta: Partial<Totals>): void {
     addInto(this.hourTotals(hour), delta);
+    this.running.add(hour, delta);
+  }
+
+  /** Range sums over the hours from `fromHour` to `toHour` inclusive: what the hours are now, kept by the holder. */
+  sums(range?: { fromHour: string; toHour: string }): PrefixSums {
+    return this.running.sums(range);
   }
 
   /** The hours from `fromHour` to `toHour` inclusive (all without a range), in hour order, sharing the live totals. */

@@ -167,6 +167,9 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
     async hours(channelId, range) {
       return channels.get(channelId)?.range(range) ?? new Map();
     },
+    async hourSums(channelId, range) {
+      return (channels.get(channelId) ?? new HourIndex()).sums(range);
+    },
   };
 }
 

@@ -60,7 +60,7 @@ async function known(deps: AlertingDeps, channelId: string): Promise<{ current: 
 
 /** The facts of a channel's rules at `atMs`: its hour buckets of the window (one Query). */
 async function factsOf(deps: AlertingDeps, config: SentinelConfig, channelId: string, atMs: number): Promise<WindowFacts> {
-  const hours = await deps.aggregates.hours(channelId, {
+  const hours = await deps.aggregates.hourSums(channelId, {
     fromHour: bucketOf(atMs - WINDOW_HOURS * HOUR, config.timezone).hour,
     toHour: bucketOf(atMs, config.timezone).hour,
   });
@@ -192,8 +192,7 @@ async function monthObservations(deps: AlertingDeps, config: SentinelConfig, cha
   const monthly = channel.budget.monthly;
   if (monthly === undefined || atMs % HOUR >= SWEEP_INTERVAL_MS) return [];
   const { fromHour, toHour, elapsed } = monthToDate(atMs, config.timezone);
-  let spend = 0n;
-  for (const t of (await deps.aggregates.hours(channel.id, { fromHour, toHour })).values()) spend += t.spend;
+  const spend = (await deps.aggregates.hourSums(channel.id, { fromHour, toHour })).spend(fromHour, toHour);
   return [...budgetActualRule(channel, 'month', spend, monthly), ...budgetForecastRule(channel, 'month', spend, monthly, elapsed)];
 }
 

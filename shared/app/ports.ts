@@ -5,6 +5,7 @@
  */
 import type { RejectionReason } from '../domain/admission.ts';
 import type { Totals } from '../domain/aggregation.ts';
+import type { HourSums } from '../domain/hour-sums.ts';
 import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { Decision, ProposalRecord, ProposalStatus } from '../domain/budgets/proposal.ts';
@@ -138,6 +139,12 @@ export interface AggregateReader {
    * inclusive. Read-only: an in-memory implementation may hand out its live totals.
    */
   hours(channelId: string, range?: { fromHour: string; toHour: string }): Promise<ReadonlyMap<string, Readonly<Totals>>>;
+  /**
+   * The same hours as range sums (what the rule windows read at every batch and sweep): an implementation that holds
+   * the hours keeps the sums running, so a window costs lookups, not an addition per hour. What it answers stays as it
+   * was read.
+   */
+  hourSums(channelId: string, range: { fromHour: string; toHour: string }): Promise<HourSums>;
   /** Each store's day totals over business days `fromDay` to `toDay` inclusive, keyed by day then store. */
   storeDays(channelId: string, fromDay: string, toDay: string): Promise<Map<string, Map<string, Totals>>>;
 }

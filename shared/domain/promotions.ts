@@ -9,13 +9,22 @@ const HOUR = 3_600_000;
 
 const windowsOf = (config: SentinelConfig, channelId: string): PromotionConfig[] => config.promotions.filter((p) => p.channelIds.includes(channelId));
 
+const exclusions = new WeakMap<SentinelConfig, Map<string, ((hourStartMs: number) => boolean) | undefined>>();
+
 /**
- * Whether the hour starting at `hourStartMs` overlaps a promotion of the channel. Invariant: an hour is excluded
- * exactly when any instant of it lies inside some window `[fromMs, toMs)`.
+ * Whether the hour starting at `hourStartMs` overlaps a promotion of the channel; `undefined` for a channel without
+ * promotions (nothing to leave out). Invariant: an hour is excluded exactly when any instant of it lies inside some
+ * window `[fromMs, toMs)`.
  */
-export function promotionHours(config: SentinelConfig, channelId: string): (hourStartMs: number) => boolean {
+export function promotionHours(config: SentinelConfig, channelId: string): ((hourStartMs: number) => boolean) | undefined {
+  // One function per configuration and channel: the rule windows remember which hours it leaves out.
+  let byChannel = exclusions.get(config);
+  if (!byChannel) exclusions.set(config, (byChannel = new Map()));
+  if (byChannel.has(channelId)) return byChannel.get(channelId);
   const windows = windowsOf(config, channelId);
-  return (hourStartMs) => windows.some((p) => hourStartMs + HOUR > p.fromMs && hourStartMs < p.toMs);
+  const exclude = windows.length === 0 ? undefined : (hourStartMs: number) => windows.some((p) => hourStartMs + HOUR > p.fromMs && hourStartMs < p.toMs);
+  byChannel.set(channelId, exclude);
+  return exclude;
 }
 
 /** The business days (in the configured timezone) that a promotion of the channel touches, even for an hour. */

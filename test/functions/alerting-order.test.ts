@@ -1,3 +1,4 @@
+import { prefixSumsOf } from '../../shared/domain/hour-sums.ts';
 import { describe, expect, it } from 'vitest';
 import { SaleRecordedEvent } from '../../events/inbound.ts';
 import type { SaleRecorded } from '../../events/normalised.ts';
@@ -48,7 +49,7 @@ async function announced(batch: ReturnType<typeof sale>[]): Promise<string[]> {
   const sent: OutboundEntry[] = [];
   const alerting = makeAlerting({
     alerts,
-    aggregates: { hours: async () => new Map(), storeDays: async () => new Map() },
+    aggregates: { hours: async () => new Map(), hourSums: async () => prefixSumsOf(new Map()), storeDays: async () => new Map() },
     publisher: { putEvents: async (entries) => (sent.push(...entries), []) },
   });
   const cfg = config();

@@ -1,3 +1,4 @@
+import { prefixSumsOf } from '../../shared/domain/hour-sums.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { directoryAssets } from '../../functions/console/assets.ts';
@@ -32,6 +33,7 @@ const handler = makeHandler({
     storeDays: async () => new Map(),
     hours: async (channelId: string) =>
       channelId === 'tmall' ? new Map([['2025-11-11T10', addInto(zeroTotals(), { gmv: 123_450n, orders: 3n, visits: 100n, spend: 20_000n })]]) : new Map(),
+    hourSums: async () => prefixSumsOf(new Map()),
   },
   alerts,
   acknowledging,

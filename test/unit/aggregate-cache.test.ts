@@ -42,6 +42,10 @@ describe('singleWriterCache', () => {
               expect(await cache.hours(step.read, { fromHour: '2025-11-01T05', toHour: '2025-11-02T10' })).toEqual(
                 await store.hours(step.read, { fromHour: '2025-11-01T05', toHour: '2025-11-02T10' }),
               );
+              const range = { fromHour: '2025-11-01T05', toHour: '2025-11-03T23' };
+              expect((await cache.hourSums(step.read, range)).sum(range.fromHour, range.toHour)).toEqual(
+                (await store.hourSums(step.read, range)).sum(range.fromHour, range.toHour),
+              );
             } else {
               // `again`: a record the item already holds comes again (a retried batch) and is refused.
               const result = await add(cache, step.channel, step.hour, step.gmv, step.again && seq > 0 ? seq : seq + 1);

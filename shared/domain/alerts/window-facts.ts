@@ -4,7 +4,8 @@
  * totals, purely, at an instant that comes in.
  */
 import { bucketOf } from '../../kernel/time.ts';
-import { addInto, type Totals, zeroTotals } from '../aggregation.ts';
+import type { Totals } from '../aggregation.ts';
+import { type HourSums, prefixSumsOf } from '../hour-sums.ts';
 
 const HOUR = 3_600_000;
 
@@ -27,12 +28,19 @@ export interface WindowFacts {
 
 /** The hour keys a window reads at one instant: they depend only on its quarter-hour and the timezone. */
 interface WindowPlan {
-  /** `hour` key and hour start of `now − k hours`, k = 0 … WINDOW_HOURS − 1. */
-  readonly back: readonly { readonly hour: string; readonly startMs: number }[];
-  /** Today's hours up to and including the current one. */
-  readonly today: readonly string[];
-  /** The 7 previous business days' 24 hour keys each, day 1 first. */
-  readonly previousDays: readonly (readonly string[])[];
+  /** The current hour's key: the last hour of the trailing day, the 48 hours and today. */
+  readonly now: string;
+  /** The first hour of the trailing 24, of the 48 before now, of today. */
+  readonly trailingFrom: string;
+  readonly activeFrom: string;
+  readonly todayFrom: string;
+  /** The baseline: the 7 days (168 hours) before the trailing day, first and last hour. */
+  readonly baselineFrom: string;
+  readonly baselineTo: string;
+  /** The baseline's hours that `exclude` leaves out (worked out once per exclusion and quarter-hour). */
+  excluded(exclude: (hourStartMs: number) => boolean): readonly string[];
+  /** The 7 previous business days, day 1 first: their first, last and current-hour keys and the hour before it. */
+  readonly previousDays: readonly { readonly first: string; readonly last: string; readonly beforeNow?: string; readonly atNow: string }[];
   readonly hourOfDay: number;
 }
 
@@ -44,17 +52,36 @@ function planAt(nowMs: number, timezone: string): WindowPlan {
   const memoKey = `${timezone}\u0000${Math.floor(nowMs / QUARTER_HOUR)}`;
   const hit = plans.get(memoKey);
   if (hit) return hit;
-  const back = Array.from({ length: WINDOW_HOURS }, (_, k) => ({
-    hour: bucketOf(nowMs - k * HOUR, timezone).hour,
-    startMs: Math.floor((nowMs - k * HOUR) / HOUR) * HOUR,
-  }));
+  const back = (k: number) => bucketOf(nowMs - k * HOUR, timezone).hour;
   const now = bucketOf(nowMs, timezone);
   const hourOfDay = Number(now.hour.slice(11, 13));
-  const hourKeys = (day: string, upTo: number) => Array.from({ length: upTo + 1 }, (_, h) => `${day}T${String(h).padStart(2, '0')}`);
+  const hh = (h: number) => String(h).padStart(2, '0');
+  const excluded = new WeakMap<(hourStartMs: number) => boolean, readonly string[]>();
   const plan: WindowPlan = {
-    back,
-    today: hourKeys(now.day, hourOfDay),
-    previousDays: Array.from({ length: 7 }, (_, d) => hourKeys(bucketOf(nowMs - (d + 1) * 24 * HOUR, timezone).day, 23)),
+    now: now.hour,
+    trailingFrom: back(23),
+    activeFrom: back(47),
+    todayFrom: `${now.day}T00`,
+    baselineFrom: back(WINDOW_HOURS - 1),
+    baselineTo: back(24),
+    excluded: (exclude) => {
+      let hours = excluded.get(exclude);
+      if (!hours) {
+        const left = new Set<string>();
+        for (let k = 24; k < WINDOW_HOURS; k++) if (exclude(Math.floor((nowMs - k * HOUR) / HOUR) * HOUR)) left.add(back(k));
+        excluded.set(exclude, (hours = [...left]));
+      }
+      return hours;
+    },
+    previousDays: Array.from({ length: 7 }, (_, d) => {
+      const day = bucketOf(nowMs - (d + 1) * 24 * HOUR, timezone).day;
+      return {
+        first: `${day}T00`,
+        last: `${day}T23`,
+        ...(hourOfDay > 0 ? { beforeNow: `${day}T${hh(hourOfDay - 1)}` } : {}),
+        atNow: `${day}T${hh(hourOfDay)}`,
+      };
+    }),
     hourOfDay,
   };
   if (plans.size >= 256) plans.clear();
@@ -63,56 +90,62 @@ function planAt(nowMs: number, timezone: string): WindowPlan {
 }
 
 /**
- * Window totals at `nowMs` from a channel's hour buckets (keys `YYYY-MM-DDTHH` in the business timezone). Invariant:
- * each window is the exact sum of the hours it covers; hours `excludeFromBaseline` names count in no baseline.
+ * Window totals at `nowMs` from a channel's hour buckets (keys `YYYY-MM-DDTHH` in the business timezone), read as
+ * range sums ({@link HourSums}; a map is summed first). Invariant: each window is the exact sum of the hours whose keys
+ * it spans — an hour counts once, even where a clock change repeats its key — and hours `excludeFromBaseline` names
+ * count in no baseline.
  */
 export function windowFacts(
-  hours: ReadonlyMap<string, Readonly<Totals>>,
+  hours: HourSums | ReadonlyMap<string, Readonly<Totals>>,
   nowMs: number,
   timezone: string,
-  excludeFromBaseline: (hourStartMs: number) => boolean = () => false,
+  excludeFromBaseline?: (hourStartMs: number) => boolean,
 ): WindowFacts {
+  const sums = hours instanceof Map ? prefixSumsOf(hours) : (hours as HourSums);
   const plan = planAt(nowMs, timezone);
-  const trailing24h = zeroTotals();
-  const baseline7d = zeroTotals();
-  let activeHours48h = 0;
-  let baselineHours = 0;
-  let trailingHours = 0;
-  for (let k = 0; k < WINDOW_HOURS; k++) {
-    const back = plan.back[k] as WindowPlan['back'][number];
-    const t = hours.get(back.hour);
-    if (!t) continue;
-    if (k < 24) {
-      addInto(trailing24h, t);
-      if (t.spend > 0n) trailingHours += 1;
-    } else if (!excludeFromBaseline(back.startMs)) {
-      addInto(baseline7d, t);
-      if (t.spend > 0n) baselineHours += 1;
+  const trailing24h = sums.sum(plan.trailingFrom, plan.now);
+  const baseline7d = sums.sum(plan.baselineFrom, plan.baselineTo);
+  let baselineHours = sums.hoursWith('spend', plan.baselineFrom, plan.baselineTo);
+  if (excludeFromBaseline) {
+    for (const hour of plan.excluded(excludeFromBaseline)) {
+      const t = sums.get(hour);
+      if (!t) continue;
+      baseline7d.events -= t.events;
+      baseline7d.gmv -= t.gmv;
+      baseline7d.orders -= t.orders;
+      baseline7d.units -= t.units;
+      baseline7d.refunds -= t.refunds;
+      baseline7d.refundCount -= t.refundCount;
+      baseline7d.spend -= t.spend;
+      baseline7d.impressions -= t.impressions;
+      baseline7d.clicks -= t.clicks;
+      baseline7d.reportedConversions -= t.reportedConversions;
+      baseline7d.reportedRevenue -= t.reportedRevenue;
+      baseline7d.visits -= t.visits;
+      if (t.spend > 0n) baselineHours -= 1;
     }
-    if (k < 48 && t.events > 0n) activeHours48h += 1;
   }
-  const dayToDate = zeroTotals();
-  for (const hour of plan.today) {
-    const t = hours.get(hour);
-    if (t) addInto(dayToDate, t);
-  }
-  // Usual intraday share of spend before now, over the previous 7 business days.
-  const hourOfDay = plan.hourOfDay;
+  // Usual intraday share of spend before now, over the previous 7 business days (whole hours exactly, then the
+  // current hour's share of its spend).
   const fractionOfHour = (nowMs % HOUR) / HOUR;
   let before = 0;
   let total = 0;
   for (const day of plan.previousDays) {
-    for (let h = 0; h < 24; h++) {
-      const t = hours.get(day[h] as string);
-      if (!t || t.spend === 0n) continue;
-      const spend = Number(t.spend);
-      total += spend;
-      if (h < hourOfDay) before += spend;
-      else if (h === hourOfDay) before += spend * fractionOfHour;
-    }
+    total += Number(sums.spend(day.first, day.last));
+    if (day.beforeNow !== undefined) before += Number(sums.spend(day.first, day.beforeNow));
+    const atNow = sums.spend(day.atNow, day.atNow);
+    if (atNow !== 0n) before += Number(atNow) * fractionOfHour;
   }
-  const usualDayShare = total > 0 ? before / total : (hourOfDay + fractionOfHour) / 24;
-  return { trailing24h, baseline7d, dayToDate, usualDayShare, activeHours48h, baselineHours, trailingHours };
+  const usualDayShare = total > 0 ? before / total : (plan.hourOfDay + fractionOfHour) / 24;
+  return {
+    trailing24h,
+    baseline7d,
+    dayToDate: sums.sum(plan.todayFrom, plan.now),
+    usualDayShare,
+    activeHours48h: sums.hoursWith('events', plan.activeFrom, plan.now),
+    baselineHours,
+    trailingHours: sums.hoursWith('spend', plan.trailingFrom, plan.now),
+  };
 }
 
 /** The business month to date at `atMs`: the hour range to read and the share of the month elapsed (0–1). */
