@@ -12,6 +12,7 @@ import { makeShardProcessor } from '../shared/app/aggregating.ts';
 import { type IngestOutcome, makeIngesting } from '../shared/app/ingesting.ts';
 import type { ProposeReport } from '../shared/app/budgeting.ts';
 import { describeProblems, parseConfig, type SentinelConfig } from '../shared/domain/config.ts';
+import { AdmissionsAhead } from '../shared/domain/admission.ts';
 import { memoryServices } from '../shared/runtime/compose.ts';
 import { memoryShardRecord } from '../shared/adapters/memory.ts';
 import { routesToIngest } from './event-pattern.ts';
@@ -31,6 +32,8 @@ class MemoryPipeline implements ReplayTarget {
   private readonly services;
   private readonly ingestOne;
   private readonly process;
+  /** The feed decides each line before offering it; ingest takes that decision rather than parsing the line again. */
+  private readonly admissions = new AdmissionsAhead();
 
   constructor(
     readonly config: SentinelConfig,
@@ -41,7 +44,14 @@ class MemoryPipeline implements ReplayTarget {
       localPublisher((event) => emit(JSON.stringify(event))),
     );
     const s = this.services;
-    this.ingestOne = makeIngesting({ config: s.config, events: s.events, intake: s.intake, logger: silent, metrics: silent });
+    this.ingestOne = makeIngesting({
+      config: s.config,
+      events: s.events,
+      intake: s.intake,
+      logger: silent,
+      metrics: silent,
+      admit: (body, config) => this.admissions.take(body, config),
+    });
     const deps = {
       aggregates: s.aggregates,
       alerting: { service: s.alerting, config: s.budgetedConfig, clock: () => this.nowMs },
@@ -60,6 +70,10 @@ class MemoryPipeline implements ReplayTarget {
 
   routesToIngest(event: unknown): boolean {
     return routesToIngest(event);
+  }
+
+  admit(line: string, config: SentinelConfig, parsed?: { readonly value: unknown }) {
+    return this.admissions.decide(line, config, parsed);
   }
 
   async ingest(messages: readonly QueuedMessage[]): Promise<DeliveryReport> {

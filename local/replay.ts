@@ -1,7 +1,7 @@
 import { formatMoney } from '../shared/kernel/money.ts';
 import { MONEY_FIELDS, rollUpDays, type Totals } from '../shared/domain/aggregation.ts';
-import { admit } from '../shared/domain/admission.ts';
-import { retainUntilMs } from '../shared/domain/config.ts';
+import { type Admission, admit } from '../shared/domain/admission.ts';
+import { retainUntilMs, type SentinelConfig } from '../shared/domain/config.ts';
 import { parseInstant } from '../shared/kernel/time.ts';
 import { LocalPipeline, type PipelineOptions } from './pipeline.ts';
 import { type ScheduledPipeline, ScheduledRunner } from './runner.ts';
@@ -86,6 +86,8 @@ export interface ReplayTarget extends ScheduledPipeline {
   /** At the end of the input: revisions of the reviews late events changed, and the open week and month to date. */
   reviseReviews(): Promise<unknown>;
   routesToIngest(event: unknown): boolean;
+  /** Decides a line's admission (the pipeline may keep the decision for its ingest); {@link admit} when absent. */
+  admit?(line: string, config: SentinelConfig, parsed?: { readonly value: unknown }): Admission;
   readonly intake: IntakeLog & IntakeReader;
   readonly aggregates: AggregateReader;
 }
@@ -118,9 +120,11 @@ export async function feed(target: ReplayTarget, options: Pick<ReplayOptions, 'l
     received += 1;
     const lineNumber = index + 1;
     const { parsed, key, timeMs } = peek(line);
+    // Parsed once: admission reads the same value rather than parsing the line again (JSON.parse never yields undefined).
+    const parsedLine = parsed === undefined ? undefined : { value: parsed };
     // The clock moves only for an event that would be admitted: a malformed line, one in the future or past the
     // lateness window, or one for an unknown channel never drags replay through years of sweeps.
-    if (timeMs !== undefined && timeMs > runner.clockMs && admit(line, target.config).ok) {
+    if (timeMs !== undefined && timeMs > runner.clockMs && (target.admit?.(line, target.config, parsedLine) ?? admit(line, target.config, parsedLine)).ok) {
       await actUntil(timeMs);
       await runner.advanceClock(timeMs);
     }

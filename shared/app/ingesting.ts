@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type Accepted, admit, type RejectionReason } from '../domain/admission.ts';
+import { type Accepted, type Admission, admit, type RejectionReason } from '../domain/admission.ts';
 import { decodeEvent, sameReport } from '../domain/inbound-event.ts';
 import { AD_SPEND_REPORTED, type AdSpendReported } from '../../events/normalised.ts';
 import { retainUntilMs, type SentinelConfig } from '../domain/config.ts';
@@ -17,6 +17,8 @@ export interface IngestingDeps {
   readonly intake: IntakeLog;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** How a body is admitted: {@link admit} unless the caller decided it ahead (replay's `AdmissionsAhead`). */
+  readonly admit?: (body: string, config: SentinelConfig) => Admission;
 }
 
 /** A delivery: the queue's message id (redeliveries share it), the body as sent, and when the queue took it. */
@@ -148,7 +150,7 @@ export function makeIngesting(deps: IngestingDeps) {
 
   const ingest = async (delivery: Delivery): Promise<IngestOutcome> => {
     const config = await deps.config.current();
-    const admission = admit(delivery.body, config);
+    const admission = (deps.admit ?? admit)(delivery.body, config);
     if (!admission.ok) return quarantine(config, delivery, admission.reason, admission.message, admission);
     const { event, encoded, bucket, arrivedAtMs } = admission;
     if (event.type === AD_SPEND_REPORTED) return ingestReport(config, delivery, admission, event);

@@ -67,9 +67,11 @@ function issuesText(issues: readonly { path: readonly PropertyKey[]; message: st
 
 /**
  * Decides one message. Invariant: the result depends only on (body, config) — the arrival time is the
- * envelope's own `time` — so a redelivery of the same message is decided the same way every time.
+ * envelope's own `time` — so a redelivery of the same message is decided the same way every time. `parsed`, when
+ * given, is `JSON.parse(body)` already done by the caller (replay reads each line's identity first); it is used only
+ * where a plain parse is what admission would do itself, and never changed.
  */
-export function admit(body: string, config: SentinelConfig): Admission {
+export function admit(body: string, config: SentinelConfig, parsed?: { readonly value: unknown }): Admission {
   // Larger than EventBridge carries: no producer's bus could have delivered it, and parsing it would cost for nothing.
   if (body.length > MAX_EVENT_BYTES / 4 && utf8Bytes(body) > MAX_EVENT_BYTES) {
     return {
@@ -82,7 +84,11 @@ export function admit(body: string, config: SentinelConfig): Admission {
   try {
     // A JSON number can say more than a double holds ("unitPrice": 19.999999999999999 is 20 to JSON.parse). Only one
     // with 16 or more digits can; those keep their text, so the money rules judge what the producer wrote.
-    raw = /[\d.]{17,}/.test(body) ? JSON.parse(body, keepLossyNumbers as (key: string, value: unknown) => unknown) : JSON.parse(body);
+    raw = /[\d.]{17,}/.test(body)
+      ? JSON.parse(body, keepLossyNumbers as (key: string, value: unknown) => unknown)
+      : parsed !== undefined
+        ? parsed.value
+        : JSON.parse(body);
   } catch (error) {
     return { ok: false, reason: 'invalid_json', message: (error as Error).message };
   }
@@ -195,4 +201,33 @@ function admitReport(event: AdSpendReported, arrivedAtMs: number, arrivedAt: str
   }
   const bucket = asOf.day === event.date ? asOf : { day: event.date, hour: `${event.date}T23` };
   return { ok: true, event, encoded: encodeEvent(event), bucket, arrivedAtMs };
+}
+
+/**
+ * Admission decided ahead and taken once: replay decides each line before it offers it (the clock moves only for an
+ * event that would be admitted), and ingest then takes that decision instead of deciding again. Sound because a
+ * decision depends only on (body, config) — {@link admit}'s invariant; a body decided under another configuration
+ * object is decided afresh. Holds at most `limit` decisions not yet taken (lines that never reach ingest are dropped
+ * with the oldest).
+ */
+export class AdmissionsAhead {
+  private readonly ahead = new Map<string, { config: SentinelConfig; admission: Admission }>();
+
+  constructor(private readonly limit = 4096) {}
+
+  /** Decides `body` (`parsed`: see {@link admit}) and keeps the decision for {@link take}. */
+  decide(body: string, config: SentinelConfig, parsed?: { readonly value: unknown }): Admission {
+    const admission = admit(body, config, parsed);
+    if (this.ahead.size >= this.limit) this.ahead.delete(this.ahead.keys().next().value as string);
+    this.ahead.set(body, { config, admission });
+    return admission;
+  }
+
+  /** The decision kept for `body` under `config` (forgotten once taken), or a fresh one. */
+  take(body: string, config: SentinelConfig): Admission {
+    const kept = this.ahead.get(body);
+    if (kept === undefined || kept.config !== config) return admit(body, config);
+    this.ahead.delete(body);
+    return kept.admission;
+  }
 }

@@ -69,8 +69,21 @@ export function bucketOf(epochMs: number, timeZone: string): Bucket {
   return bucket;
 }
 
+/** The last texts parsed: an event's times are each read twice (validated, then converted), a replay line's thrice. */
+const recentInstants = new Map<string, number | null>();
+
 /** Parses an ISO 8601 timestamp that carries an offset (or `Z`) into epoch milliseconds; `null` when it is not one. */
 export function parseInstant(text: string): number | null {
+  const hit = recentInstants.get(text);
+  if (hit !== undefined) return hit;
+  const ms = parseInstantOnce(text);
+  if (text.length > 40) return ms;
+  if (recentInstants.size >= 8) recentInstants.delete(recentInstants.keys().next().value as string);
+  recentInstants.set(text, ms);
+  return ms;
+}
+
+function parseInstantOnce(text: string): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(text);
   if (!match) return null;
   const [, year, month, day] = match.map(Number) as [number, number, number, number];

@@ -8,7 +8,7 @@ import {
   SaleRecordedEvent,
   TrafficRecordedEvent,
 } from '../../events/inbound.ts';
-import { admit, type Admission } from '../../shared/domain/admission.ts';
+import { AdmissionsAhead, admit, type Admission } from '../../shared/domain/admission.ts';
 import { decodeEvent } from '../../shared/domain/inbound-event.ts';
 import { ARRIVAL, body, config, envelope, validDetail } from '../fixtures.ts';
 
@@ -264,6 +264,12 @@ describe('admission: JSON numbers are judged by what they say, not by the double
     expect(refused.ok ? 'accepted' : `${refused.reason} ${refused.message}`).toMatch(/^schema_error .*has 15 decimal digits; CNY allows at most 2/);
     expect(reasonOf(admit(raw('2', '1.0000000000000001'), cfg))).toBe('schema_error');
   });
+  it('judges the text even when the caller hands over the line it already parsed (replay does)', () => {
+    const line = raw('19.999999999999999');
+    expect(reasonOf(admit(line, cfg, { value: JSON.parse(line) }))).toBe('schema_error');
+    const plain = raw('1520.50');
+    expect(admit(plain, cfg, { value: JSON.parse(plain) })).toEqual(admit(plain, cfg));
+  });
   it('accepts every spelling of the same amount: trailing zeros, exponents', () => {
     for (const [text, minor] of [
       ['1520.50', 152050n],
@@ -273,5 +279,32 @@ describe('admission: JSON numbers are judged by what they say, not by the double
       const a = admit(raw(text), cfg);
       expect(a.ok && a.event.type === 'Sale Recorded' ? a.event.lines[0]?.unitPrice : a).toBe(minor);
     }
+  });
+});
+
+describe('admission decided ahead (replay decides a line before it offers it; ingest takes the decision)', () => {
+  const sale = body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'evt-ahead'));
+  const other = body(SaleRecordedEvent, validDetail(SaleRecordedEvent, 'evt-other'));
+
+  it('hands ingest the decision made ahead, once, and decides afresh for another configuration', () => {
+    const ahead = new AdmissionsAhead();
+    const decided = ahead.decide(sale, cfg);
+    expect(decided.ok).toBe(true);
+    expect(ahead.take(sale, cfg)).toBe(decided); // the very decision, not a second parse
+    const again = ahead.take(sale, cfg);
+    expect(again).not.toBe(decided); // taken once: the next delivery of the line is decided again
+    expect(again).toEqual(decided);
+    ahead.decide(sale, cfg);
+    const tighter = { ...cfg, latenessDays: 1 };
+    expect(ahead.take(sale, tighter)).toEqual(admit(sale, tighter));
+    expect(ahead.take(sale, tighter)).not.toBe(decided);
+  });
+
+  it('keeps at most its limit of decisions not yet taken, dropping the oldest', () => {
+    const ahead = new AdmissionsAhead(1);
+    const first = ahead.decide(sale, cfg);
+    const second = ahead.decide(other, cfg);
+    expect(ahead.take(other, cfg)).toBe(second);
+    expect(ahead.take(sale, cfg)).not.toBe(first);
   });
 });
