@@ -202,11 +202,19 @@ const SATURATION_GRID = Array.from({ length: 24 }, (_, i) => SATURATION_RANGE[0]
 function fitSaturating(x: readonly number[], v: readonly number[], scale: number): { beta: number; lambda: number; r2: number } {
   const mv = mean(v);
   const ssTot = v.reduce((s, y) => s + (y - mv) ** 2, 0);
+  // Evaluated ~70 times per fit and fitted on every resample: one buffer, sums in index order (as `mean` adds).
+  const t = new Float64Array(x.length);
   const fitAt = (c: number) => {
     const lambda = c / scale;
-    const t = x.map((xi) => Math.log(Math.tanh((lambda * xi) / 2)));
-    const lnBeta = mean(v.map((y, i) => y - (t[i] as number)));
-    return { beta: Math.exp(lnBeta), lambda, c, sse: v.reduce((s, y, i) => s + (y - lnBeta - (t[i] as number)) ** 2, 0) };
+    let residual = 0;
+    for (let i = 0; i < x.length; i++) {
+      t[i] = Math.log(Math.tanh((lambda * (x[i] as number)) / 2));
+      residual += (v[i] as number) - (t[i] as number);
+    }
+    const lnBeta = residual / x.length;
+    let sse = 0;
+    for (let i = 0; i < x.length; i++) sse += ((v[i] as number) - lnBeta - (t[i] as number)) ** 2;
+    return { beta: Math.exp(lnBeta), lambda, c, sse };
   };
   let best = fitAt(SATURATION_GRID[0] as number);
   for (const c of SATURATION_GRID) {
@@ -630,15 +638,23 @@ function seedOf(eligible: readonly Eligible[]): number {
 function optimise(eligible: readonly Eligible[]): number[] {
   if (eligible.length < 2) return eligible.map((e) => Number(e.input.budget));
   const total = eligible.reduce((s, e) => s + Number(e.input.budget), 0);
-  const at = (lambda: number) => eligible.map((e) => spendAt(e.model, lambda, Number(e.lo), Number(e.hi), Number(e.input.budget)));
-  const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  const bounds = eligible.map((e) => [Number(e.lo), Number(e.hi), Number(e.input.budget)] as const);
+  const at = (lambda: number) => eligible.map((e, i) => spendAt(e.model, lambda, ...(bounds[i] as readonly [number, number, number])));
+  /** The spend all channels want at λ, added in channel order. */
+  const spendSum = (lambda: number) => {
+    let sum = 0;
+    for (let i = 0; i < eligible.length; i++) sum += spendAt((eligible[i] as Eligible).model, lambda, ...(bounds[i] as readonly [number, number, number]));
+    return sum;
+  };
   const marginals = eligible.flatMap((e) => [marginalAt(e.model, Number(e.lo)), marginalAt(e.model, Number(e.hi)), marginalAt(e.model, 1)]);
   let lo = Math.log(Math.max(1e-12, Math.min(...marginals) / 2));
   let hi = Math.log(Math.max(1e-12, Math.max(...marginals) * 2));
   for (let k = 0; k < 100; k++) {
     const mid = (lo + hi) / 2;
+    // Adjacent doubles: every further step leaves (lo + hi) / 2 where it is, so stopping changes nothing.
+    if (mid === lo || mid === hi) break;
     // Spend falls as λ rises: too much spend means λ is too low.
-    if (sum(at(Math.exp(mid))) > total) lo = mid;
+    if (spendSum(Math.exp(mid)) > total) lo = mid;
     else hi = mid;
   }
   return at(Math.exp((lo + hi) / 2));
