@@ -76,7 +76,9 @@ function byFingerprint(observations: readonly Observation[]): Map<string, Observ
   const grouped = new Map<string, Observation[]>();
   for (const o of observations) {
     const fp = fingerprintOf(o.rule, o.subject);
-    grouped.set(fp, [...(grouped.get(fp) ?? []), o]);
+    const list = grouped.get(fp);
+    if (list) list.push(o);
+    else grouped.set(fp, [o]);
   }
   for (const [fp, list] of grouped) {
     const lastBreach = list.map((o) => o.kind).lastIndexOf('breach');

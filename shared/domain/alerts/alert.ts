@@ -73,11 +73,10 @@ export type Observation =
     }
   | { readonly kind: 'clear'; readonly rule: RuleName; readonly subject: Subject; readonly reason: string; readonly said?: Said };
 
-const SUBJECT_KEYS = ['channelId', 'storeId', 'sku', 'region', 'period', 'basis'] as const;
-
 /** Rule plus subject, in a fixed order: equal for equal alerts, whatever order the fields were built in. */
 export function fingerprintOf(rule: RuleName, subject: Subject): string {
-  return [rule, ...SUBJECT_KEYS.map((k) => subject[k] ?? '')].join('|');
+  // Every field of Subject, in this order, spelled out: every observation of every batch is keyed by it.
+  return `${rule}|${subject.channelId ?? ''}|${subject.storeId ?? ''}|${subject.sku ?? ''}|${subject.region ?? ''}|${subject.period ?? ''}|${subject.basis ?? ''}`;
 }
 
 /**
