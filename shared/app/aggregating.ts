@@ -136,8 +136,9 @@ async function evaluate(
   const evaluable = pending.filter((r) => until === undefined || isAfter(until, r.sequenceNumber));
   const last = evaluable[evaluable.length - 1];
   if (!last) return undefined;
-  const config = await alerting.config.current();
   try {
+    // Inside: a configuration that cannot be read now (a throttled table) fails the evaluation, not the batch.
+    const config = await alerting.config.current();
     const atMs = alerting.clock();
     const changed = await alerting.service.evaluateEvents(
       config,

@@ -74,3 +74,28 @@ describe('a shard checkpoint from before the marks', () => {
     expect(states).toEqual([['price_violation', 'resolved']]);
   });
 });
+
+describe('a configuration that cannot be read while evaluating', () => {
+  it('fails the evaluation from its first record, keeps what was added, and the retry evaluates it once', async () => {
+    const s = memoryServices(config(), { putEvents: async () => [] });
+    let unreadable = true;
+    const process = makeShardProcessor({
+      aggregates: s.aggregates,
+      alerting: {
+        service: s.alerting,
+        config: { current: () => (unreadable ? Promise.reject(new Error('ProvisionedThroughputExceededException')) : s.budgetedConfig.current()) },
+        clock: () => ARRIVAL,
+      },
+      ...quietObservability(),
+    });
+    const records = [sale('199.00'), sale('120.00')];
+    // Lambda is told to retry from the first record the rules have not seen; nothing is thrown at it.
+    expect(await process('shard-1', records)).toBe(records[0]?.sequenceNumber);
+    expect(await s.aggregates.readCheckpoint('rules:shard-1')).toBeUndefined();
+    unreadable = false;
+    expect(await process('shard-1', records)).toBeUndefined();
+    const hours = await s.aggregates.hours('tmall');
+    expect([...hours.values()].reduce((n, t) => n + t.events, 0n)).toBe(2n); // added once, though delivered twice
+    expect((await s.alerts.list('tmall')).alerts.map((a) => [a.state.rule, a.state.status])).toEqual([['price_violation', 'firing']]);
+  });
+});
