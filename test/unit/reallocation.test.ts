@@ -13,6 +13,7 @@ import {
   powerPosterior,
   type ReallocationSettings,
   responseAt,
+  selectionShrunk,
 } from '../../shared/domain/budgets/reallocation.ts';
 import { proposalFromPlan } from '../../shared/domain/budgets/proposal.ts';
 
@@ -398,6 +399,29 @@ describe('properties', () => {
         expect(plan.channels.every((x) => x.after === x.before)).toBe(true);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('the gain stated for a proposal that cleared its own noise', () => {
+  it('is shrunk by its noise share: almost whole beside a narrow range, much less where it barely clears zero', () => {
+    // sd = (high − low) / 3.29: a range of 20 beside 100 is sd 6.1, k = 1 − 0.0037; one of 199 is sd 60.5, k = 0.63.
+    expect(selectionShrunk(100, 90, 110)).toBeCloseTo(99.63, 2);
+    expect(selectionShrunk(100, 1, 200)).toBeCloseTo(63.4, 1);
+    // Never below the low end of the range it is published with, never above the estimate.
+    expect(selectionShrunk(100, 80, 300)).toBe(80);
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (estimate, lowShare, spread) => {
+          const low = estimate * lowShare;
+          const shrunk = selectionShrunk(estimate, low, estimate + spread * estimate);
+          expect(shrunk).toBeGreaterThanOrEqual(low);
+          expect(shrunk).toBeLessThanOrEqual(estimate);
+        },
+      ),
     );
   });
 });

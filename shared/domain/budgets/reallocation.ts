@@ -61,6 +61,23 @@ export const SPEND_TEST_PCT = 15;
 export const SATURATING_MARGIN = 0.8;
 export const SPEND_TEST_DAYS = 7;
 export const RANGE_PERCENTILES = [0.05, 0.95] as const;
+/** The standard normal's 95th percentile: a 90 % range spans 2 × this many standard deviations. */
+const Z95 = 1.6449;
+
+/**
+ * The gain to state for an estimate that was proposed *because* its range cleared zero. Among the proposals made,
+ * an estimate near its own noise is the one most likely flattered by having cleared it (the winner's curse of the
+ * decision, apart from the optimiser's curse the re-made plans already remove): the estimate is shrunk toward zero by
+ * its noise share, `k = 1 − (sd / estimate)²` with sd read from the 90 % range (the positive-part James–Stein factor
+ * for one effect). Invariants: 0 ≤ result ≤ estimate; a range narrow beside the estimate leaves it almost whole;
+ * never below the range's low end (it stays a figure inside the range it is published with).
+ */
+export function selectionShrunk(estimate: number, low: number, high: number): number {
+  if (estimate <= 0 || high <= low) return Math.max(estimate, low);
+  const sd = (high - low) / (2 * Z95);
+  const k = Math.max(0, 1 - (sd / estimate) ** 2);
+  return Math.max(low, estimate * k);
+}
 
 export interface DayPoint {
   readonly day: string;
@@ -579,7 +596,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   // fit's — the point fit chose these budgets, so it is the one most flattering to them (the optimiser's curse).
   // The shape refits only widen the range: stated from them too, the gain reads higher at 15 % noise (their spread
   // on 14 days is too narrow and centred on the flattering fit).
-  const point = BigInt(Math.round(posteriorMedian));
+  const posteriorPoint = BigInt(Math.round(posteriorMedian));
   // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13). A
   // stricter finance asks for a lower percentile above zero (its accepted chance of a loss).
   const risk = Math.min(RANGE_PERCENTILES[0], (settings.lossRiskPct ?? RANGE_PERCENTILES[0] * 100) / 100);
@@ -587,11 +604,13 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   if (low <= 0n || riskLow <= 0n) {
     return nothing(
       low <= 0n
-        ? `the gain's 90 % range reaches down to ${low} minor units a day (expected ${point}): the days seen cannot tell that moving budget pays`
-        : `the chance it loses GMV is above the ${+(risk * 100).toFixed(2)} % accepted (reallocation.lossRiskPct): that percentile of the gain is ${riskLow} minor units a day (expected ${point})`,
+        ? `the gain's 90 % range reaches down to ${low} minor units a day (expected ${posteriorPoint}): the days seen cannot tell that moving budget pays`
+        : `the chance it loses GMV is above the ${+(risk * 100).toFixed(2)} % accepted (reallocation.lossRiskPct): that percentile of the gain is ${riskLow} minor units a day (expected ${posteriorPoint})`,
       channels.map((c) => (c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi })),
     );
   }
+  // Stated: shrunk for having been proposed at all (see selectionShrunk); the range is the judgements' own.
+  const point = BigInt(Math.round(selectionShrunk(Number(posteriorPoint), Number(low), Number(high))));
   return {
     channels,
     moves: movesOf(channels),
