@@ -56,6 +56,27 @@ export function addInto(into: Totals, delta: Partial<Totals>): Totals {
   return into;
 }
 
+/**
+ * Subtracts `delta` from `into` in place and returns it: a window's hours are the difference of two running sums, and
+ * an hour a window leaves out is taken back out of it. Invariant: every field of TOTAL_FIELDS is subtracted, so
+ * `subtractInto(addInto(t, d), d)` is `t` again (test/unit/aggregation.test.ts).
+ */
+export function subtractInto(into: Totals, delta: Readonly<Totals>): Totals {
+  into.events -= delta.events;
+  into.gmv -= delta.gmv;
+  into.orders -= delta.orders;
+  into.units -= delta.units;
+  into.refunds -= delta.refunds;
+  into.refundCount -= delta.refundCount;
+  into.spend -= delta.spend;
+  into.impressions -= delta.impressions;
+  into.clicks -= delta.clicks;
+  into.reportedConversions -= delta.reportedConversions;
+  into.reportedRevenue -= delta.reportedRevenue;
+  into.visits -= delta.visits;
+  return into;
+}
+
 /** What one event contributes to every bucket it falls in (only the fields it touches). */
 export function deltaOf(event: InboundEvent): Partial<Totals> {
   switch (event.type) {

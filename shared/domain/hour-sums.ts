@@ -4,7 +4,7 @@
  * per field instead of an addition per hour. Exact: every field is an integer (`bigint`), so a difference of two
  * running sums is exactly the sum of the hours between them, in any order of arrival.
  */
-import { addInto, type Totals, zeroTotals } from './aggregation.ts';
+import { addInto, subtractInto, type Totals, zeroTotals } from './aggregation.ts';
 
 /** What a window reads from a channel's hours: sums and counts over key ranges `fromHour`..`toHour` inclusive. */
 export interface HourSums {
@@ -30,23 +30,8 @@ export function lowerBound(keys: readonly string[], key: string, from = 0, to = 
   return lo;
 }
 
-/** Subtracts `b` from `a` field by field into a fresh object (the hours between two running sums). */
-function difference(a: Readonly<Totals>, b: Readonly<Totals>): Totals {
-  return {
-    events: a.events - b.events,
-    gmv: a.gmv - b.gmv,
-    orders: a.orders - b.orders,
-    units: a.units - b.units,
-    refunds: a.refunds - b.refunds,
-    refundCount: a.refundCount - b.refundCount,
-    spend: a.spend - b.spend,
-    impressions: a.impressions - b.impressions,
-    clicks: a.clicks - b.clicks,
-    reportedConversions: a.reportedConversions - b.reportedConversions,
-    reportedRevenue: a.reportedRevenue - b.reportedRevenue,
-    visits: a.visits - b.visits,
-  };
-}
+/** The hours between two running sums (a fresh object). */
+const difference = (a: Readonly<Totals>, b: Readonly<Totals>): Totals => subtractInto({ ...a }, b);
 
 /**
  * Running sums over sorted hour keys: `running[i]` is the sum of the hours before `keys[i]`, `spendHours[i]` and

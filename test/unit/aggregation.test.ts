@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInto, deltaOf, kpisOf, preAggregate, rollUpDays, type Totals, TOTAL_FIELDS, zeroTotals } from '../../shared/domain/aggregation.ts';
+import { addInto, deltaOf, kpisOf, preAggregate, rollUpDays, subtractInto, type Totals, TOTAL_FIELDS, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { AD_SPEND, type InboundEvent, REFUND, SALE, TRAFFIC } from '../../events/normalised.ts';
 import { decodeEvent, encodeEvent } from '../../shared/domain/inbound-event.ts';
 import { isAfter, pendingAfter, planItems, type ShardRecord } from '../../shared/domain/stream-apply.ts';
@@ -77,6 +77,20 @@ describe('addInto', () => {
       into[field] = 5n;
       addInto(into, { [field]: BigInt(i + 1) });
       for (const other of TOTAL_FIELDS) expect([other, into[other]]).toEqual([other, other === field ? 5n + BigInt(i + 1) : 0n]);
+    });
+  });
+});
+
+describe('subtractInto', () => {
+  it('takes every field back out of itself and nowhere else: what addInto added, subtractInto removes', () => {
+    TOTAL_FIELDS.forEach((field, i) => {
+      const delta = zeroTotals();
+      delta[field] = BigInt(i + 1);
+      const into = zeroTotals();
+      into[field] = 5n;
+      subtractInto(into, delta);
+      for (const other of TOTAL_FIELDS) expect([other, into[other]]).toEqual([other, other === field ? 5n - BigInt(i + 1) : 0n]);
+      expect(subtractInto(addInto(into, delta), delta)).toEqual(into);
     });
   });
 });

@@ -4,7 +4,7 @@
  * totals, purely, at an instant that comes in.
  */
 import { bucketOf } from '../../kernel/time.ts';
-import type { Totals } from '../aggregation.ts';
+import { subtractInto, type Totals } from '../aggregation.ts';
 import { type HourSums, prefixSumsOf } from '../hour-sums.ts';
 
 const HOUR = 3_600_000;
@@ -110,18 +110,7 @@ export function windowFacts(
     for (const hour of plan.excluded(excludeFromBaseline)) {
       const t = sums.get(hour);
       if (!t) continue;
-      baseline7d.events -= t.events;
-      baseline7d.gmv -= t.gmv;
-      baseline7d.orders -= t.orders;
-      baseline7d.units -= t.units;
-      baseline7d.refunds -= t.refunds;
-      baseline7d.refundCount -= t.refundCount;
-      baseline7d.spend -= t.spend;
-      baseline7d.impressions -= t.impressions;
-      baseline7d.clicks -= t.clicks;
-      baseline7d.reportedConversions -= t.reportedConversions;
-      baseline7d.reportedRevenue -= t.reportedRevenue;
-      baseline7d.visits -= t.visits;
+      subtractInto(baseline7d, t);
       if (t.spend > 0n) baselineHours -= 1;
     }
   }
