@@ -273,7 +273,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
           calibration,
         );
         const widen = (bound: bigint) => plan.gain.expected + BigInt(Math.round(Number(bound - plan.gain.expected) * widening.factor));
-        const gain = widening.factor > 1 ? { expected: plan.gain.expected, low: widen(plan.gain.low), high: widen(plan.gain.high) } : plan.gain;
+        const gain = widening.factor > 1 ? { ...plan.gain, low: widen(plan.gain.low), high: widen(plan.gain.high) } : plan.gain;
         if (gain.low <= 0n) {
           skipped.push({
             currency,

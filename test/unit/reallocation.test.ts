@@ -120,6 +120,13 @@ describe('response curve', () => {
     expect(noisy?.kind === 'log-log' && Math.abs(noisy.b - noisy.fittedB)).toBeGreaterThan(0.05);
     expect(notes[0]).toContain(`the days alone say ${noisy?.kind === 'log-log' ? noisy.fittedB.toFixed(2) : ''}`);
     expect(notes[1]).not.toContain('the days alone say');
+    // The summary says why the gain stated sits low in its range when it was shrunk for having been proposed.
+    expect(proposalFromPlan({ ...plan, gain: { ...plan.gain, median: 16_000n } }, ctx).detail.summary).toContain(
+      "expected +100.00 CNY GMV a day (likely between 10.00 and 200.00; the curves' middle says +160.00, stated lower because",
+    );
+    expect(proposalFromPlan({ ...plan, gain: { ...plan.gain, median: 10_400n } }, ctx).detail.summary).toContain(
+      'expected +100.00 CNY GMV a day (likely between 10.00 and 200.00), based on',
+    );
   });
 
   it('draws curves whose 90 % interval of the elasticity covers the true one about 90 % of the time', () => {

@@ -73,7 +73,12 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
           `${money(m.amount)} from ${m.fromChannelId} (marginal ROI ${ratio(find(plan, m.fromChannelId).marginalRoi)}) to ${m.toChannelId} (${ratio(find(plan, m.toChannelId).marginalRoi)})`,
       )
       .join('; ') +
-    `: expected +${money(plan.gain.expected)} ${ctx.currency} GMV a day (likely between ${money(plan.gain.low)} and ${money(plan.gain.high)}), based on ${ctx.basisFrom} to ${ctx.closedDay}.`;
+    `: expected +${money(plan.gain.expected)} ${ctx.currency} GMV a day (likely between ${money(plan.gain.low)} and ${money(plan.gain.high)}` +
+    // Said where the shrink is large enough to make a reader wonder why the figure sits low in its range.
+    (plan.gain.median !== undefined && plan.gain.median * 10n > plan.gain.expected * 11n
+      ? `; the curves' middle says +${money(plan.gain.median)}, stated lower because a gain this close to its own noise is usually flattered by having been proposed`
+      : '') +
+    `), based on ${ctx.basisFrom} to ${ctx.closedDay}.`;
   const detail: BudgetReallocationProposedDetail = {
     proposalId: id,
     createdAt: new Date(ctx.atMs).toISOString(),

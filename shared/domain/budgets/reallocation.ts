@@ -166,8 +166,11 @@ export interface Move {
 export interface Plan {
   readonly channels: readonly ChannelAssessment[];
   readonly moves: readonly Move[];
-  /** Expected daily GMV gain (minor units) with a bootstrap range over the days. */
-  readonly gain: { readonly expected: bigint; readonly low: bigint; readonly high: bigint };
+  /**
+   * Expected daily GMV gain (minor units) with a bootstrap range over the days; `median` is the middle of the curves'
+   * judgements, `expected` that shrunk for the proposal having been made at all ({@link selectionShrunk}).
+   */
+  readonly gain: { readonly expected: bigint; readonly low: bigint; readonly high: bigint; readonly median?: bigint };
   /** Modelled daily GMV of the included channels at their current budgets (minor units). */
   readonly modelledGmv: bigint;
   /** Why there is nothing to propose, when there is not. */
@@ -614,7 +617,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   return {
     channels,
     moves: movesOf(channels),
-    gain: { expected: point, low: low < point ? low : point, high: high > point ? high : point },
+    gain: { expected: point, low: low < point ? low : point, high: high > point ? high : point, median: posteriorPoint },
     modelledGmv: BigInt(Math.round(modelled)),
     spendTests,
   };
