@@ -5,7 +5,7 @@
  * lookups, not an addition for every hour it reads.
  */
 import { addInto, type Totals, zeroTotals } from '../domain/aggregation.ts';
-import { type PrefixSums, RunningSums } from '../domain/hour-sums.ts';
+import { lowerBound, type PrefixSums, RunningSums } from '../domain/hour-sums.ts';
 
 export class HourIndex {
   private readonly totals = new Map<string, Totals>();
@@ -31,7 +31,7 @@ export class HourIndex {
   /** The hours from `fromHour` to `toHour` inclusive (all without a range), in hour order, sharing the live totals. */
   range(range?: { fromHour: string; toHour: string }): Map<string, Readonly<Totals>> {
     const out = new Map<string, Readonly<Totals>>();
-    for (let i = range ? this.lowerBound(range.fromHour) : 0; i < this.sorted.length; i++) {
+    for (let i = range ? lowerBound(this.sorted, range.fromHour) : 0; i < this.sorted.length; i++) {
       const hour = this.sorted[i] as string;
       if (range && hour > range.toHour) break;
       out.set(hour, this.totals.get(hour) as Totals);
@@ -46,19 +46,8 @@ export class HourIndex {
       // A new hour is almost always the latest: append without a search then.
       const last = this.sorted.at(-1);
       if (last === undefined || last < hour) this.sorted.push(hour);
-      else this.sorted.splice(this.lowerBound(hour), 0, hour);
+      else this.sorted.splice(lowerBound(this.sorted, hour), 0, hour);
     }
     return t;
-  }
-
-  private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.sorted[mid] as string) < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
