@@ -595,7 +595,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   const median = at(0.5);
   const low = BigInt(Math.round(median - (median - at(RANGE_PERCENTILES[0])) * widen));
   const high = BigInt(Math.round(median + (at(RANGE_PERCENTILES[1]) - median) * widen));
-  // Stated: the median of the proposed budgets' gains under the curves the plans were re-made under, not the point
+  // The middle: the median of the proposed budgets' gains under the curves the plans were re-made under, not the point
   // fit's — the point fit chose these budgets, so it is the one most flattering to them (the optimiser's curse).
   // The shape refits only widen the range: stated from them too, the gain reads higher at 15 % noise (their spread
   // on 14 days is too narrow and centred on the flattering fit).
