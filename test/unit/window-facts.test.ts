@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Totals, zeroTotals } from '../../shared/domain/aggregation.ts';
 import { windowFacts } from '../../shared/domain/alerts/window-facts.ts';
+import { bucketOf } from '../../shared/kernel/time.ts';
 import { promotionHours } from '../../shared/domain/promotions.ts';
 import { config } from '../fixtures.ts';
 
@@ -91,5 +92,27 @@ describe('windowFacts in a half-hour timezone', () => {
       const facts = windowFacts(gmvByHour, now, 'Asia/Kolkata');
       expect([iso, facts.trailing24h.gmv, facts.dayToDate.gmv]).toEqual([iso, trailing, today]);
     }
+  });
+});
+
+describe('windowFacts across a clock change', () => {
+  it('counts the hour a fall-back night repeats once: the trailing day is 24 real hours', () => {
+    // America/New_York falls back at 02:00 EDT on 2025-11-02: the business hour 01 happens twice and holds both.
+    const tz = 'America/New_York';
+    const gmvByHour = new Map<string, Totals>();
+    const start = Date.parse('2025-10-30T00:00:00Z');
+    for (let t = start; t < start + 5 * 24 * H; t += H) {
+      const hour = bucketOf(t, tz).hour;
+      const totals = gmvByHour.get(hour) ?? zeroTotals();
+      totals.gmv += 1n; // one per real hour
+      totals.events += 1n;
+      gmvByHour.set(hour, totals);
+    }
+    expect(gmvByHour.get('2025-11-02T01')?.gmv).toBe(2n);
+    const now = Date.parse('2025-11-02T12:30:00-05:00');
+    const facts = windowFacts(gmvByHour, now, tz);
+    // The truth without the function: the 24 real hours ending with the one `now` is in, one unit each.
+    expect(facts.trailing24h.gmv).toBe(24n);
+    expect(facts.activeHours48h).toBe(47); // 48 real hours, two of them in one business hour
   });
 });
