@@ -553,7 +553,9 @@ DynamoDB Local (below). The same 14 days at 10× the volume (\`generateDemo({ vo
 still a small shop's day): **median ${Math.round(btDense.median).toLocaleString('en')} lines/s** (runs: ${btDense.all.map((x) => Math.round(x).toLocaleString('en')).join(', ')}).
 
 Before the changes of 2026-12-04's third session, on the same machine: 7,632–8,418 lines/s on the demo world (median
-8,034), ~4,800 before the second. What changed, each with the outputs byte-identical on the demo world:
+8,034), ~4,800 before the second. Side by side in one run of both trees (b368e98 then this code, 3 runs each,
+\`generateDemo\` at volume 1 and 10): 6,845–7,637 → 13,949–17,866 lines/s on the demo world, 15,205–15,658 →
+30,961–32,118 at 10× volume — 2.0–2.2×. What changed, each with the outputs byte-identical on the demo world:
 - **Rule windows as running sums** (\`shared/domain/hour-sums.ts\`): the in-memory hour index keeps each channel's hours
   as prefix sums, brought up to date from the earliest hour changed; a window is two lookups and one subtraction per
   field, where it added up to 192 hours per channel at every batch and sweep (~29 % of the run before): ~8,300 →
