@@ -14,20 +14,20 @@
  * write and a fresh read, never a second evaluation.
  */
 import type { AggregateReader, AggregateStore } from '../app/ports.ts';
-import { HourIndex } from './hour-index.ts';
+import { RunningSums } from '../domain/hour-sums.ts';
 import { InFlight } from './in-flight.ts';
 
 export function singleWriterCache(store: AggregateStore & AggregateReader): AggregateStore & AggregateReader {
   /** channel → its hours, once loaded. */
-  const cached = new Map<string, HourIndex>();
+  const cached = new Map<string, RunningSums>();
   /** Each shard's checkpoint as this process last read or moved it. */
   const checkpoints = new Map<string, string | undefined>();
   /** Commits under way, by channel (`c:`) and by shard (`s:`): a read that overlapped one is answered, not kept. */
   const writes = new InFlight();
 
-  async function load(channelId: string): Promise<HourIndex> {
+  async function load(channelId: string): Promise<RunningSums> {
     const mark = writes.mark(`c:${channelId}`);
-    const hours = new HourIndex(await store.hours(channelId));
+    const hours = new RunningSums(await store.hours(channelId));
     if (writes.quietSince(`c:${channelId}`, mark)) cached.set(channelId, hours);
     return hours;
   }
@@ -77,7 +77,7 @@ export function singleWriterCache(store: AggregateStore & AggregateReader): Aggr
       }),
 
     async hours(channelId, range) {
-      return (cached.get(channelId) ?? (await load(channelId))).range(range);
+      return (cached.get(channelId) ?? (await load(channelId))).hours(range);
     },
     async hourSums(channelId, range) {
       return (cached.get(channelId) ?? (await load(channelId))).sums(range);

@@ -8,7 +8,7 @@ import type { AlertState } from '../domain/alerts/alert.ts';
 import type { BudgetBook } from '../domain/budgets/book.ts';
 import type { ProposalRecord } from '../domain/budgets/proposal.ts';
 import { compareText } from '../kernel/compare.ts';
-import { HourIndex } from './hour-index.ts';
+import { RunningSums } from '../domain/hour-sums.ts';
 import { insertedRecord, isAfter, reportRecord, type ShardRecord } from '../domain/stream-apply.ts';
 import { decidedAudit, proposedAudit } from '../app/audit.ts';
 import type {
@@ -120,10 +120,10 @@ export function memoryIntakeLog(): IntakeLog & IntakeReader {
   };
 }
 
-/** Hour totals per channel ({@link HourIndex}: a range read costs a binary search, not a scan or a copy). */
+/** Hour totals per channel ({@link RunningSums}: a range read costs a binary search, not a scan or a copy). */
 export function memoryAggregateStore(): AggregateStore & AggregateReader {
   const checkpoints = new Map<string, string>();
-  const channels = new Map<string, HourIndex>();
+  const channels = new Map<string, RunningSums>();
   /** Each hour item's marks, by `channel \0 hour`, then shard. */
   const marks = new Map<string, Map<string, string>>();
   /** Stores' shares by `channel \0 day \0 store` (summed by day: nothing reads a store's hour). */
@@ -143,7 +143,7 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
           continue;
         }
         let channel = channels.get(delta.channelId);
-        if (!channel) channels.set(delta.channelId, (channel = new HourIndex()));
+        if (!channel) channels.set(delta.channelId, (channel = new RunningSums()));
         channel.add(delta.hour, delta.totals);
       }
       return { added: true };
@@ -165,10 +165,10 @@ export function memoryAggregateStore(): AggregateStore & AggregateReader {
       return out;
     },
     async hours(channelId, range) {
-      return channels.get(channelId)?.range(range) ?? new Map();
+      return channels.get(channelId)?.hours(range) ?? new Map();
     },
     async hourSums(channelId, range) {
-      return (channels.get(channelId) ?? new HourIndex()).sums(range);
+      return (channels.get(channelId) ?? new RunningSums()).sums(range);
     },
   };
 }

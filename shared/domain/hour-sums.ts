@@ -30,6 +30,13 @@ export function lowerBound(keys: readonly string[], key: string, from = 0, to = 
   return lo;
 }
 
+/** `[i, j)`: the positions of the sorted `keys` from `fromHour` to `toHour` inclusive (empty when `toHour` is before it). */
+function keySpan(keys: readonly string[], fromHour: string, toHour: string): [number, number] {
+  const i = lowerBound(keys, fromHour);
+  // The first key above `toHour`: `toHour` plus the smallest character sorts after it and before any longer key.
+  return [i, toHour < fromHour ? i : lowerBound(keys, `${toHour}\u0000`, i)];
+}
+
 /** The hours between two running sums (a fresh object). */
 const difference = (a: Readonly<Totals>, b: Readonly<Totals>): Totals => subtractInto({ ...a }, b);
 
@@ -46,26 +53,18 @@ export class PrefixSums implements HourSums {
     private readonly eventHours: readonly number[],
   ) {}
 
-  /** `[i, j)`: the positions of the keys from `fromHour` to `toHour` inclusive. */
-  private span(fromHour: string, toHour: string): [number, number] {
-    const i = lowerBound(this.keys, fromHour);
-    // The first key above `toHour`: `toHour` plus the smallest character sorts after it and before any longer key.
-    const j = toHour < fromHour ? i : lowerBound(this.keys, `${toHour}\u0000`, i);
-    return [i, j];
-  }
-
   sum(fromHour: string, toHour: string): Totals {
-    const [i, j] = this.span(fromHour, toHour);
+    const [i, j] = keySpan(this.keys, fromHour, toHour);
     return difference(this.running[j] as Totals, this.running[i] as Totals);
   }
 
   spend(fromHour: string, toHour: string): bigint {
-    const [i, j] = this.span(fromHour, toHour);
+    const [i, j] = keySpan(this.keys, fromHour, toHour);
     return (this.running[j] as Totals).spend - (this.running[i] as Totals).spend;
   }
 
   hoursWith(field: 'spend' | 'events', fromHour: string, toHour: string): number {
-    const [i, j] = this.span(fromHour, toHour);
+    const [i, j] = keySpan(this.keys, fromHour, toHour);
     const counts = field === 'spend' ? this.spendHours : this.eventHours;
     return (counts[j] as number) - (counts[i] as number);
   }
@@ -78,9 +77,11 @@ export class PrefixSums implements HourSums {
 }
 
 /**
- * Running sums kept as hours change: the sums are brought up to date when read, from the earliest hour changed since
- * (a new hour is almost always the latest, so a batch costs the hours it touched, not the channel's history). A read
- * hands out an immutable {@link PrefixSums} of the range it asked for.
+ * A channel's hour totals held in memory, keys kept sorted, with their running sums: the in-memory aggregate store and
+ * the single-writer cache both hold a channel this way. The sums are brought up to date when read, from the earliest
+ * hour changed since (a new hour is almost always the latest, so a batch costs the hours it touched, not the channel's
+ * history); a read of sums hands out an immutable {@link PrefixSums} of the range it asked for, a read of hours the
+ * live totals (the port returns them read-only).
  */
 export class RunningSums {
   private readonly keys: string[] = [];
@@ -91,11 +92,16 @@ export class RunningSums {
   /** `running[0..validTo]` (and the counts) are up to date. */
   private validTo = 0;
 
+  constructor(from?: ReadonlyMap<string, Readonly<Totals>>) {
+    if (from) for (const hour of [...from.keys()].sort()) this.add(hour, from.get(hour) as Totals);
+  }
+
   /** Adds `delta` into `hour` (created at zero where it is new). */
   add(hour: string, delta: Partial<Totals>): void {
     const last = this.keys.at(-1);
     let i: number;
-    if (last === undefined || last < hour) {
+    if (last === hour) i = this.keys.length - 1;
+    else if (last === undefined || last < hour) {
       i = this.keys.length;
       this.keys.push(hour);
       this.totals.push(zeroTotals());
@@ -122,15 +128,18 @@ export class RunningSums {
     }
     this.running.length = this.spendHours.length = this.eventHours.length = n + 1;
     this.validTo = n;
-    const i = range ? lowerBound(this.keys, range.fromHour) : 0;
-    const j = range ? (range.toHour < range.fromHour ? i : lowerBound(this.keys, `${range.toHour}\u0000`, i)) : n;
+    const [i, j] = range ? keySpan(this.keys, range.fromHour, range.toHour) : [0, n];
     return new PrefixSums(this.keys.slice(i, j), this.running.slice(i, j + 1), this.spendHours.slice(i, j + 1), this.eventHours.slice(i, j + 1));
+  }
+
+  /** The hours from `fromHour` to `toHour` inclusive (all without a range), in hour order, sharing the live totals. */
+  hours(range?: { fromHour: string; toHour: string }): Map<string, Readonly<Totals>> {
+    const [i, j] = range ? keySpan(this.keys, range.fromHour, range.toHour) : [0, this.keys.length];
+    const out = new Map<string, Readonly<Totals>>();
+    for (let k = i; k < j; k++) out.set(this.keys[k] as string, this.totals[k] as Totals);
+    return out;
   }
 }
 
 /** Running sums of hour totals read from elsewhere (a table's Query, a test's map), in key order. */
-export function prefixSumsOf(hours: ReadonlyMap<string, Readonly<Totals>>): PrefixSums {
-  const sums = new RunningSums();
-  for (const hour of [...hours.keys()].sort()) sums.add(hour, hours.get(hour) as Totals);
-  return sums.sums();
-}
+export const prefixSumsOf = (hours: ReadonlyMap<string, Readonly<Totals>>): PrefixSums => new RunningSums(hours).sums();
