@@ -6,7 +6,7 @@
  * amounts between channels on the true curves), never by the planner's own code.
  */
 import { type ChannelInput, type DayPoint, planReallocation, type ReallocationSettings } from '../shared/domain/budgets/reallocation.ts';
-import { mulberry32 } from '../shared/domain/random.ts';
+import { mulberry32, standardNormal } from '../shared/domain/random.ts';
 
 export type Family = 'hill' | 'logistic' | 'power';
 export type Regime = 'interior' | 'bound';
@@ -24,9 +24,6 @@ interface World {
   readonly budgets: number[];
   readonly inputs: ChannelInput[];
 }
-
-/** A standard normal from two uniforms (Box–Muller). */
-const normal = (r: () => number) => Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r());
 
 /**
  * One world: 4 channels with budgets of 5,000–20,000 a day, each with its own curve of the family, scaled so its
@@ -63,7 +60,7 @@ export function world(family: Family, regime: Regime, noise: number, seed: numbe
     const days: DayPoint[] = [];
     for (let d = 0; d < DAYS; d++) {
       const spend = Math.round(budget * Math.exp(between(-0.25, 0.25)));
-      const gmv = Math.round(curve(spend) * Math.exp(noise * normal(r)));
+      const gmv = Math.round(curve(spend) * Math.exp(noise * standardNormal(r)));
       days.push({ day: `2025-11-${String(d + 1).padStart(2, '0')}`, spend: BigInt(spend), gmv: BigInt(gmv) });
     }
     inputs.push({ channelId: `c${c}`, budget: BigInt(budget), days, stale: false });

@@ -22,7 +22,7 @@
  * if the curve bends as a power law does is seen as risky) — no proposal when the range's lower end is not above zero.
  */
 import { fnv1a64 } from '../hash.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32, standardNormal } from '../random.ts';
 
 export const MIN_ELASTICITY = 0.05;
 /** The elasticity assumed when spend did not vary enough to learn one: a square-root response. */
@@ -196,11 +196,12 @@ function powerEvidence(u: readonly number[], v: readonly number[]) {
   return { n: u.length, mu, mv, sxx, slope, residualVariance };
 }
 
+/** The elasticity prior's precision, 1 / {@link ELASTICITY_PRIOR_SD}². */
+const PRIOR_PRECISION = 1 / ELASTICITY_PRIOR_SD ** 2;
+
 /** The slope's posterior mean under the prior N({@link FALLBACK_ELASTICITY}, {@link ELASTICITY_PRIOR_SD}²). */
-const posteriorSlope = (slope: number, dataPrecision: number) => {
-  const priorPrecision = 1 / ELASTICITY_PRIOR_SD ** 2;
-  return (slope * dataPrecision + FALLBACK_ELASTICITY * priorPrecision) / (dataPrecision + priorPrecision);
-};
+const posteriorSlope = (slope: number, dataPrecision: number) =>
+  (slope * dataPrecision + FALLBACK_ELASTICITY * PRIOR_PRECISION) / (dataPrecision + PRIOR_PRECISION);
 
 /**
  * The power law on logarithms: the least-squares slope (`fittedB`) weighed against the elasticity prior by their
@@ -330,12 +331,12 @@ export function powerPosterior(points: readonly DayPoint[]): (random: () => numb
     usable.map((p) => Math.log(Number(p.gmv))),
   );
   return (random) => {
-    const normal = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
+    const normal = () => standardNormal(random);
     let chiSquare = 0;
     for (let k = 0; k < n - 2; k++) chiSquare += normal() ** 2;
     const variance = (residualVariance * (n - 2)) / Math.max(1e-9, chiSquare);
     const dataPrecision = sxx / variance;
-    const precision = dataPrecision + 1 / ELASTICITY_PRIOR_SD ** 2;
+    const precision = dataPrecision + PRIOR_PRECISION;
     const b = Math.min(1, Math.max(MIN_ELASTICITY, posteriorSlope(slope, dataPrecision) + normal() / Math.sqrt(precision)));
     const level = mv + normal() * Math.sqrt(variance / n);
     return { kind: 'log-log', a: Math.exp(level - b * mu), b, fittedB: slope, r2: 0 };
@@ -661,11 +662,13 @@ function optimise(eligible: readonly Eligible[]): number[] {
   if (eligible.length < 2) return eligible.map((e) => Number(e.input.budget));
   const total = eligible.reduce((s, e) => s + Number(e.input.budget), 0);
   const bounds = eligible.map((e) => [Number(e.lo), Number(e.hi), Number(e.input.budget)] as const);
-  const at = (lambda: number) => eligible.map((e, i) => spendAt(e.model, lambda, ...(bounds[i] as readonly [number, number, number])));
+  /** What channel `i` spends at λ, within its bounds. */
+  const spendOf = (i: number, lambda: number) => spendAt((eligible[i] as Eligible).model, lambda, ...(bounds[i] as readonly [number, number, number]));
+  const at = (lambda: number) => eligible.map((_, i) => spendOf(i, lambda));
   /** The spend all channels want at λ, added in channel order. */
   const spendSum = (lambda: number) => {
     let sum = 0;
-    for (let i = 0; i < eligible.length; i++) sum += spendAt((eligible[i] as Eligible).model, lambda, ...(bounds[i] as readonly [number, number, number]));
+    for (let i = 0; i < eligible.length; i++) sum += spendOf(i, lambda);
     return sum;
   };
   const marginals = eligible.flatMap((e) => [marginalAt(e.model, Number(e.lo)), marginalAt(e.model, Number(e.hi)), marginalAt(e.model, 1)]);
