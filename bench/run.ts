@@ -571,7 +571,9 @@ Where the demo world's time goes now (timed around each pipeline step, one run):
 rules at each batch ~30 %, sweeps ~15 %, the daily planner ~14 % (its 200 posterior draws and 200 shape refits per
 channel), reviews ~4 %, the feed itself ~12 %. The demo world is thin — 1,776 lines a day for 96 sweeps × 7 channels
 and a planner run — so per-day work is a third of it; at 10× volume it is ~6 % and the rate is the per-line cost.
-Issue 12's 30,000 lines/s: met at 10× volume, not on the thin demo world. What is left per line is zod's parse of
+Issue 12's 30,000 lines/s: reached at 10× volume in this run, but not with margin — the same code (8d97982 and later
+alike) measured 26,000–29,000 at 10× volume at other times of the same day on this shared machine — and not on the
+thin demo world. What is left per line is zod's parse of
 each event (~5 µs of ~11 µs admission) and the stream's decode of the stored body (the deployed handler's path).
 
 ## Replay: the same lines through DynamoDB Local
