@@ -295,9 +295,10 @@ describe('admission decided ahead (replay decides a line before it offers it; in
     expect(again).not.toBe(decided); // taken once: the next delivery of the line is decided again
     expect(again).toEqual(decided);
     ahead.decide(sale, cfg);
-    const tighter = { ...cfg, latenessDays: 1 };
-    expect(ahead.take(sale, tighter)).toEqual(admit(sale, tighter));
-    expect(ahead.take(sale, tighter)).not.toBe(decided);
+    // Decided under another configuration object — here one without the sale's channel — it is decided afresh.
+    const without = { ...cfg, channels: cfg.channels.filter((c) => c.id !== 'tmall') };
+    expect(reasonOf(ahead.take(sale, without))).toBe('unknown_channel');
+    expect(ahead.take(sale, without)).toEqual(admit(sale, without));
   });
 
   it('keeps at most its limit of decisions not yet taken, dropping the oldest', () => {
