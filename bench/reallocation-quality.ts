@@ -118,6 +118,11 @@ export interface Outcome {
   readonly low: number;
   readonly high: number;
   readonly wrongDirection: boolean;
+  /**
+   * Every plan that reached the range test, made or withheld: its true gain and its range (for the range's calibration
+   * before the selection that making a proposal is).
+   */
+  readonly gated?: { readonly trueGain: number; readonly low: number; readonly high: number };
 }
 
 /** One world through the planner, judged on the true curves. */
@@ -134,6 +139,11 @@ export function judge(w: World, settings: ReallocationSettings = SETTINGS): Outc
     const wanted = (optimum[i] as number) - (w.budgets[i] as number);
     return moved !== 0 && Math.abs(wanted) > 0.01 * (w.budgets[i] as number) && Math.sign(moved) !== Math.sign(wanted);
   });
+  const withheldGain = (() => {
+    if (!plan.withheld) return undefined;
+    const budgets = new Map(plan.withheld.budgets.map((b) => [b.channelId, Number(b.after)]));
+    return total(plan.channels.map((c, i) => budgets.get(c.channelId) ?? (w.budgets[i] as number))) - current;
+  })();
   return {
     proposed: plan.moves.length > 0,
     trueGain,
@@ -143,6 +153,11 @@ export function judge(w: World, settings: ReallocationSettings = SETTINGS): Outc
     low: Number(plan.gain.low),
     high: Number(plan.gain.high),
     wrongDirection,
+    ...(plan.moves.length > 0
+      ? { gated: { trueGain, low: Number(plan.gain.low), high: Number(plan.gain.high) } }
+      : plan.withheld && withheldGain !== undefined
+        ? { gated: { trueGain: withheldGain, low: Number(plan.withheld.gain.low), high: Number(plan.withheld.gain.high) } }
+        : {}),
   };
 }
 
@@ -170,6 +185,11 @@ export interface QualityRow {
   readonly captureP5: number | null;
   readonly statedOverTrueMedian: number | null;
   readonly coverage: number | null;
+  /** The same over every plan that reached the range test (made or withheld), and where it missed: truth below / above. */
+  readonly gated: number;
+  readonly gatedCoverage: number | null;
+  readonly gatedBelow: number | null;
+  readonly gatedAbove: number | null;
 }
 
 const quantile = (xs: number[], q: number): number | null => {
@@ -216,6 +236,12 @@ export function measureReallocationQuality(seeds: number, settings: Reallocation
             0.5,
           ),
           coverage: made.length ? made.filter((o) => o.low <= o.trueGain && o.trueGain <= o.high).length / made.length : null,
+          ...((gated) => ({
+            gated: gated.length,
+            gatedCoverage: gated.length ? gated.filter((g) => g.low <= g.trueGain && g.trueGain <= g.high).length / gated.length : null,
+            gatedBelow: gated.length ? gated.filter((g) => g.trueGain < g.low).length / gated.length : null,
+            gatedAbove: gated.length ? gated.filter((g) => g.trueGain > g.high).length / gated.length : null,
+          }))(outcomes.flatMap((o) => (o.gated ? [o.gated] : []))),
         });
       }
   return rows;
@@ -260,9 +286,64 @@ export function qualityTable(rows: readonly QualityRow[]): string {
   ].join('\n');
 }
 
+/**
+ * The 90 % range judged over every plan that reached the range test — proposals made and plans withheld for a range
+ * reaching zero — beside the proposals alone: what the range is before the selection that making a proposal is, and on
+ * which side it misses.
+ */
+/** {@link calibrationTable}'s figures pooled over rows: each row weighted by its plans tested (by its proposals made for `madeCover`). */
+export function pooledCalibration(rows: readonly QualityRow[]): { n: number; cover: number; below: number; above: number; madeCover: number } {
+  const weighted = (pick: (r: QualityRow) => number | null, by: (r: QualityRow) => number) =>
+    rows.reduce((sum, r) => sum + (pick(r) ?? 0) * by(r), 0) /
+    Math.max(
+      1,
+      rows.reduce((sum, r) => sum + by(r), 0),
+    );
+  return {
+    n: rows.reduce((sum, r) => sum + r.gated, 0),
+    cover: weighted(
+      (r) => r.gatedCoverage,
+      (r) => r.gated,
+    ),
+    below: weighted(
+      (r) => r.gatedBelow,
+      (r) => r.gated,
+    ),
+    above: weighted(
+      (r) => r.gatedAbove,
+      (r) => r.gated,
+    ),
+    madeCover: weighted(
+      (r) => r.coverage,
+      (r) => r.made,
+    ),
+  };
+}
+
+/**
+ * The 90 % range judged over every plan that reached the range test — proposals made and plans withheld for a range
+ * reaching zero — beside the proposals alone: what the range is before the selection that making a proposal is, and on
+ * which side it misses.
+ */
+export function calibrationTable(rows: readonly QualityRow[]): string {
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+  const all = pooledCalibration(rows);
+  return [
+    '| family | optimum | noise | plans that reached the range test | range covers truth | truth below the range | truth above the range | covers truth, proposals made only |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.family} | ${r.regime} | ${Math.round(r.noise * 100)} % | ${r.gated} | ${pct(r.gatedCoverage)} | ${pct(r.gatedBelow)} | ${pct(r.gatedAbove)} | ${pct(r.coverage)} |`,
+    ),
+    `| all | | | ${all.n} | ${pct(all.cover)} | ${pct(all.below)} | ${pct(all.above)} | ${pct(all.madeCover)} |`,
+  ].join('\n');
+}
+
 if (process.argv[1]?.endsWith('reallocation-quality.ts')) {
   const seeds = Number(process.argv[2] ?? 200);
   const started = performance.now();
   const rows = measureReallocationQuality(seeds);
-  process.stderr.write(`${qualityTable(rows)}\n${pooledLosses(rows)}\n(${seeds} worlds per row, ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(
+    `${qualityTable(rows)}\n${pooledLosses(rows)}\n${calibrationTable(rows)}\n(${seeds} worlds per row, ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { judge, SETTINGS, trueOptimum, world } from '../../bench/reallocation-quality.ts';
+import { planReallocation } from '../../shared/domain/budgets/reallocation.ts';
 
 describe('the reallocation benchmark', () => {
   it('finds the closed-form optimum of two power-law channels with the same elasticity', () => {
@@ -90,5 +91,34 @@ describe('the planner on worlds it did not write', () => {
     expect(withheld.length).toBeGreaterThan(0);
     const losing = (xs: typeof loose) => xs.filter((o) => o.proposed && o.trueGain < 0).length;
     expect(losing(strict)).toBeLessThanOrEqual(losing(loose));
+  });
+
+  it('a plan held back by its range says what it would have done: the budgets the looser risk proposes, and its range', () => {
+    // Withheld plans are what the benchmark judges the range's calibration on before the selection; if they carried
+    // other budgets or another range than the proposal they would have been, that table would measure something else.
+    const worlds = (['hill', 'logistic', 'power'] as const).flatMap((family) =>
+      (['interior', 'bound'] as const).flatMap((regime) => Array.from({ length: 10 }, (_, i) => world(family, regime, 0.15, i + 1))),
+    );
+    let compared = 0;
+    let reachingZero = 0;
+    for (const w of worlds) {
+      const loose = planReallocation(w.inputs, SETTINGS);
+      const strict = planReallocation(w.inputs, { ...SETTINGS, lossRiskPct: 1 });
+      if (loose.moves.length > 0) expect(loose.withheld).toBeUndefined();
+      if (loose.withheld) {
+        reachingZero += 1;
+        expect(loose.withheld.gain.low <= 0n).toBe(true);
+        expect(loose.noProposal).toMatch(/90 % range reaches down to/);
+      }
+      if (loose.moves.length === 0 || strict.moves.length > 0) continue;
+      compared += 1;
+      const proposed = new Map(loose.channels.map((c) => [c.channelId, c.after]));
+      for (const b of strict.withheld?.budgets ?? []) expect(b.after).toBe(proposed.get(b.channelId));
+      expect(strict.withheld?.budgets.some((b) => b.after !== w.inputs.find((i) => i.channelId === b.channelId)?.budget)).toBe(true);
+      expect(strict.withheld?.gain).toMatchObject({ median: loose.gain.median, high: loose.gain.high });
+      expect(judge(w, { ...SETTINGS, lossRiskPct: 1 }).gated?.trueGain).toBe(judge(w, SETTINGS).trueGain);
+    }
+    expect(compared).toBeGreaterThan(0);
+    expect(reachingZero).toBeGreaterThan(0);
   });
 });

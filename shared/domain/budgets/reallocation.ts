@@ -177,6 +177,15 @@ export interface Plan {
   readonly noProposal?: string;
   /** Channels whose curve the data cannot tell, with the spend test that would (finance may approve it). */
   readonly spendTests: readonly SpendTest[];
+  /**
+   * A plan held back only by its range (its low end at or below zero, or the accepted loss risk): the budgets it would
+   * have set and the gain's range under the same judgements. A proposal is made only where the range clears zero, so
+   * the range's calibration can be judged honestly only over every plan that reached that test, this one included.
+   */
+  readonly withheld?: {
+    readonly budgets: readonly { readonly channelId: string; readonly after: bigint }[];
+    readonly gain: { readonly median: bigint; readonly low: bigint; readonly high: bigint };
+  };
 }
 
 const usableDays = (points: readonly DayPoint[]) => points.filter((p) => p.spend > 0n && p.gmv > 0n);
@@ -556,13 +565,14 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
     });
   }
   const channels = inputs.map((i) => assessments.get(i.channelId) as ChannelAssessment);
-  const nothing = (why: string, list: readonly ChannelAssessment[] = channels): Plan => ({
+  const nothing = (why: string, list: readonly ChannelAssessment[] = channels, withheld?: Plan['withheld']): Plan => ({
     channels: list,
     moves: [],
     gain: { expected: 0n, low: 0n, high: 0n },
     modelledGmv: BigInt(Math.round(modelled)),
     noProposal: why,
     spendTests,
+    ...(withheld ? { withheld } : {}),
   });
   if (noProposal) return nothing(noProposal);
 
@@ -611,6 +621,10 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
         ? `the gain's 90 % range reaches down to ${low} minor units a day (expected ${posteriorPoint}): the days seen cannot tell that moving budget pays`
         : `the chance it loses GMV is above the ${+(risk * 100).toFixed(2)} % accepted (reallocation.lossRiskPct): that percentile of the gain is ${riskLow} minor units a day (expected ${posteriorPoint})`,
       channels.map((c) => (c.decision === 'left_alone' ? c : { ...c, decision: 'unchanged' as const, after: c.before, marginalRoiAfter: c.marginalRoi })),
+      {
+        budgets: eligible.map((e) => ({ channelId: e.input.channelId, after: after.get(e.input.channelId) as bigint })),
+        gain: { median: posteriorPoint, low, high },
+      },
     );
   }
   // Stated: shrunk for having been proposed at all (see selectionShrunk); the range is the judgements' own.
