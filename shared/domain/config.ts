@@ -8,6 +8,7 @@ import { minorDigits, parseMoney } from '../kernel/money.ts';
 import { isValidTimeZone, parseInstant } from '../kernel/time.ts';
 import { RULES, type RuleName } from '../../events/outbound.ts';
 import { currency, identifier, instant, region } from '../../events/fields.ts';
+import { MAX_LOSS_RISK_PCT } from './budgets/reallocation.ts';
 
 export const CHANNEL_KINDS = ['marketplace', 'live_stream', 'social_content', 'group_buy', 'own_store', 'offline', 'search_ads', 'other'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -116,7 +117,7 @@ const documentSchema = z.strictObject({
       maxShiftPct: z.number().gt(0).max(100).optional(),
       minDailyBudget: decimal.optional(),
       minGainPct: z.number().min(0).max(100).optional(),
-      lossRiskPct: z.number().gt(0).max(5).optional(),
+      lossRiskPct: z.number().gt(0).max(MAX_LOSS_RISK_PCT).optional(),
       expiresAfterHours: z
         .number()
         .gt(0)
@@ -429,7 +430,7 @@ function checkDocument(doc: z.infer<typeof documentSchema>, document: unknown): 
     maxShiftPct: doc.reallocation?.maxShiftPct ?? 20,
     minDailyBudget: doc.reallocation?.minDailyBudget ?? '500.00',
     minGainPct: doc.reallocation?.minGainPct ?? 1,
-    lossRiskPct: doc.reallocation?.lossRiskPct ?? 5,
+    lossRiskPct: doc.reallocation?.lossRiskPct ?? MAX_LOSS_RISK_PCT,
     expiresAfterHours: doc.reallocation?.expiresAfterHours ?? 24,
     reviewAfterDays: doc.reallocation?.reviewAfterDays ?? 7,
   };

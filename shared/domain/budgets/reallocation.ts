@@ -60,7 +60,12 @@ export const SPEND_TEST_PCT = 15;
  */
 export const SATURATING_MARGIN = 0.8;
 export const SPEND_TEST_DAYS = 7;
-export const RANGE_PERCENTILES = [0.05, 0.95] as const;
+/**
+ * The largest chance of a loss a proposal may carry unless finance asks for less (`reallocation.lossRiskPct`): the
+ * gain range's low end is its percentile, so a looser setting would make proposals whose own range reaches below zero.
+ */
+export const MAX_LOSS_RISK_PCT = 5;
+export const RANGE_PERCENTILES = [MAX_LOSS_RISK_PCT / 100, 1 - MAX_LOSS_RISK_PCT / 100] as const;
 /** The standard normal's 95th percentile: a 90 % range spans 2 × this many standard deviations. */
 const Z95 = 1.6449;
 
@@ -613,7 +618,7 @@ export function planReallocation(inputs: readonly ChannelInput[], settings: Real
   const posteriorPoint = BigInt(Math.round(posteriorMedian));
   // A move whose plausible outcomes include losing GMV is not one finance can act on: no proposal (issue 13). A
   // stricter finance asks for a lower percentile above zero (its accepted chance of a loss).
-  const risk = Math.min(RANGE_PERCENTILES[0], (settings.lossRiskPct ?? RANGE_PERCENTILES[0] * 100) / 100);
+  const risk = Math.min(RANGE_PERCENTILES[0], (settings.lossRiskPct ?? MAX_LOSS_RISK_PCT) / 100);
   const riskLow = BigInt(Math.round(median - (median - at(risk)) * widen));
   if (low <= 0n || riskLow <= 0n) {
     return nothing(
