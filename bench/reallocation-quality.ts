@@ -299,20 +299,12 @@ export function pooledCalibration(rows: readonly QualityRow[]): { n: number; cov
       1,
       rows.reduce((sum, r) => sum + by(r), 0),
     );
+  const perPlan = (pick: (r: QualityRow) => number | null) => weighted(pick, (r) => r.gated);
   return {
     n: rows.reduce((sum, r) => sum + r.gated, 0),
-    cover: weighted(
-      (r) => r.gatedCoverage,
-      (r) => r.gated,
-    ),
-    below: weighted(
-      (r) => r.gatedBelow,
-      (r) => r.gated,
-    ),
-    above: weighted(
-      (r) => r.gatedAbove,
-      (r) => r.gated,
-    ),
+    cover: perPlan((r) => r.gatedCoverage),
+    below: perPlan((r) => r.gatedBelow),
+    above: perPlan((r) => r.gatedAbove),
     madeCover: weighted(
       (r) => r.coverage,
       (r) => r.made,
