@@ -42,6 +42,10 @@ export function describeProposal(p: ProposalView): string {
   out.push(
     `  Expected gain: +${grouped(p.expectedGain.amount)} ${cur} GMV a day (90 % range ${grouped(p.expectedGain.low)} to ${grouped(p.expectedGain.high)}).`,
   );
+  if (p.gainMiddle !== undefined)
+    out.push(
+      `  The curves' middle says +${grouped(p.gainMiddle)}; stated lower because a gain this close to its own noise is usually flattered by having been proposed.`,
+    );
   out.push('');
   const before = new Map(p.budgets.map((b) => [b.channelId, b]));
   const rows = p.channels.map((c) => {

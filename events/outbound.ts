@@ -143,6 +143,12 @@ export const BudgetReallocationProposedEvent = defineEvent({
     moves: z.array(z.strictObject({ fromChannelId: z.string().min(1), toChannelId: z.string().min(1), amount })).min(1),
     budgets: z.array(budgetChange).min(1),
     expectedGain: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
+    /**
+     * The middle of the judgements (the median daily gain of the proposed budgets under the curves the days allow),
+     * present where the `expectedGain.amount` stated is more than 10 % below it: a gain this close to its own noise is
+     * usually flattered by having cleared the bar for a proposal, so the amount stated is shrunk toward zero.
+     */
+    gainMiddle: signedAmount.optional(),
     channels: z.array(channelReasoning),
     /**
      * Channels whose curve the days cannot tell, each with a bounded experiment that would: alternate the daily

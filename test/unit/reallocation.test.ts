@@ -16,6 +16,8 @@ import {
   selectionShrunk,
 } from '../../shared/domain/budgets/reallocation.ts';
 import { proposalFromPlan } from '../../shared/domain/budgets/proposal.ts';
+import { BudgetReallocationProposedEvent } from '../../events/outbound.ts';
+import { describeProposal, type ProposalView } from '../../cli/proposal-text.ts';
 
 const SETTINGS: ReallocationSettings = { minDays: 7, maxShiftPct: 20, minDailyBudget: 50_000n, minGainPct: 0.5, quantum: 100n };
 
@@ -127,6 +129,16 @@ describe('response curve', () => {
     expect(proposalFromPlan({ ...plan, gain: { ...plan.gain, median: 10_400n } }, ctx).detail.summary).toContain(
       'expected +100.00 CNY GMV a day (likely between 10.00 and 200.00), based on',
     );
+    // And the event carries that middle as a field (the contract's schema accepts it), which the CLI says in words.
+    const shrunk = proposalFromPlan({ ...plan, gain: { ...plan.gain, median: 16_000n } }, ctx).detail;
+    expect(shrunk.gainMiddle).toBe('160.00');
+    expect(BudgetReallocationProposedEvent.detail.safeParse(shrunk).success).toBe(true);
+    expect(proposalFromPlan({ ...plan, gain: { ...plan.gain, median: 10_400n } }, ctx).detail).not.toHaveProperty('gainMiddle');
+    const view = { ...shrunk, status: 'pending', outcome: null, decision: null } as unknown as ProposalView;
+    expect(describeProposal(view)).toContain(
+      "  Expected gain: +100 CNY GMV a day (90 % range 10 to 200).\n  The curves' middle says +160; stated lower because",
+    );
+    expect(describeProposal({ ...view, gainMiddle: undefined })).not.toContain("curves' middle");
   });
 
   it('draws curves whose 90 % interval of the elasticity covers the true one about 90 % of the time', () => {

@@ -65,6 +65,8 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
   const changed = plan.channels.filter((c) => c.after !== c.before);
   const id = proposalIdOf(ctx.closedDay, ctx.currency);
   const moved = plan.moves.reduce((s, m) => s + m.amount, 0n);
+  // Said where the shrink is large enough to make a reader wonder why the figure sits low in its range.
+  const shrunkFrom = plan.gain.median !== undefined && plan.gain.median * 10n > plan.gain.expected * 11n ? plan.gain.median : undefined;
   const summary =
     `Move ${money(moved)} ${ctx.currency} of daily budget: ` +
     plan.moves
@@ -74,9 +76,8 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
       )
       .join('; ') +
     `: expected +${money(plan.gain.expected)} ${ctx.currency} GMV a day (likely between ${money(plan.gain.low)} and ${money(plan.gain.high)}` +
-    // Said where the shrink is large enough to make a reader wonder why the figure sits low in its range.
-    (plan.gain.median !== undefined && plan.gain.median * 10n > plan.gain.expected * 11n
-      ? `; the curves' middle says +${money(plan.gain.median)}, stated lower because a gain this close to its own noise is usually flattered by having been proposed`
+    (shrunkFrom !== undefined
+      ? `; the curves' middle says +${money(shrunkFrom)}, stated lower because a gain this close to its own noise is usually flattered by having been proposed`
       : '') +
     `), based on ${ctx.basisFrom} to ${ctx.closedDay}.`;
   const detail: BudgetReallocationProposedDetail = {
@@ -89,6 +90,7 @@ export function proposalFromPlan(plan: Plan, ctx: ProposalContext): ProposalReco
     moves: plan.moves.map((m) => ({ fromChannelId: m.fromChannelId, toChannelId: m.toChannelId, amount: money(m.amount) })),
     budgets: changed.map((c) => ({ channelId: c.channelId, before: money(c.before), after: money(c.after) })),
     expectedGain: { amount: money(plan.gain.expected), low: money(plan.gain.low), high: money(plan.gain.high), per: 'day' },
+    ...(shrunkFrom === undefined ? {} : { gainMiddle: money(shrunkFrom) }),
     channels: plan.channels.map((c) => reasoningOf(c, money)),
     ...(plan.spendTests.length
       ? { spendTests: plan.spendTests.map((t) => ({ channelId: t.channelId, low: money(t.low), high: money(t.high), days: t.days })) }
