@@ -303,10 +303,12 @@ async function backtestThroughput(days: number, runs = 3, volume = 1): Promise<{
 }
 
 /**
- * CPU seconds the DynamoDB Local listening on `port` has used so far (user + system, from /proc), or undefined where
- * there is no /proc: its Java runs beside this process and shares the machine's cores with it.
+ * A reader of the CPU seconds (user + system, from /proc) the DynamoDB Local listening on `port` has used so far, or
+ * undefined where there is no /proc: its Java runs beside this process and shares the machine's cores with it. The
+ * process is looked up once; each reading is one small file.
  */
-function javaCpuSeconds(port: number): number | undefined {
+function javaCpuMeter(port: number): () => number | undefined {
+  let stat: string | undefined;
   try {
     for (const pid of readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
       let args: string[];
@@ -317,13 +319,21 @@ function javaCpuSeconds(port: number): number | undefined {
       }
       // Java itself, not the shell watchdog that started it with the same arguments.
       if (!(args[0] ?? '').endsWith('java') || !args.some((a) => a.endsWith('DynamoDBLocal.jar')) || args[args.indexOf('-port') + 1] !== String(port)) continue;
-      const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+      stat = `/proc/${pid}/stat`;
+      break;
     }
   } catch {
-    return undefined;
+    stat = undefined;
   }
-  return undefined;
+  return () => {
+    if (stat === undefined) return undefined;
+    try {
+      const fields = (readFileSync(stat, 'utf8').split(') ')[1] ?? '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+    } catch {
+      return undefined; // it has exited
+    }
+  };
 }
 
 /**
@@ -336,9 +346,10 @@ async function putWarmUp(rounds = 5, perRound = 8000): Promise<{ perSecond: numb
     const names = { events: 'warm-up-events', state: 'warm-up-state' };
     await createTables(db.dynamo, names);
     const out: { perSecond: number; javaMs?: number; nodeMs: number }[] = [];
+    const javaCpu = javaCpuMeter(db.port);
     for (let round = 0; round < rounds; round++) {
       let next = 0;
-      const java = javaCpuSeconds(db.port);
+      const java = javaCpu();
       const node = process.cpuUsage();
       const started = performance.now();
       await Promise.all(
@@ -355,7 +366,7 @@ async function putWarmUp(rounds = 5, perRound = 8000): Promise<{ perSecond: numb
         }),
       );
       const seconds = (performance.now() - started) / 1000;
-      const javaAfter = javaCpuSeconds(db.port);
+      const javaAfter = javaCpu();
       const nodeUsed = process.cpuUsage(node);
       out.push({
         perSecond: perRound / seconds,
@@ -394,10 +405,11 @@ async function replayThroughput(): Promise<{
     lines: demo.lines,
     onStart: (p) => {
       // Sampled while it runs: the replay stops DynamoDB Local before it returns.
-      const javaAtStart = javaCpuSeconds(p.db.port);
+      const javaCpuNow = javaCpuMeter(p.db.port);
+      const javaAtStart = javaCpuNow();
       if (javaAtStart !== undefined) {
         sampler = setInterval(() => {
-          const now = javaCpuSeconds(p.db.port);
+          const now = javaCpuNow();
           if (now !== undefined) javaCpu = now - javaAtStart;
         }, 100);
       }
