@@ -58,7 +58,8 @@ export function addInto(into: Totals, delta: Partial<Totals>): Totals {
 
 /**
  * Subtracts `delta` from `into` in place and returns it: a window's hours are the difference of two running sums, and
- * an hour a window leaves out is taken back out of it. Invariant: every field of TOTAL_FIELDS is subtracted, so
+ * an hour a window leaves out is taken back out of it. Spelled out field by field for the reason {@link addInto} is (a
+ * window read at every batch and sweep subtracts through here). Invariant: every field of TOTAL_FIELDS is subtracted, so
  * `subtractInto(addInto(t, d), d)` is `t` again (test/unit/aggregation.test.ts).
  */
 export function subtractInto(into: Totals, delta: Readonly<Totals>): Totals {
