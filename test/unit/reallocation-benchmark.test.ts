@@ -31,6 +31,19 @@ describe('the reallocation benchmark', () => {
         expect(outcome.achievable).toBeGreaterThanOrEqual(outcome.trueGain - 1e-6 * Math.abs(outcome.trueGain) - 1);
       }
   });
+
+  it('draws the history it is asked for: --days distinct days per channel, spend within ±--spread of the budget', () => {
+    const w = world('hill', 'interior', 0.05, 3, { days: 28, spread: 0.4 });
+    const logs: number[] = [];
+    for (const input of w.inputs) {
+      expect(new Set(input.days.map((d) => d.day)).size).toBe(28);
+      for (const d of input.days) logs.push(Math.log(Number(d.spend) / Number(input.budget)));
+    }
+    expect(Math.max(...logs.map(Math.abs))).toBeLessThanOrEqual(0.4 + 1e-6);
+    // Wider than the default's ±25 %: the spread is used, not ignored.
+    expect(Math.max(...logs.map(Math.abs))).toBeGreaterThan(0.3);
+    expect(world('hill', 'interior', 0.05, 3).inputs[0]?.days).toHaveLength(14);
+  });
 });
 
 describe('the planner on worlds it did not write', () => {
