@@ -649,6 +649,7 @@ const TEXT = {
     status: 'Status',
     expected: 'Expected gain / day',
     realised: 'Realised / day',
+    beforeAfter: 'before/after',
     stores: 'Store and leader leaderboard',
     rank: 'Rank',
     store: 'Store',
@@ -706,6 +707,7 @@ const TEXT = {
     status: '状态',
     expected: '预计日增 GMV',
     realised: '实际日增 GMV',
+    beforeAfter: '前后直接对比',
     stores: '门店与团长排行榜',
     rank: '排名',
     store: '门店/团长',
@@ -913,7 +915,12 @@ async function showReview(reviewId) {
             p.proposalId,
             `${L.statuses[p.status]}${p.decidedBy ? ` (${p.decidedBy})` : ''}`,
             `${fmtMoney(p.expectedGain.amount, p.currency, true)} (${fmtMoney(p.expectedGain.low, p.currency, true)} – ${fmtMoney(p.expectedGain.high, p.currency, true)})`,
-            p.realised ? fmtMoney(p.realised.change, p.currency, true) : '—',
+            // Credited to the move first (against the unmoved channels), the plain before/after beside it.
+            !p.realised
+              ? '—'
+              : p.realised.attributed?.method === 'against_unmoved_channels'
+                ? `${fmtMoney(p.realised.attributed.amount, p.currency, true)} (${L.beforeAfter} ${fmtMoney(p.realised.change, p.currency, true)})`
+                : `${fmtMoney(p.realised.change, p.currency, true)}${p.realised.attributed ? ` (${L.beforeAfter})` : ''}`,
           ]),
         ),
     el('h3', {}, r.storesTotal > r.stores.length ? `${L.stores} (${r.stores.length}/${r.storesTotal})` : L.stores),

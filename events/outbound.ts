@@ -233,6 +233,17 @@ const kpisOfPeriod = z.strictObject({
   costPerOrder: amount.nullable(),
 });
 const span = z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() });
+/**
+ * The moved channels' GMV per day in force less what they would have made without the move: their basis GMV per day
+ * scaled by the unmoved channels' own change (`control`, `controlChange`); without unmoved channels, the plain difference.
+ */
+const realisedAgainstControl = z.strictObject({
+  amount: signedAmount,
+  per: z.literal('day'),
+  method: z.enum(['against_unmoved_channels', 'before_after']),
+  control: z.array(z.string().min(1)),
+  controlChange: z.number().nullable(),
+});
 
 export const ReviewPublishedEvent = defineEvent({
   source: SENTINEL_SOURCE,
@@ -310,9 +321,19 @@ export const ReviewPublishedEvent = defineEvent({
         decidedAt: instant.optional(),
         /**
          * For an approved proposal with whole days in force inside the period: the moved channels' GMV per day then,
-         * against the basis days' — what actually happened beside what was expected.
+         * against the basis days' — what actually happened beside what was expected. `change` is the plain difference,
+         * festivals and slow weeks included; `attributed` what the move can be credited with, measured the way
+         * `Budget Reallocation Reviewed` measures it (absent from reviews published before it was added).
          */
-        realised: z.strictObject({ days: z.number().int().positive(), gmvPerDayBefore: amount, gmvPerDayAfter: amount, change: signedAmount }).optional(),
+        realised: z
+          .strictObject({
+            days: z.number().int().positive(),
+            gmvPerDayBefore: amount,
+            gmvPerDayAfter: amount,
+            change: signedAmount,
+            attributed: realisedAgainstControl.optional(),
+          })
+          .optional(),
       }),
     ),
     /** Stores (a group-buy leader, a live room, a shop) ranked by GMV: the leaderboard the plans reward (团长周榜). */
@@ -356,17 +377,8 @@ export const BudgetReallocationReviewedEvent = defineEvent({
     window: z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() }),
     basis: z.strictObject({ from: businessDay, to: businessDay, days: z.number().int().positive() }),
     predicted: z.strictObject({ amount: signedAmount, low: signedAmount, high: signedAmount, per: z.literal('day') }),
-    /**
-     * The moved channels' GMV per day in force less what they would have made without the move: their basis GMV per
-     * day scaled by the unmoved channels' own change (`control`); without unmoved channels, the plain difference.
-     */
-    realised: z.strictObject({
-      amount: signedAmount,
-      per: z.literal('day'),
-      method: z.enum(['against_unmoved_channels', 'before_after']),
-      control: z.array(z.string().min(1)),
-      controlChange: z.number().nullable(),
-    }),
+    /** What the move realised: against the unmoved channels of its currency (see `realisedAgainstControl`). */
+    realised: realisedAgainstControl,
     withinRange: z.boolean(),
     channels: z.array(
       z.strictObject({

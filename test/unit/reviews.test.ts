@@ -60,13 +60,13 @@ describe('buildReview', () => {
     [
       'tmall',
       new Map([
-        ['2025-10-28', t({ gmv: 1_000_000n, orders: 80n, spend: 200_000n })],
-        ['2025-11-03', t({ gmv: 400_000n, orders: 30n, visits: 1000n, spend: 100_000n, refunds: 60_000n, refundCount: 2n })],
-        ['2025-11-04', t({ gmv: 800_001n, orders: 70n, visits: 2000n, spend: 400_000n })],
-        ['2025-11-10', t({ gmv: 999_999n, orders: 1n })], // after the week: not in it
+        ['2025-10-28', t({ gmv: 1_000_000n, orders: 80n, spend: 200_000n, events: 1n })],
+        ['2025-11-03', t({ gmv: 400_000n, orders: 30n, visits: 1000n, spend: 100_000n, refunds: 60_000n, refundCount: 2n, events: 1n })],
+        ['2025-11-04', t({ gmv: 800_001n, orders: 70n, visits: 2000n, spend: 400_000n, events: 1n })],
+        ['2025-11-10', t({ gmv: 999_999n, orders: 1n, events: 1n })], // after the week: not in it
       ]),
     ],
-    ['gb', new Map([['2025-11-05', t({ gmv: 100_000n, orders: 9n })]])],
+    ['gb', new Map([['2025-11-05', t({ gmv: 100_000n, orders: 9n, events: 1n })]])],
   ]);
   const stores = new Map([
     ['tmall', new Map([['2025-11-03', new Map([['flagship', t({ gmv: 1_200_001n, orders: 100n, refunds: 60_000n })]])]])],
@@ -245,9 +245,68 @@ describe('buildReview', () => {
         expectedGain: { amount: '120.00', low: '20.00', high: '220.00', per: 'day' },
         decidedBy: 'fin-wang',
         decidedAt: '2025-11-03T02:00:00.000Z',
-        realised: { days: 6, gmvPerDayBefore: '10000.00', gmvPerDayAfter: '1333.33', change: '-8666.67' },
+        // gb, the unmoved channel, had no GMV on the basis day: nothing to compare with, so the plain difference.
+        realised: {
+          days: 6,
+          gmvPerDayBefore: '10000.00',
+          gmvPerDayAfter: '1333.33',
+          change: '-8666.67',
+          attributed: { amount: '-8666.67', per: 'day', method: 'before_after', control: [], controlChange: null },
+        },
       },
     ]);
+  });
+
+  it('credits a move only with what the unmoved channels did not do too: a festival week is not the move’s doing', () => {
+    // Basis 27–28 Oct: tmall (moved) 1,000.00 a day, gb (unmoved) 500.00. In force 4–9 Nov: tmall 1,400.00 a day, gb
+    // 650.00 (+30 %, the festival). Plain change +400.00; tmall would have made 1,300.00 anyway: credited +100.00.
+    const days = new Map([
+      [
+        'tmall',
+        new Map(
+          ['2025-10-27', '2025-10-28', '2025-11-04', '2025-11-05', '2025-11-06', '2025-11-07', '2025-11-08', '2025-11-09'].map((d) => [
+            d,
+            t({ gmv: d < '2025-11' ? 100_000n : 140_000n, events: 1n }),
+          ]),
+        ),
+      ],
+      [
+        'gb',
+        new Map(
+          ['2025-10-27', '2025-10-28', '2025-11-04', '2025-11-05', '2025-11-06', '2025-11-07', '2025-11-08', '2025-11-09'].map((d) => [
+            d,
+            t({ gmv: d < '2025-11' ? 50_000n : 65_000n, events: 1n }),
+          ]),
+        ),
+      ],
+    ]);
+    const festival = {
+      ...proposal,
+      detail: { ...proposal.detail, basis: { from: '2025-10-27', to: '2025-10-28', days: 2, timezone: 'Asia/Shanghai' } },
+    } as ProposalRecord;
+    const input = {
+      span: spanOf('week', '2025-11-09'),
+      through: '2025-11-09',
+      atMs: at('2025-11-10T00:30:00+08:00'),
+      days,
+      stores: new Map(),
+      alerts: [],
+      proposals: [festival],
+    };
+    const week = buildReview({ ...input, config: config() });
+    expect(week.proposals[0]?.realised).toEqual({
+      days: 6,
+      gmvPerDayBefore: '1000.00',
+      gmvPerDayAfter: '1400.00',
+      change: '400.00',
+      attributed: { amount: '100.00', per: 'day', method: 'against_unmoved_channels', control: ['gb'], controlChange: 0.3 },
+    });
+    expect(ReviewPublishedEvent.detail.safeParse(week).success).toBe(true);
+    const line = (text: string) => text.split('\n').find((l) => l.startsWith('- prop-2025-11-02-CNY')) ?? '';
+    expect(line(reviewText(week, 'en'))).toContain('Realised / day +CN¥100.00 against the unmoved channels (before/after +CN¥400.00, 6 days)');
+    expect(line(reviewText(buildReview({ ...input, config: config('zh-CN') }), 'zh-CN'))).toContain(
+      '实际日增 GMV +¥100.00 扣除未调整渠道同期变化后（前后直接对比 +¥400.00，6 天）',
+    );
   });
 
   it('compares a period to date with as many days of the previous period', () => {

@@ -57,7 +57,8 @@ export function outcomeOf(
   const controlAfter = control.reduce((s, c) => s + gmvPerDay(days.get(c), window.from, window.to, 'every day'), 0);
   const useControl = control.length > 0 && controlBefore > 0;
   const factor = useControl ? controlAfter / controlBefore : 1;
-  const money = (minorUnits: number) => formatMoney(BigInt(Math.round(minorUnits)), record.currency);
+  // Half away from zero (Math.round alone rounds −0.5 up, toward zero).
+  const money = (minorUnits: number) => formatMoney(BigInt(Math.sign(minorUnits) * Math.round(Math.abs(minorUnits))), record.currency);
   let realised = 0;
   const channels = record.detail.budgets.map((b) => {
     const before = gmvPerDay(days.get(b.channelId), basisFrom, basisTo, 'days with data');

@@ -10,6 +10,7 @@ import { addDays, bucketOf, daysInclusive } from '../../kernel/time.ts';
 import { compareText } from '../../kernel/compare.ts';
 import { addInto, kpisOf, type Totals, zeroTotals } from '../aggregation.ts';
 import type { AlertState } from '../alerts/alert.ts';
+import { outcomeOf } from '../budgets/outcome.ts';
 import type { ProposalRecord } from '../budgets/proposal.ts';
 import type { SentinelConfig } from '../config.ts';
 import { reviewSummary } from './text.ts';
@@ -260,7 +261,17 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     })
     .sort((a, b) => a.createdAtMs - b.createdAtMs || compareText(a.id, b.id))
     .map((p) => {
-      const realised = p.status === 'approved' && p.decision ? realisedOf(p, input.days, to, config.timezone) : undefined;
+      const realised =
+        p.status === 'approved' && p.decision
+          ? realisedOf(
+              p,
+              config.channels.filter((c) => c.currency === p.currency).map((c) => c.id),
+              input.days,
+              to,
+              config.timezone,
+              input.atMs,
+            )
+          : undefined;
       return {
         proposalId: p.id,
         createdAt: iso(p.createdAtMs),
@@ -340,9 +351,19 @@ export function sameFigures(a: ReviewPublishedDetail, b: ReviewPublishedDetail):
 
 /**
  * What an approved proposal realised: the moved channels' GMV per day over the whole days it was in force inside the
- * review (from the day after approval), against their GMV per day over the days it was computed from.
+ * review (from the day after approval), against their GMV per day over the days it was computed from — and, beside
+ * that plain change, what the move can be credited with, by the one measure the proposal's own review uses
+ * ({@link outcomeOf}: against the unmoved channels of its currency). A festival lifts every channel; shown alone, the
+ * plain change would credit the move with it.
  */
-function realisedOf(p: ProposalRecord, days: ReadonlyMap<string, ReadonlyMap<string, Totals>>, to: string, timezone: string) {
+function realisedOf(
+  p: ProposalRecord,
+  channelsOfCurrency: readonly string[],
+  days: ReadonlyMap<string, ReadonlyMap<string, Totals>>,
+  to: string,
+  timezone: string,
+  atMs: number,
+) {
   const first = addDays(bucketOf((p.decision as { atMs: number }).atMs, timezone).day, 1);
   if (first > to) return undefined;
   const moved = p.detail.budgets.map((b) => b.channelId);
@@ -355,5 +376,6 @@ function realisedOf(p: ProposalRecord, days: ReadonlyMap<string, ReadonlyMap<str
     gmvPerDayBefore: formatMoney(before < 0n ? 0n : before, p.currency),
     gmvPerDayAfter: formatMoney(after < 0n ? 0n : after, p.currency),
     change: formatMoney(after - before, p.currency),
+    attributed: outcomeOf(p, channelsOfCurrency, days, { from: first, to, days: n }, atMs).realised,
   };
 }

@@ -12,6 +12,24 @@ import { compareText } from '../../kernel/compare.ts';
 const paren = (text: string, locale: Locale) => (locale === 'zh-CN' ? `（${text}）` : ` (${text})`);
 const colon = (locale: Locale) => (locale === 'zh-CN' ? '：' : ': ');
 
+/**
+ * An approved proposal's realised gain as the review states it: first what the move can be credited with (against the
+ * unmoved channels), the plain before/after change beside it — never the plain change alone when the credited one is
+ * known, since a festival lifts every channel and would pass for the move's doing.
+ */
+function realisedText(r: NonNullable<ReviewPublishedDetail['proposals'][number]['realised']>, currency: string, locale: Locale): string {
+  const L = (key: Parameters<typeof t>[1]) => t(locale, key);
+  const sep = locale === 'zh-CN' ? '，' : ', ';
+  const days = `${r.days} ${L('days')}`;
+  if (!r.attributed) return `${L('realised')} ${formatAmount(r.change, currency, locale, true)}${paren(days, locale)}`;
+  if (r.attributed.method === 'before_after')
+    return `${L('realised')} ${formatAmount(r.change, currency, locale, true)}${paren(`${L('beforeAfter')}${sep}${days}`, locale)}`;
+  return `${L('realised')} ${formatAmount(r.attributed.amount, currency, locale, true)} ${L('againstUnmoved')}${paren(
+    `${L('beforeAfter')} ${formatAmount(r.change, currency, locale, true)}${sep}${days}`,
+    locale,
+  )}`;
+}
+
 type Review = Pick<ReviewPublishedDetail, 'period' | 'from' | 'to' | 'complete' | 'channels' | 'incidents' | 'proposals'> &
   Partial<Pick<ReviewPublishedDetail, 'incidentsTotal'>>;
 
@@ -161,9 +179,7 @@ export function reviewText(review: ReviewPublishedDetail, locale: Locale): strin
   for (const p of review.proposals)
     out.push(
       `- ${p.proposalId}  ${L(`status_${p.status}`)}  ${L('expectedGain')} ${formatAmount(p.expectedGain.amount, p.currency, locale, true)}${paren(`${formatAmount(p.expectedGain.low, p.currency, locale, true)} – ${formatAmount(p.expectedGain.high, p.currency, locale, true)}`, locale)}` +
-        (p.realised
-          ? `  ${L('realised')} ${formatAmount(p.realised.change, p.currency, locale, true)}${paren(`${p.realised.days} ${L('days')}`, locale)}`
-          : ''),
+        (p.realised ? `  ${realisedText(p.realised, p.currency, locale)}` : ''),
     );
   out.push('', review.storesTotal > review.stores.length ? `${L('stores')}${paren(shown(review.stores.length, review.storesTotal), locale)}` : L('stores'));
   if (review.stores.length === 0) out.push(`  ${L('none')}`);
