@@ -134,6 +134,20 @@ export interface Outcome {
    * before the selection that making a proposal is).
    */
   readonly gated?: { readonly trueGain: number; readonly low: number; readonly high: number };
+  /**
+   * For a proposal made: its own chance of a loss as its range states it — the gain read as normal around the curves'
+   * median with the spread its low end implies (median − low = 1.645 sd). Summed over proposals: the losses a
+   * calibrated range would lead one to expect.
+   */
+  readonly lossChance?: number;
+}
+
+/** The standard normal CDF (Abramowitz–Stegun 7.1.26 for erf, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 /** One world through the planner, judged on the true curves. */
@@ -161,6 +175,12 @@ export function judge(w: World, settings: ReallocationSettings = SETTINGS): Outc
     achievable,
     current,
     stated: Number(plan.gain.expected),
+    ...(plan.moves.length > 0
+      ? ((median, low) => ({ lossChance: median > low ? normalCdf(-median / ((median - low) / 1.6449)) : 0 }))(
+          Number(plan.gain.median ?? plan.gain.expected),
+          Number(plan.gain.low),
+        )
+      : {}),
     low: Number(plan.gain.low),
     high: Number(plan.gain.high),
     wrongDirection,
@@ -201,6 +221,8 @@ export interface QualityRow {
   readonly gatedCoverage: number | null;
   readonly gatedBelow: number | null;
   readonly gatedAbove: number | null;
+  /** Σ of the proposals' own chances of a loss (see {@link Outcome.lossChance}): the losses their ranges imply. */
+  readonly impliedLosses: number;
 }
 
 const quantile = (xs: number[], q: number): number | null => {
@@ -229,6 +251,7 @@ export function measureReallocationQuality(seeds: number, settings: Reallocation
           ),
           made: made.length,
           losing: made.filter((o) => o.trueGain < 0).length,
+          impliedLosses: made.reduce((sum, o) => sum + (o.lossChance ?? 0), 0),
           realised: made.reduce((s, o) => s + o.trueGain, 0),
           lost: made.reduce((s, o) => s + Math.max(0, -o.trueGain), 0),
           achievable: outcomes.reduce((s, o) => s + Math.max(0, o.achievable), 0),

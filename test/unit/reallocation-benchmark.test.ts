@@ -3,7 +3,7 @@
  * form where one exists, or every figure it reports about the planner is measured against the wrong answer.
  */
 import { describe, expect, it } from 'vitest';
-import { judge, SETTINGS, trueOptimum, world } from '../../bench/reallocation-quality.ts';
+import { judge, normalCdf, SETTINGS, trueOptimum, world } from '../../bench/reallocation-quality.ts';
 import { planReallocation } from '../../shared/domain/budgets/reallocation.ts';
 
 describe('the reallocation benchmark', () => {
@@ -30,6 +30,19 @@ describe('the reallocation benchmark', () => {
         const outcome = judge(world(family, 'bound', 0.05, seed));
         expect(outcome.achievable).toBeGreaterThanOrEqual(outcome.trueGain - 1e-6 * Math.abs(outcome.trueGain) - 1);
       }
+  });
+
+  it('reads a range’s chance of a loss with the normal table’s values', () => {
+    // Printed tables: Φ(0) = 0.5, Φ(−1.6449) = 0.05, Φ(1.96) = 0.975, Φ(−3) = 0.00135.
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(-1.6449)).toBeCloseTo(0.05, 4);
+    expect(normalCdf(1.96)).toBeCloseTo(0.975, 4);
+    expect(normalCdf(-3)).toBeCloseTo(0.00135, 5);
+    // A proposal is made only when its range's low end clears zero: it announces less than a 5 % chance of a loss.
+    const outcome = judge(world('power', 'bound', 0.05, 1));
+    expect(outcome.proposed).toBe(true);
+    expect(outcome.lossChance).toBeGreaterThan(0);
+    expect(outcome.lossChance).toBeLessThan(0.05);
   });
 
   it('draws the history it is asked for: --days distinct days per channel, spend within ±--spread of the budget', () => {

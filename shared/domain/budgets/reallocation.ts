@@ -6,8 +6,9 @@
  * Two curve families are fitted per channel, both on logarithms (daily noise is multiplicative): the power law
  * GMV = a·spend^b (constant elasticity b in [{@link MIN_ELASTICITY}, 1], its slope weighed against a prior of
  * {@link FALLBACK_ELASTICITY} ± {@link ELASTICITY_PRIOR_SD}) and a saturating curve GMV = β·tanh(λ·spend/2)
- * (PyMC-Marketing's logistic saturation; elasticity falls as spend grows), with λ bounded so the curve neither turns
- * linear nor flat within the data. The power law is kept unless the saturating curve's leave-one-day-out error is
+ * (PyMC-Marketing's logistic saturation; elasticity falls as spend grows), with λ bounded and its elasticity at the
+ * days' geometric mean weighed against the same prior, so noise alone turns it neither linear nor flat within the
+ * data. The power law is kept unless the saturating curve's leave-one-day-out error is
  * clearly lower ({@link SATURATING_MARGIN}). Where spend hardly
  * varied no slope can be learned: the channel is left alone and a spend test is suggested instead of assuming one.
  * A channel never moves beyond the spend range its days cover, nor beyond ±maxShiftPct.
@@ -233,7 +234,15 @@ function fitPower(u: readonly number[], v: readonly number[]): { a: number; b: n
 /** Grid of λ·(geometric mean spend) for the saturating fit: log-spaced over {@link SATURATION_RANGE}. */
 const SATURATION_GRID = Array.from({ length: 24 }, (_, i) => SATURATION_RANGE[0] * (SATURATION_RANGE[1] / SATURATION_RANGE[0]) ** (i / 23));
 
-/** β·tanh(λx/2) by least squares on logarithms: λ over the bounded grid, ln β in closed form for each. */
+/**
+ * β·tanh(λx/2) on logarithms, weighed against the power law's elasticity prior ({@link FALLBACK_ELASTICITY} ±
+ * {@link ELASTICITY_PRIOR_SD} on the curve's elasticity at the days' geometric mean spend): λ over the bounded grid
+ * minimising (n − 1)·ln SSE + ((e − prior) ÷ sd)² (the noise's variance profiled out), ln β in closed form for each.
+ * Without the prior, noisy days ran the fit to the grid's ends — a curve linear through the data (elasticity ~1) or
+ * flat (~0.03) — and such a fit won the leave-one-day-out contest on noise and moved money (2026-12-04: 8 of the 19
+ * losing proposals at 15 % noise moved a saturating channel, 59 of the 292 made). Both families now believe the same
+ * thing before the days are seen.
+ */
 function fitSaturating(x: readonly number[], v: readonly number[], scale: number): { beta: number; lambda: number; r2: number } {
   const mv = mean(v);
   const ssTot = v.reduce((s, y) => s + (y - mv) ** 2, 0);
@@ -249,12 +258,15 @@ function fitSaturating(x: readonly number[], v: readonly number[], scale: number
     const lnBeta = residual / x.length;
     let sse = 0;
     for (let i = 0; i < x.length; i++) sse += ((v[i] as number) - lnBeta - (t[i] as number)) ** 2;
-    return { beta: Math.exp(lnBeta), lambda, c, sse };
+    // The elasticity at the geometric mean spend (λ·scale = c): 2z / sinh 2z with z = c / 2.
+    const elasticity = c < 2e-6 ? 1 : c / Math.sinh(c);
+    const objective = (x.length - 1) * Math.log(Math.max(1e-300, sse)) + ((elasticity - FALLBACK_ELASTICITY) / ELASTICITY_PRIOR_SD) ** 2;
+    return { beta: Math.exp(lnBeta), lambda, c, sse, objective };
   };
   let best = fitAt(SATURATION_GRID[0] as number);
   for (const c of SATURATION_GRID) {
     const f = fitAt(c);
-    if (f.sse < best.sse) best = f;
+    if (f.objective < best.objective) best = f;
   }
   // Golden-section refinement of ln c between the best grid point's neighbours (kept inside the range).
   const ratio = (SATURATION_GRID[1] as number) / (SATURATION_GRID[0] as number);
@@ -264,11 +276,11 @@ function fitSaturating(x: readonly number[], v: readonly number[], scale: number
   for (let k = 0; k < 24; k++) {
     const m1 = b - g * (b - a);
     const m2 = a + g * (b - a);
-    if (fitAt(Math.exp(m1)).sse < fitAt(Math.exp(m2)).sse) b = m2;
+    if (fitAt(Math.exp(m1)).objective < fitAt(Math.exp(m2)).objective) b = m2;
     else a = m1;
   }
   const refined = fitAt(Math.exp((a + b) / 2));
-  if (refined.sse < best.sse) best = refined;
+  if (refined.objective < best.objective) best = refined;
   return { beta: best.beta, lambda: best.lambda, r2: ssTot === 0 ? 1 : Math.max(0, 1 - best.sse / ssTot) };
 }
 
