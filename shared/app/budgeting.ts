@@ -20,7 +20,7 @@ import { rollUpDays } from '../domain/aggregation.ts';
 import { type BudgetBook, effectiveBudgets, type EffectiveBudgets } from '../domain/budgets/book.ts';
 import { type Decision, type ProposalRecord, proposalFromPlan, type ProposalStatus, reviewVerdict } from '../domain/budgets/proposal.ts';
 import { type ChannelInput, planReallocation } from '../domain/budgets/reallocation.ts';
-import type { SentinelConfig } from '../domain/config.ts';
+import { channelIdsIn, type SentinelConfig } from '../domain/config.ts';
 import { minorDigits, parseMoney } from '../kernel/money.ts';
 import { promotionDays } from '../domain/promotions.ts';
 import { addDays, bucketOf } from '../kernel/time.ts';
@@ -142,7 +142,7 @@ export function makeBudgeting(deps: BudgetingDeps) {
     const earlier = approved.flatMap((p) => (p.outcome ? [p.outcome] : []));
     let raced = false;
     for (const { p, window } of due) {
-      const channels = config.channels.filter((c) => c.currency === p.currency).map((c) => c.id);
+      const channels = channelIdsIn(config, p.currency);
       const days = new Map<string, Map<string, Totals>>();
       await Promise.all(
         channels.map(async (id) => {

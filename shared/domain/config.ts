@@ -151,6 +151,14 @@ export interface StoredSilence extends Silence {
   readonly expiredAtMs?: number;
 }
 
+/**
+ * The ids of the channels that sell in `currency`, in configuration order: budget moves only among them, and a move is
+ * judged against the ones it left alone.
+ */
+export function channelIdsIn(config: Pick<SentinelConfig, 'channels'>, currency: string): string[] {
+  return config.channels.filter((c) => c.currency === currency).map((c) => c.id);
+}
+
 /** The configuration with stored silences added to its own (what the rules mute notifications by). */
 export function withSilences(config: SentinelConfig, stored: readonly Silence[]): SentinelConfig {
   return stored.length === 0 ? config : { ...config, silences: [...config.silences, ...stored] };

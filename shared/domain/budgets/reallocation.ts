@@ -231,6 +231,9 @@ function fitPower(u: readonly number[], v: readonly number[]): { a: number; b: n
   return { a, b, fittedB, r2: ssTot === 0 ? 1 : Math.max(0, 1 - ssRes / ssTot) };
 }
 
+/** The elasticity of β·tanh(λx/2) where λx = `c`: 2z / sinh 2z with z = c / 2 (1 as c → 0, the linear limit). */
+const tanhElasticity = (c: number): number => (c < 2e-6 ? 1 : c / Math.sinh(c));
+
 /** Grid of λ·(geometric mean spend) for the saturating fit: log-spaced over {@link SATURATION_RANGE}. */
 const SATURATION_GRID = Array.from({ length: 24 }, (_, i) => SATURATION_RANGE[0] * (SATURATION_RANGE[1] / SATURATION_RANGE[0]) ** (i / 23));
 
@@ -258,9 +261,8 @@ function fitSaturating(x: readonly number[], v: readonly number[], scale: number
     const lnBeta = residual / x.length;
     let sse = 0;
     for (let i = 0; i < x.length; i++) sse += ((v[i] as number) - lnBeta - (t[i] as number)) ** 2;
-    // The elasticity at the geometric mean spend (λ·scale = c): 2z / sinh 2z with z = c / 2.
-    const elasticity = c < 2e-6 ? 1 : c / Math.sinh(c);
-    const objective = (x.length - 1) * Math.log(Math.max(1e-300, sse)) + ((elasticity - FALLBACK_ELASTICITY) / ELASTICITY_PRIOR_SD) ** 2;
+    // The prior on the elasticity at the geometric mean spend, where λ·scale = c.
+    const objective = (x.length - 1) * Math.log(Math.max(1e-300, sse)) + ((tanhElasticity(c) - FALLBACK_ELASTICITY) / ELASTICITY_PRIOR_SD) ** 2;
     return { beta: Math.exp(lnBeta), lambda, c, sse, objective };
   };
   let best = fitAt(SATURATION_GRID[0] as number);
@@ -382,12 +384,7 @@ export const marginalAt = (m: ResponseModel, spend: number): number => {
   return m.a * m.b * x ** (m.b - 1);
 };
 /** Elasticity d ln GMV / d ln spend at a daily spend. */
-export const elasticityAt = (m: ResponseModel, spend: number): number => {
-  const x = Math.max(spend, 1);
-  if (m.kind !== 'saturating') return m.b;
-  const z = (m.lambda * x) / 2;
-  return z < 1e-6 ? 1 : (2 * z) / Math.sinh(2 * z);
-};
+export const elasticityAt = (m: ResponseModel, spend: number): number => (m.kind !== 'saturating' ? m.b : tanhElasticity(m.lambda * Math.max(spend, 1)));
 
 /** A curve of spend as a curve of budget when spend is `u` × budget: same family and elasticity, rescaled. */
 function inBudgetTerms(m: ResponseModel, u: number): ResponseModel {

@@ -12,7 +12,7 @@ import { addInto, kpisOf, type Totals, zeroTotals } from '../aggregation.ts';
 import type { AlertState } from '../alerts/alert.ts';
 import { outcomeOf } from '../budgets/outcome.ts';
 import type { ProposalRecord } from '../budgets/proposal.ts';
-import type { SentinelConfig } from '../config.ts';
+import { channelIdsIn, type SentinelConfig } from '../config.ts';
 import { reviewSummary } from './text.ts';
 
 export const REVIEW_PERIODS = ['day', 'week', 'month'] as const;
@@ -262,16 +262,7 @@ export function buildReview(input: ReviewInput): ReviewPublishedDetail {
     .sort((a, b) => a.createdAtMs - b.createdAtMs || compareText(a.id, b.id))
     .map((p) => {
       const realised =
-        p.status === 'approved' && p.decision
-          ? realisedOf(
-              p,
-              config.channels.filter((c) => c.currency === p.currency).map((c) => c.id),
-              input.days,
-              to,
-              config.timezone,
-              input.atMs,
-            )
-          : undefined;
+        p.status === 'approved' && p.decision ? realisedOf(p, channelIdsIn(config, p.currency), input.days, to, config.timezone, input.atMs) : undefined;
       return {
         proposalId: p.id,
         createdAt: iso(p.createdAtMs),
