@@ -5,7 +5,8 @@
  * uses. The true optimum under the same constraints is found here by a different method (a greedy exchange of small
  * amounts between channels on the true curves), never by the planner's own code.
  */
-import { type ChannelInput, type DayPoint, planReallocation, type ReallocationSettings } from '../shared/domain/budgets/reallocation.ts';
+import { type ChannelInput, type DayPoint, planReallocation, type ReallocationSettings, Z95 } from '../shared/domain/budgets/reallocation.ts';
+import { addDays } from '../shared/kernel/time.ts';
 import { mulberry32, standardNormal } from '../shared/domain/random.ts';
 import { parseArgs } from 'node:util';
 
@@ -72,7 +73,7 @@ export function world(family: Family, regime: Regime, noise: number, seed: numbe
     for (let d = 0; d < history.days; d++) {
       const spend = Math.round(budget * Math.exp(between(-history.spread, history.spread)));
       const gmv = Math.round(curve(spend) * Math.exp(noise * standardNormal(r)));
-      days.push({ day: new Date(Date.UTC(2025, 10, d + 1)).toISOString().slice(0, 10), spend: BigInt(spend), gmv: BigInt(gmv) });
+      days.push({ day: addDays('2025-11-01', d), spend: BigInt(spend), gmv: BigInt(gmv) });
     }
     inputs.push({ channelId: `c${c}`, budget: BigInt(budget), days, stale: false });
   }
@@ -136,7 +137,7 @@ export interface Outcome {
   readonly gated?: { readonly trueGain: number; readonly low: number; readonly high: number };
   /**
    * For a proposal made: its own chance of a loss as its range states it — the gain read as normal around the curves'
-   * median with the spread its low end implies (median − low = 1.645 sd). Summed over proposals: the losses a
+   * median with the spread its low end implies (median − low = Z95 sd). Summed over proposals: the losses a
    * calibrated range would lead one to expect.
    */
   readonly lossChance?: number;
@@ -176,7 +177,7 @@ export function judge(w: World, settings: ReallocationSettings = SETTINGS): Outc
     current,
     stated: Number(plan.gain.expected),
     ...(plan.moves.length > 0
-      ? ((median, low) => ({ lossChance: median > low ? normalCdf(-median / ((median - low) / 1.6449)) : 0 }))(
+      ? ((median, low) => ({ lossChance: median > low ? normalCdf(-median / ((median - low) / Z95)) : 0 }))(
           Number(plan.gain.median ?? plan.gain.expected),
           Number(plan.gain.low),
         )
@@ -281,6 +282,21 @@ export function measureReallocationQuality(seeds: number, settings: Reallocation
   return rows;
 }
 
+/** The rows of one noise level summed over families and optima: worlds, proposals made and losing, and their sums. */
+export function pooledAt(rows: readonly QualityRow[], noise: number) {
+  const at = rows.filter((r) => r.noise === noise);
+  const sum = (f: (r: QualityRow) => number) => at.reduce((s, r) => s + f(r), 0);
+  return {
+    worlds: sum((r) => r.worlds),
+    made: sum((r) => r.made),
+    losing: sum((r) => r.losing),
+    impliedLosses: sum((r) => r.impliedLosses),
+    realised: sum((r) => r.realised),
+    lost: sum((r) => r.lost),
+    achievable: sum((r) => r.achievable),
+  };
+}
+
 /**
  * Over all families and optima, per noise: losing proposals (the rows' shares rest on few proposals at 15 %), the
  * share of all the achievable gain the proposals realised (abstaining realises nothing), and what the losing ones
@@ -289,19 +305,12 @@ export function measureReallocationQuality(seeds: number, settings: Reallocation
 export function pooledLosses(rows: readonly QualityRow[]): string {
   return [...new Set(rows.map((r) => r.noise))]
     .map((noise) => {
-      const at = rows.filter((r) => r.noise === noise);
-      const sum = (f: (r: QualityRow) => number) => at.reduce((s, r) => s + f(r), 0);
-      const made = sum((r) => r.made);
-      const losing = sum((r) => r.losing);
+      const { worlds, made, losing, realised, lost, achievable } = pooledAt(rows, noise);
       const pct = (x: number, of: number, digits = 1) => `${((x / Math.max(1e-9, of)) * 100).toFixed(digits)} %`;
-      return `- ${Math.round(noise * 100)} % noise: ${losing} of ${made} proposals (${sum((r) => r.worlds)} worlds) lose GMV in truth (${pct(losing, made)}); the proposals realise ${pct(
-        sum((r) => r.realised),
-        sum((r) => r.achievable),
-      )} of all the achievable gain; the losing ones lose ${pct(
-        sum((r) => r.lost),
-        sum((r) => r.realised + r.lost),
-        2,
-      )} of what the others gain`;
+      return `- ${Math.round(noise * 100)} % noise: ${losing} of ${made} proposals (${worlds} worlds) lose GMV in truth (${pct(losing, made)}); the proposals realise ${pct(
+        realised,
+        achievable,
+      )} of all the achievable gain; the losing ones lose ${pct(lost, realised + lost, 2)} of what the others gain`;
     })
     .join('\n');
 }
@@ -320,11 +329,6 @@ export function qualityTable(rows: readonly QualityRow[]): string {
   ].join('\n');
 }
 
-/**
- * The 90 % range judged over every plan that reached the range test — proposals made and plans withheld for a range
- * reaching zero — beside the proposals alone: what the range is before the selection that making a proposal is, and on
- * which side it misses.
- */
 /** {@link calibrationTable}'s figures pooled over rows: each row weighted by its plans tested (by its proposals made for `madeCover`). */
 export function pooledCalibration(rows: readonly QualityRow[]): { n: number; cover: number; below: number; above: number; madeCover: number } {
   const weighted = (pick: (r: QualityRow) => number | null, by: (r: QualityRow) => number) =>

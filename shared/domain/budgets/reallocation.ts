@@ -68,7 +68,7 @@ export const SPEND_TEST_DAYS = 7;
 export const MAX_LOSS_RISK_PCT = 5;
 export const RANGE_PERCENTILES = [MAX_LOSS_RISK_PCT / 100, 1 - MAX_LOSS_RISK_PCT / 100] as const;
 /** The standard normal's 95th percentile: a 90 % range spans 2 × this many standard deviations. */
-const Z95 = 1.6449;
+export const Z95 = 1.6449;
 
 /**
  * The gain to state for an estimate that was proposed *because* its range cleared zero. Among the proposals made,
